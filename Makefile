@@ -1,0 +1,44 @@
+# Two set-up commands: `make demo` and `make test`. Each one creates .venv, installs the package
+# (editable) and Icarus Verilog when missing, then runs. Running them again reinstalls nothing.
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+EXTRAS  ?=
+
+.PHONY: demo test bench lint iverilog venv clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.$(EXTRAS)'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+iverilog:
+	@if ! command -v iverilog >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Icarus Verilog (apt-get install -y iverilog)"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq iverilog >/dev/null; \
+	  else \
+	    echo "error: iverilog is missing and apt-get is not available: install Icarus Verilog 11+" >&2; \
+	    exit 2; \
+	  fi; \
+	fi
+
+test: venv iverilog
+	$(BIN)/python -m pytest -q
+
+demo: venv iverilog
+	$(BIN)/epur demo
+
+bench: venv iverilog
+	$(BIN)/python -m bench
+
+lint: venv
+	$(BIN)/python -m ruff check .
+
+clean:
+	rm -rf build

@@ -1,0 +1,272 @@
+"""The one configuration object: every parameter of an epur accelerator and its golden model.
+
+``EpurConfig`` is frozen; variants are ``dataclasses.replace(DEFAULT, ...)``. It validates in
+``__post_init__`` with messages that name the parameter and the bad value, and derives every other
+number (memory depths, signal widths, cycle counts) as properties, so no second copy of a number
+exists anywhere. ``epur generate`` writes it as JSON beside the Verilog; the golden model, cocotb
+and the reports read that file back with :func:`load_config`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from golden.fixed import FixedFormat, signed_bits_for
+
+CELLS = ("lstm", "gru")
+PREDICTORS = ("none", "bnn", "oracle", "delta")
+HW_PREDICTORS = ("none", "bnn")
+MODES = ("relative", "absolute")
+GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+
+def _fmt(**kw):
+    return field(default_factory=lambda: FixedFormat(**kw))
+
+
+@dataclass(frozen=True)
+class EpurConfig:
+    """Parameters of one accelerator (see docs/formats.md for the numbers they control)."""
+
+    name: str = "epur_lstm"
+    cell: str = "lstm"
+    input_size: int = 12
+    hidden_size: int = 64
+    layers: int = 1
+    lanes: int = 8                 # N: multipliers of each dot-product unit
+    bnn_bits: int = 32             # B: sign bits XNOR-popcounted per cycle by each BNN unit
+    weight_format: FixedFormat = _fmt(width=16, frac=12)
+    data_format: FixedFormat = _fmt(width=16, frac=11)   # x, h, c, gate outputs, pre-activations
+    lut_frac: int = 7              # activation table step is 2**-lut_frac
+    lut_int: int = 3               # activation table covers [-2**lut_int, 2**lut_int)
+    predictor: str = "bnn"
+    mode: str = "relative"
+    theta: float = 0.25
+    theta_format: FixedFormat = _fmt(width=16, frac=8, signed=False)
+    reuse_cap: int = 0             # 0: no cap on consecutive reuses
+    counter_width: int = 32
+
+    def __post_init__(self):
+        def check_int(key, lo, hi=None):
+            v = getattr(self, key)
+            if isinstance(v, bool) or not isinstance(v, int):
+                raise ValueError(f"{key} must be an integer, not {v!r}")
+            if v < lo or (hi is not None and v > hi):
+                bound = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
+                raise ValueError(f"{key} must be {bound}, not {v}")
+
+        if not isinstance(self.name, str) or not self.name.isidentifier():
+            raise ValueError(f"name must be a Verilog-safe identifier, not {self.name!r}")
+        if self.cell not in CELLS:
+            raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
+        check_int("input_size", 1, 4096)
+        check_int("hidden_size", 1, 4096)
+        check_int("layers", 1, 8)
+        check_int("lanes", 1, 64)
+        check_int("bnn_bits", 1, 1024)
+        check_int("lut_frac", 0, 12)
+        check_int("lut_int", 1, 6)
+        check_int("reuse_cap", 0, 1 << 16)
+        check_int("counter_width", 16, 64)
+        for key in ("weight_format", "data_format", "theta_format"):
+            if not isinstance(getattr(self, key), FixedFormat):
+                raise ValueError(f"{key} must be a fixed-point format, not {getattr(self, key)!r}")
+        for key in ("weight_format", "data_format"):
+            if not getattr(self, key).signed:
+                raise ValueError(f"{key} must be signed")
+        if self.theta_format.signed:
+            raise ValueError("theta_format must be unsigned")
+        if self.lut_frac > self.data_format.frac:
+            raise ValueError(
+                f"lut_frac ({self.lut_frac}) cannot exceed the data format's fraction bits "
+                f"({self.data_format.frac})")
+        if self.lut_int + 1 > self.data_format.width - self.data_format.frac:
+            raise ValueError(
+                f"the activation table range 2**{self.lut_int} does not fit the data format "
+                f"{self.data_format} (needs {self.lut_int + 1} integer bits)")
+        if self.predictor not in PREDICTORS:
+            raise ValueError(
+                f"predictor must be one of {', '.join(PREDICTORS)}, not {self.predictor!r}")
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {self.mode!r}")
+        if isinstance(self.theta, bool) or not isinstance(self.theta, (int, float)):
+            raise ValueError(f"theta must be a number, not {self.theta!r}")
+        if not math.isfinite(self.theta) or self.theta < 0:
+            raise ValueError(f"theta must be a finite number >= 0, not {self.theta}")
+        if self.predictor in HW_PREDICTORS and self.theta > self.theta_format.max_value:
+            raise ValueError(
+                f"theta {self.theta} exceeds the theta register's range "
+                f"(max {self.theta_format.max_value} in {self.theta_format})")
+
+    # -- derived parameters -------------------------------------------------------------------
+
+    @property
+    def gate_names(self) -> tuple[str, ...]:
+        return GATE_NAMES[self.cell]
+
+    @property
+    def gates(self) -> int:
+        return len(self.gate_names)
+
+    @property
+    def memo(self) -> bool:
+        """True when the hardware carries the BNN, comparator and memo buffer."""
+        return self.predictor == "bnn"
+
+    def layer_input_size(self, layer: int) -> int:
+        return self.input_size if layer == 0 else self.hidden_size
+
+    def row_length(self, layer: int) -> int:
+        """Inputs of every gate neuron of ``layer``: X + H (the concatenated [x, h])."""
+        return self.layer_input_size(layer) + self.hidden_size
+
+    def dpu_cycles(self, layer: int) -> int:
+        """DPU cycles of one computed neuron: ceil((X + H) / N)."""
+        return -(-self.row_length(layer) // self.lanes)
+
+    def bnn_cycles(self, layer: int) -> int:
+        """BNN cycles of one neuron: ceil((X + H) / B)."""
+        return -(-self.row_length(layer) // self.bnn_bits)
+
+    @property
+    def max_row_length(self) -> int:
+        return max(self.row_length(layer) for layer in range(self.layers))
+
+    @property
+    def acc_frac(self) -> int:
+        return self.weight_format.frac + self.data_format.frac
+
+    @property
+    def acc_width(self) -> int:
+        """Accumulator width: every product and the bias summed over X + H + 1 terms, exactly."""
+        w, d = self.weight_format, self.data_format
+        bound = (self.max_row_length + 1) * (-w.min_int) * (-d.min_int)
+        return signed_bits_for(-bound, bound)
+
+    @property
+    def yb_width(self) -> int:
+        """Width of a BNN output yb in [-(X+H), X+H]."""
+        return signed_bits_for(-self.max_row_length, self.max_row_length)
+
+    @property
+    def lut_entries(self) -> int:
+        return 1 << (self.lut_int + self.lut_frac + 1)
+
+    @property
+    def theta_int(self) -> int:
+        """theta as the integer held by the theta register."""
+        return int(self.theta_format.quantize(min(self.theta, self.theta_format.max_value)))
+
+    @property
+    def reuse_count_width(self) -> int:
+        return max(1, self.reuse_cap.bit_length())
+
+    @property
+    def col_bits(self) -> int:
+        return max(1, (self.max_row_length - 1).bit_length())
+
+    @property
+    def row_bits(self) -> int:
+        return max(1, (self.hidden_size - 1).bit_length())
+
+    @property
+    def layer_bits(self) -> int:
+        return max(1, (self.layers - 1).bit_length())
+
+    @property
+    def weight_address_bits(self) -> int:
+        return self.col_bits + self.row_bits + 2 + self.layer_bits + 2
+
+    def weight_address(self, kind: int, layer: int, gate: int, row: int, col: int = 0) -> int:
+        """Address on the weight load port (docs/formats.md): kind 0 weight, 1 bias, 2 b_hn."""
+        addr = kind
+        for value, bits in ((layer, self.layer_bits), (gate, 2), (row, self.row_bits),
+                            (col, self.col_bits)):
+            addr = (addr << bits) | value
+        return addr
+
+    # -- serialization --------------------------------------------------------------------------
+
+    def to_dict(self) -> dict:
+        out = {}
+        for f in dataclasses.fields(self):
+            v = getattr(self, f.name)
+            out[f.name] = v.to_dict() if isinstance(v, FixedFormat) else v
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> EpurConfig:
+        if not isinstance(d, dict):
+            raise ValueError("a config must be a table of keys and values")
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - set(known))
+        if unknown:
+            raise ValueError(f"unknown config key {unknown[0]!r}")
+        kw = {}
+        for key, v in d.items():
+            if key.endswith("_format"):
+                if not isinstance(v, dict):
+                    raise ValueError(f"{key} must be a table with width and frac, not {v!r}")
+                bad = sorted(set(v) - {"width", "frac", "signed", "rounding", "saturate"})
+                if bad:
+                    raise ValueError(f"unknown key {bad[0]!r} in {key}")
+                try:
+                    v = FixedFormat(**{**known[key].default_factory().to_dict(), **v})
+                except ValueError as e:
+                    raise ValueError(f"{key}: {e}") from None
+            kw[key] = v
+        return cls(**kw)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2) + "\n"
+
+    def to_toml(self) -> str:
+        lines, tables = [], []
+        for key, v in self.to_dict().items():
+            if isinstance(v, dict):
+                tables.append(f"\n[{key}]")
+                tables += [f"{k} = {_toml_value(x)}" for k, x in v.items()]
+            else:
+                lines.append(f"{key} = {_toml_value(v)}")
+        return "\n".join(lines + tables) + "\n"
+
+    def save(self, path) -> None:
+        path = Path(path)
+        text = self.to_toml() if path.suffix == ".toml" else self.to_json()
+        tmp = path.with_name(path.name + ".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
+
+
+def _toml_value(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return json.dumps(v)
+    return repr(v)
+
+
+def load_config(path) -> EpurConfig:
+    """Read a config from ``.json`` or ``.toml``; errors are ``ValueError`` naming the file."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"config file not found: {path}")
+    try:
+        if path.suffix == ".toml":
+            data = tomllib.loads(path.read_text())
+        else:
+            data = json.loads(path.read_text())
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ValueError(f"config {path} is malformed: {e}") from None
+    try:
+        return EpurConfig.from_dict(data)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"config {path}: {e}") from None
+
+
+DEFAULT = EpurConfig()
