@@ -6,7 +6,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 EXTRAS  ?=
 
-.PHONY: demo test bench lint iverilog venv clean
+.PHONY: demo test bench lint iverilog venv data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,6 +15,16 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# Packages used only for their data files: installed without their dependencies, read directly.
+DATA_STAMP := $(VENV)/.data-installed
+DATA_PIP   := aeon==1.6.0
+
+$(DATA_STAMP): $(STAMP) Makefile
+	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PIP)
+	@touch $(DATA_STAMP)
+
+data: $(DATA_STAMP)
 
 iverilog:
 	@if ! command -v iverilog >/dev/null 2>&1; then \
@@ -28,13 +38,13 @@ iverilog:
 	  fi; \
 	fi
 
-test: venv iverilog
+test: venv data iverilog
 	$(BIN)/python -m pytest -q
 
-demo: venv iverilog
+demo: venv data iverilog
 	$(BIN)/epur demo
 
-bench: venv iverilog
+bench: venv data iverilog
 	$(BIN)/python -m bench
 
 lint: venv
