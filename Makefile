@@ -18,10 +18,21 @@ venv: $(STAMP)
 
 # Packages used only for their data files: installed without their dependencies, read directly.
 DATA_STAMP := $(VENV)/.data-installed
-DATA_PIP   := aeon==1.6.0
+DATA_PIP   := aeon==1.6.0 silero-vad==6.2.3
+# Debian packages of real speech recordings (silero-vad workload).
+DATA_APT   := codec2-examples pocketsphinx-testdata
 
 $(DATA_STAMP): $(STAMP) Makefile
 	$(BIN)/python -m pip install --quiet --no-deps $(DATA_PIP)
+	@if ! dpkg -s $(DATA_APT) >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing speech recordings (apt-get install -y $(DATA_APT))"; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(DATA_APT) >/dev/null; \
+	  else \
+	    echo "warning: apt-get is not available: install $(DATA_APT) for the silero-vad workload" >&2; \
+	  fi; \
+	fi
 	@touch $(DATA_STAMP)
 
 data: $(DATA_STAMP)
