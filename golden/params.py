@@ -207,3 +207,18 @@ def weight_load_list(cfg: EpurConfig, qparams) -> list[tuple[int, int]]:
                 if q.b_hn is not None and gate == 2:
                     words.append((cfg.weight_address(2, k, gate, row), int(q.b_hn[row])))
     return words
+
+
+def random_params(cell: str, input_size: int, hidden_size: int, layers: int = 1,
+                  seed: int = 0, scale: float | None = None) -> RNNParams:
+    """Random weights with PyTorch's initialisation, U(-1/sqrt(H), 1/sqrt(H)), or ``scale``."""
+    rng = np.random.default_rng(seed)
+    gates = len(GATE_NAMES[cell])
+    bound = scale if scale is not None else 1.0 / np.sqrt(hidden_size)
+    out = []
+    for k in range(layers):
+        x = input_size if k == 0 else hidden_size
+        out.append(LayerParams(*(rng.uniform(-bound, bound, shape) for shape in (
+            (gates * hidden_size, x), (gates * hidden_size, hidden_size),
+            (gates * hidden_size,), (gates * hidden_size,)))))
+    return RNNParams(cell, out)
