@@ -16,11 +16,19 @@ from epur.errors import InputError
 COMMANDS = ("generate", "run", "simulate", "evaluate", "synth", "demo")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line on stderr, exit status 2 (``--help`` still prints the usage)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="epur",
         description="LSTM/GRU accelerator generator with neuron-level fuzzy memoization")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                                parser_class=_Parser)
     for name in COMMANDS:
         try:
             module = importlib.import_module(f"epur.commands.{name}")

@@ -1,0 +1,118 @@
+"""``epur run``: the golden model (fixed point, or float with ``--float``) on a user's model."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from epur.config import DEFAULT, MODES, PREDICTORS, load_config
+from epur.errors import InputError
+
+NAME = "run"
+HELP = "run the golden model on a PyTorch LSTM/GRU state_dict and an inputs .npz"
+
+
+def add_arguments(p):
+    p.add_argument("--model", required=True, type=Path,
+                   help="state_dict of an nn.LSTM/nn.GRU (.npz, or .pt with the torch extra)")
+    p.add_argument("--inputs", required=True, type=Path,
+                   help=".npz with x (batch, time, features) and optionally lengths (batch,)")
+    p.add_argument("--out", required=True, type=Path, help="output .npz (h and the counters)")
+    p.add_argument("--config", type=Path,
+                   help="accelerator config (.json/.toml); default: the built-in default, "
+                        "resized to the model")
+    p.add_argument("--predictor", choices=PREDICTORS, help="override the config's predictor")
+    p.add_argument("--theta", type=float, help="override the config's threshold")
+    p.add_argument("--mode", choices=MODES, help="override the comparison mode")
+    p.add_argument("--float", action="store_true",
+                   help="run the float model (PyTorch semantics) instead of fixed point")
+    p.add_argument("--json", action="store_true", help="print the counters as one JSON document")
+
+
+def load_inputs(path: Path):
+    if not path.is_file():
+        raise InputError(f"inputs file not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            if "x" not in f.files:
+                raise InputError(f"{path} has no array 'x' (arrays: {', '.join(f.files)})")
+            x = f["x"]
+            lengths = f["lengths"] if "lengths" in f.files else None
+    except (OSError, ValueError) as e:
+        if isinstance(e, InputError):
+            raise
+        raise InputError(f"cannot read {path} as .npz: {e}") from None
+    return x, lengths
+
+
+def resolve_config(args, params):
+    """The config for this model: --config (checked against the model) or the default resized."""
+    from golden.params import check_matches, config_for
+
+    overrides = {k: getattr(args, k) for k in ("predictor", "theta", "mode")
+                 if getattr(args, k) is not None}
+    if args.config is not None:
+        import dataclasses
+        cfg = load_config(args.config)
+        cfg = dataclasses.replace(cfg, **overrides)
+        check_matches(cfg, params)
+        return cfg
+    return config_for(params, DEFAULT, **overrides)
+
+
+def save_npz(path: Path, **arrays) -> None:
+    """Write atomically: a temporary file renamed into place, so no half-written output."""
+    if not path.parent.is_dir():
+        raise InputError(f"output directory does not exist: {path.parent}")
+    if path.suffix != ".npz":
+        raise InputError(f"output file must end in .npz, not {path.name}")
+    tmp = path.with_name(path.name + ".tmp.npz")
+    try:
+        np.savez(tmp, **arrays)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def summary(result) -> dict:
+    cfg = result.cfg
+    return {
+        "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
+        "sequences": int(result.cycles.shape[0]),
+        "reuse": result.reuse,
+        "cycles": int(result.cycles.sum()),
+        "computed": {g: int(result.computed[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
+        "reused": {g: int(result.reused[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
+        "macs": int(result.macs.sum()), "macs_skipped": int(result.macs_skipped.sum()),
+    }
+
+
+def run(args) -> int:
+    from golden.float_model import run_float
+    from golden.model import check_inputs, run_fixed
+    from golden.params import load_state_dict
+
+    params = load_state_dict(args.model)
+    cfg = resolve_config(args, params)
+    x, lengths = load_inputs(args.inputs)
+    x, lengths = check_inputs(cfg, x, lengths)
+    if args.float:
+        h = run_float(params, x)
+        save_npz(args.out, h=h, lengths=lengths)
+        if args.json:
+            print(json.dumps({"float": True, "sequences": int(x.shape[0])}))
+        return 0
+    result = run_fixed(cfg, params, x, lengths)
+    save_npz(args.out, h=result.h, lengths=lengths, reuse=np.float64(result.reuse),
+             **result.counters())
+    info = summary(result)
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{info['sequences']} sequences, predictor {cfg.predictor}: reuse "
+              f"{100 * info['reuse']:.1f} %, {info['cycles']} cycles -> {args.out}",
+              file=sys.stderr)
+    return 0

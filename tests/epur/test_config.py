@@ -1,0 +1,73 @@
+"""The configuration object: validation messages, derived numbers, JSON and TOML round trips."""
+
+import dataclasses
+
+import pytest
+
+from epur.config import DEFAULT, EpurConfig, load_config
+
+
+@pytest.mark.parametrize("suffix", [".json", ".toml"])
+def test_round_trip(tmp_path, suffix):
+    cfg = dataclasses.replace(DEFAULT, cell="gru", layers=2, lanes=4, theta=0.5, reuse_cap=3,
+                              mode="absolute")
+    path = tmp_path / f"c{suffix}"
+    cfg.save(path)
+    assert load_config(path) == cfg
+
+
+def test_partial_format_table_keeps_other_defaults(tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text("hidden_size = 20\n[data_format]\nfrac = 10\n")
+    cfg = load_config(path)
+    assert cfg.hidden_size == 20 and cfg.data_format.frac == 10 and cfg.data_format.width == 16
+
+
+def test_derived_numbers_of_the_default():
+    c = DEFAULT
+    assert c.gates == 4 and c.row_length(0) == 76
+    assert c.dpu_cycles(0) == 10 and c.bnn_cycles(0) == 3
+    assert c.acc_frac == 23
+    assert c.yb_width == 8                       # yb in [-76, 76]
+    assert c.theta_int == 64                     # 0.25 in UQ8.8
+    assert c.weight_address(1, 0, 3, 63, 0) == (1 << 16) | (3 << 13) | (63 << 7)
+
+
+@pytest.mark.parametrize("kw, msg", [
+    ({"cell": "rnn"}, "cell must be one of lstm, gru, not 'rnn'"),
+    ({"hidden_size": 0}, "hidden_size must be in 1..4096, not 0"),
+    ({"lanes": 2.5}, "lanes must be an integer, not 2.5"),
+    ({"predictor": "lru"}, "predictor must be one of none, bnn, oracle, delta"),
+    ({"mode": "ratio"}, "mode must be one of relative, absolute"),
+    ({"theta": -0.1}, "theta must be a finite number >= 0"),
+    ({"theta": 300.0}, "exceeds the theta register's range"),
+    ({"name": "my accel"}, "name must be a Verilog-safe identifier"),
+    ({"lut_frac": 12}, r"lut_frac \(12\) cannot exceed the data format's fraction bits \(11\)"),
+    ({"lut_int": 5}, "does not fit the data format"),
+    ({"reuse_cap": -1}, "reuse_cap must be in 0..65536, not -1"),
+])
+def test_validation_messages(kw, msg):
+    with pytest.raises(ValueError, match=msg):
+        dataclasses.replace(DEFAULT, **kw)
+
+
+@pytest.mark.parametrize("text, msg", [
+    ("{", "is malformed"),
+    ('{"lanes": 4, "bogus": 1}', "unknown config key 'bogus'"),
+    ('{"data_format": {"width": 16, "frac": 16}}', "data_format: fixed-point fraction bits"),
+    ('{"data_format": {"widht": 16}}', "unknown key 'widht' in data_format"),
+])
+def test_bad_files(tmp_path, text, msg):
+    path = tmp_path / "c.json"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=msg):
+        load_config(path)
+
+
+def test_missing_file():
+    with pytest.raises(ValueError, match="config file not found"):
+        load_config("/nonexistent/c.toml")
+
+
+def test_default_is_the_documented_default():
+    assert EpurConfig() == DEFAULT
