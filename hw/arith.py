@@ -1,0 +1,68 @@
+"""Fixed-point arithmetic as Amaranth expressions: the hardware form of ``golden/fixed.py``.
+
+Every narrowing in the datapath goes through :func:`requantize` (shift right with the format's
+rounding, then saturate), the same two steps as ``FixedFormat.requantize``, so the RTL and the
+golden model agree bit for bit. Widths grow as Amaranth's arithmetic rules say; nothing wraps.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Mux
+
+
+def saturate(value, fmt):
+    """Clamp ``value`` to the integer range of ``fmt``."""
+    return Mux(value > fmt.max_int, fmt.max_int, Mux(value < fmt.min_int, fmt.min_int, value))
+
+
+def shift_round(value, shift: int, rounding: str):
+    """Arithmetic right shift by ``shift`` with ``rounding`` (left shift when ``shift`` < 0)."""
+    if shift <= 0:
+        return value << -shift
+    if rounding == "half_up":
+        value = value + (1 << (shift - 1))
+    return value >> shift
+
+
+def requantize(value, fmt, from_frac: int):
+    """Integers with ``from_frac`` fraction bits -> ``fmt`` (round, then saturate)."""
+    return saturate(shift_round(value, from_frac - fmt.frac, fmt.rounding), fmt)
+
+
+def lut_address(pre, cfg):
+    """Activation-table address of a data-format pre-activation (golden.activation.lut_index)."""
+    half = 1 << (cfg.lut_int + cfg.lut_frac)
+    s = pre >> (cfg.data_format.frac - cfg.lut_frac)
+    s = Mux(s > half - 1, half - 1, Mux(s < -half, -half, s))
+    return s.as_unsigned()[:cfg.lut_int + cfg.lut_frac + 1]
+
+
+def tree_sum(values):
+    """Balanced adder tree (one combinational level per pairing); widths grow by one per level."""
+    values = list(values)
+    if not values:
+        return 0
+    while len(values) > 1:
+        pairs = [values[i] + values[i + 1] for i in range(0, len(values) - 1, 2)]
+        values = pairs + ([values[-1]] if len(values) % 2 else [])
+    return values[0]
+
+
+def divmod_const(value, divisor: int):
+    """``(value // divisor, value % divisor)`` for an unsigned value and a constant divisor."""
+    if divisor & (divisor - 1) == 0:
+        shift = divisor.bit_length() - 1
+        return value >> shift, value[:shift] if shift else 0
+    return value // divisor, value % divisor
+
+
+def by_layer(layer, values):
+    """A per-layer constant (or expression) selected by the ``layer`` signal."""
+    from amaranth.hdl import Array
+    values = list(values)
+    return values[0] if len(values) == 1 else Array(values)[layer]
+
+
+def index(n: int) -> range:
+    """Shape of an index into n things (at least one bit wide, so no port has zero width)."""
+    return range(max(n, 2))

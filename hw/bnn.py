@@ -1,0 +1,112 @@
+"""BNN unit: the sign memory and an XNOR-popcount over B sign bits per cycle.
+
+Ports
+    ``load`` (in, always ready): ``layer``, ``row``, ``col``, ``sign`` -- one weight's sign bit
+    (its MSB), written by the weight load port; columns >= X_l + H are ignored.
+    ``start`` (in): pulse; the unit then walks the H neurons of ``layer`` (held during the step).
+    ``signs`` (in): sign bits of v = [x, h] (bit k: v[k] < 0), stable during the step.
+    ``o`` (out, always ready): ``neuron`` and ``yb = 2 * popcount(XNOR) - (X_l + H)``.
+    ``issue_neuron``/``issue_first`` (out): the neuron whose first chunk is read this cycle (so
+    the memo lookup can run in parallel with the popcount).
+Timing: with ``start`` at cycle 0, neuron j's chunk c is read at ``1 + j*Kb + c`` and ``o.valid``
+for neuron j is at ``2 + (j+1)*Kb`` (Kb = ceil((X_l + H) / B)). One neuron per Kb cycles, never
+stalls (no back-pressure). Padding columns of the last chunk are masked out.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, Cat, Const, Module, Mux, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from hw.arith import by_layer, divmod_const, index, tree_sum
+
+
+def sign_layout(cfg):
+    """Row bases of the sign memory: layer l's neuron j chunk c is at base[l] + j*Kb_l + c."""
+    base, depth = [], 0
+    for layer in range(cfg.layers):
+        base.append(depth)
+        depth += cfg.hidden_size * cfg.bnn_cycles(layer)
+    return base, depth
+
+
+class BNNUnit(wiring.Component):
+    def __init__(self, cfg):
+        self.cfg = cfg
+        kmax = cfg.max_row_length
+        super().__init__({
+            "load": In(stream.Signature(data.StructLayout({
+                "layer": index(cfg.layers), "row": index(cfg.hidden_size),
+                "col": index(kmax), "sign": 1}), always_ready=True)),
+            "start": In(1),
+            "layer": In(index(cfg.layers)),
+            "signs": In(kmax),
+            "o": Out(stream.Signature(data.StructLayout({
+                "neuron": index(cfg.hidden_size), "yb": signed(cfg.yb_width)}),
+                always_ready=True)),
+            "issue_neuron": Out(index(cfg.hidden_size)),
+            "issue_first": Out(1),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self.cfg
+        bits, hidden, layers = cfg.bnn_bits, cfg.hidden_size, range(cfg.layers)
+        base, depth = sign_layout(cfg)
+        kb = by_layer(self.layer, [cfg.bnn_cycles(n) for n in layers])
+        klen = by_layer(self.layer, [cfg.row_length(n) for n in layers])
+        m.submodules.signs = mem = Memory(shape=bits, depth=depth, init=[])
+
+        # sign write: one bit of one row per loaded weight
+        write = mem.write_port(granularity=1)
+        chunk, bit = divmod_const(self.load.p.col, bits)
+        lay = self.load.p.layer
+        row_addr = by_layer(lay, [base[n] + self.load.p.row * cfg.bnn_cycles(n) for n in layers])
+        in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])
+        m.d.comb += [
+            write.addr.eq(row_addr + chunk),
+            write.data.eq(self.load.p.sign.replicate(bits)),
+            write.en.eq(Cat(self.load.valid & in_row).as_unsigned() << bit),
+        ]
+
+        # chunk walker
+        active = Signal()
+        neuron = Signal(index(hidden))
+        c = Signal(index(max(cfg.bnn_cycles(n) for n in layers)))
+        col0 = Signal(range(cfg.max_row_length + bits))
+        addr = Signal(range(max(depth, 2)))
+        with m.If(self.start):
+            m.d.sync += [active.eq(1), neuron.eq(0), c.eq(0), col0.eq(0),
+                         addr.eq(by_layer(self.layer, base))]
+        with m.Elif(active):
+            m.d.sync += [addr.eq(addr + 1), c.eq(c + 1), col0.eq(col0 + bits)]
+            with m.If(c == kb - 1):
+                m.d.sync += [c.eq(0), col0.eq(0), neuron.eq(neuron + 1)]
+                with m.If(neuron == hidden - 1):
+                    m.d.sync += active.eq(0)
+        read = mem.read_port()
+        m.d.comb += [read.addr.eq(addr), self.issue_neuron.eq(neuron),
+                     self.issue_first.eq(active & (c == 0))]
+
+        # stage 1: sign bits of the input chunk and the padding mask, aligned with the read
+        chunks = -(-cfg.max_row_length // bits)
+        padded = Cat(self.signs, Const(0, chunks * bits - cfg.max_row_length))
+        s_valid, s_first, s_last = Signal(), Signal(), Signal()
+        s_neuron = Signal(index(hidden))
+        s_signs, s_mask = Signal(bits), Signal(bits)
+        m.d.sync += [
+            s_valid.eq(active), s_first.eq(c == 0), s_last.eq(c == kb - 1), s_neuron.eq(neuron),
+            s_signs.eq(Array(padded[k * bits:(k + 1) * bits] for k in range(chunks))[c]),
+            s_mask.eq(Cat((col0 + k) < klen for k in range(bits))),
+        ]
+        # stage 2: XNOR + popcount, accumulated over the neuron's chunks
+        matches = ~(read.data ^ s_signs) & s_mask
+        popcount = Signal(range(cfg.max_row_length + 1))
+        with m.If(s_valid):
+            m.d.sync += popcount.eq(Mux(s_first, 0, popcount) + tree_sum(matches[k]
+                                                                          for k in range(bits)))
+        m.d.sync += [self.o.valid.eq(s_valid & s_last), self.o.p.neuron.eq(s_neuron)]
+        m.d.comb += self.o.p.yb.eq(2 * popcount - klen)
+        return m
