@@ -8,6 +8,7 @@ Initial states are zero; batch-first inputs (batch, time, features); float64 thr
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 
 def _sigmoid(x):
@@ -41,9 +42,10 @@ def run_float_all_layers(params, x) -> list[np.ndarray]:
     """Every layer's h, each (batch, time, H)."""
     x = np.asarray(x, dtype=np.float64)
     outs = []
-    for layer in params.layers:
-        x = _layer(params.cell, layer, x)
-        outs.append(x)
+    with threadpool_limits(limits=1, user_api="blas"):    # see golden.model.run_fixed
+        for layer in params.layers:
+            x = _layer(params.cell, layer, x)
+            outs.append(x)
     return outs
 
 

@@ -65,10 +65,9 @@ def resolve_config(args, params):
 
 def save_npz(path: Path, **arrays) -> None:
     """Write atomically: a temporary file renamed into place, so no half-written output."""
-    if not path.parent.is_dir():
-        raise InputError(f"output directory does not exist: {path.parent}")
     if path.suffix != ".npz":
         raise InputError(f"output file must end in .npz, not {path.name}")
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp.npz")
     try:
         np.savez(tmp, **arrays)

@@ -1,0 +1,17 @@
+"""``make bench``: every figure printed beside its baseline, measured in the same run."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import golden_speed
+
+
+def main() -> int:
+    for section in (golden_speed,):
+        section.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
