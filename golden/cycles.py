@@ -1,12 +1,19 @@
 """Cycle model of one layer step (one layer, one timestep), vectorized over sequences.
 
-The schedule (docs/architecture.md): the G compute units start together. In each CU the BNN unit
-decides neuron j at ``r_j = LAT_BNN + (j + 1) * Kb`` (no BNN in the baseline: every neuron is
-computed and ``r_j = 0``); a computed neuron enters the DPU at ``max(previous DPU end, r_j +
-LAT_QUEUE)`` and occupies it for ``Kd`` cycles; its output is in the gate buffer ``LAT_MU`` cycles
-after the DPU is done, a reused neuron's output is there at ``r_j``. The cell-update unit takes
-neuron j, one per cycle, once every gate's outputs for neurons 0..j are there, and the step ends
-``LAT_CELL`` cycles after the last neuron entered it.
+It predicts the RTL's ``cycles`` counter exactly (tests/hw/test_top.py checks it). Times are
+cycles after the step's ``start`` cycle (cycle 0, counted); docs/architecture.md has the
+schedule. Kd = ceil((X_l + H) / N) DPU cycles and Kb = ceil((X_l + H) / B) BNN cycles per neuron.
+
+- Baseline (no BNN): every neuron is computed; neuron j's first weight chunk is read at
+  ``LAT_DPU_START + j * Kd``.
+- Memo: the BNN unit decides neuron j at ``r_j = LAT_BNN + (j + 1) * Kb``. A reused neuron's
+  output is marked done at ``r_j + LAT_REUSE``; a computed one enters the compute queue and its
+  first chunk is read at ``max(previous DPU end, r_j + LAT_QUEUE)``.
+- A computed neuron occupies the DPU for Kd cycles (one chunk read per cycle, no bubbles); its
+  output is marked done ``LAT_MU`` cycles after the DPU end (weight read, DPU, MU, buffer write).
+- The cell-update unit issues neuron j at the first cycle after it issued j-1 at which all gates
+  have j done; the step ends ``LAT_CELL`` cycles after it issued neuron H-1, so a step counts
+  ``issue(H-1) + LAT_CELL + 1`` cycles.
 
 Each recurrence ``e_j = max(e_{j-1}, a_j) + d_j`` is computed in closed form,
 ``e_j = D_j + max_{k<=j}(a_k - D_{k-1})`` with ``D`` the running sum of ``d``, so the model costs a
@@ -17,11 +24,13 @@ from __future__ import annotations
 
 import numpy as np
 
-LAT_BNN = 2      # sign fetch and popcount pipeline ahead of the first decision
-LAT_QUEUE = 1    # decision -> DPU start (compute-queue FIFO)
-LAT_MU = 3       # DPU end -> gate output written (bias add, requantize, table read)
-LAT_CELL = 4     # cell-update pipeline: neuron j entered -> h_j written
-LAT_START = 1    # controller: layer-step start
+LAT_DPU_START = 1  # baseline: step start -> first weight chunk read
+LAT_BNN = 2        # step start -> sign-chunk pipeline, decision of neuron j at LAT_BNN + (j+1)*Kb
+LAT_QUEUE = 2      # decision -> first weight chunk read of a computed neuron (compute queue)
+LAT_REUSE = 1      # decision -> a reused neuron's output marked done
+LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
+LAT_CELL = 4       # cell issue of neuron H-1 -> step end seen by the controller
+BASELINE_OVERHEAD = LAT_DPU_START + LAT_MU + LAT_CELL + 1   # C of the baseline formula
 
 
 def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:
@@ -35,21 +44,26 @@ def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:
     kd, kb = cfg.dpu_cycles(layer), cfg.bnn_cycles(layer)
     j = np.arange(hidden, dtype=np.int64)
     if cfg.memo:
-        ready = LAT_BNN + (j + 1) * kb                     # decision of neuron j
-        arrive = ready + LAT_QUEUE
+        decided = LAT_BNN + (j + 1) * kb
+        arrive = decided + LAT_QUEUE
+        reused_done = decided + LAT_REUSE
     else:
-        ready = np.zeros(hidden, dtype=np.int64)
-        arrive = ready
+        arrive = np.full(hidden, LAT_DPU_START, dtype=np.int64)
+        reused_done = arrive                                  # unused: nothing is reused
     work = computed.astype(np.int64) * kd
-    done_before = np.cumsum(work, axis=-1) - work        # D_{j-1}
+    done_before = np.cumsum(work, axis=-1) - work            # D_{j-1}
     # DPU end of neuron j (for reused neurons: the end of the last computed one before it)
     candidates = np.where(computed, arrive - done_before, np.iinfo(np.int64).min // 4)
     dpu_end = np.maximum.accumulate(candidates, axis=-1) + done_before + work
-    out_ready = np.where(computed, dpu_end + LAT_MU, ready)
-    prefix_ready = np.maximum.accumulate(out_ready, axis=-1)    # outputs 0..j all present
-    all_gates = prefix_ready.max(axis=1)                        # (batch, H)
-    cell_start = np.maximum.accumulate(all_gates - j, axis=-1) + j
-    return LAT_START + cell_start[:, -1] + 1 + LAT_CELL
+    out_ready = np.where(computed, dpu_end + LAT_MU, reused_done)
+    all_gates = out_ready.max(axis=1)                        # (batch, H)
+    cell_issue = np.maximum(np.maximum.accumulate(all_gates - j, axis=-1) + j, j + 1)
+    return cell_issue[:, -1] + LAT_CELL + 1
+
+
+def baseline_step_cycles(cfg, layer: int) -> int:
+    """Cycles of a baseline layer step: exactly H * Kd + BASELINE_OVERHEAD."""
+    return cfg.hidden_size * cfg.dpu_cycles(layer) + BASELINE_OVERHEAD
 
 
 def baseline_bound(cfg, layer: int) -> int:

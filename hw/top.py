@@ -55,12 +55,15 @@ class EpurTop(wiring.Component):
         for name in cfg.gate_names:
             ports[f"reused_{name}"] = Out(count)
         super().__init__(ports)
+        self.controller = Controller(cfg)
+        self.cell = CellUnit(cfg)
+        self.cus = [ComputeUnit(cfg, g) for g in range(cfg.gates)]
 
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        m.submodules.controller = ctrl = Controller(cfg)
-        m.submodules.cell = cell = CellUnit(cfg)
+        m.submodules.controller = ctrl = self.controller
+        m.submodules.cell = cell = self.cell
         wiring.connect(m, wiring.flipped(self.x), ctrl.x)
         wiring.connect(m, ctrl.h, wiring.flipped(self.h))
 
@@ -75,11 +78,10 @@ class EpurTop(wiring.Component):
                   & (fields["layer"] < cfg.layers))
         m.d.comb += self.wl.ready.eq(ctrl.idle)
 
-        cus = []
+        cus = self.cus
         for g, name in enumerate(cfg.gate_names):
-            cu = ComputeUnit(cfg, g)
+            cu = cus[g]
             m.submodules[f"cu_{name}"] = cu
-            cus.append(cu)
             m.d.comb += [
                 cu.load.valid.eq(accept & (fields["gate"] == g)),
                 cu.load.p.kind.eq(fields["kind"]), cu.load.p.layer.eq(fields["layer"]),

@@ -1,0 +1,104 @@
+"""Run epur's Amaranth blocks in Amaranth's simulator: helpers shared by the hw tests."""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.sim import Simulator
+
+from hw.top import EpurTop
+
+
+def simulate(dut, *testbenches, vcd=None):
+    """Run async testbenches against ``dut`` with a 1 MHz clock (sync domain)."""
+    sim = Simulator(dut)
+    sim.add_clock(1e-6)
+    for tb in testbenches:
+        sim.add_testbench(tb)
+    if vcd:
+        with sim.write_vcd(vcd):
+            sim.run()
+    else:
+        sim.run()
+
+
+def unpack(value: int, width: int, count: int, signed: bool = True) -> np.ndarray:
+    """Split an integer holding ``count`` fields of ``width`` bits (field 0 in the LSBs)."""
+    mask = (1 << width) - 1
+    out = [(value >> (k * width)) & mask for k in range(count)]
+    if signed:
+        out = [v - (1 << width) if v >> (width - 1) else v for v in out]
+    return np.array(out, dtype=np.int64)
+
+
+async def put(ctx, port, **payload):
+    """Send one transfer on a stream port (valid/ready)."""
+    ctx.set(port.valid, 1)
+    for key, value in payload.items():
+        ctx.set(getattr(port.p, key), value)
+    await ctx.tick().until(port.ready)
+    ctx.set(port.valid, 0)
+
+
+def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, seed=0,
+            gaps=True):
+    """Run ``EpurTop(cfg)`` over a batch of sequences, one after the other.
+
+    ``words``: (address, value) pairs for the weight load port; ``xq`` (batch, time, X) data-format
+    integers; each sequence b runs for ``lengths[b]`` steps. Random idle cycles on ``x`` and
+    random back-pressure on ``h`` when ``gaps``. Returns h (batch, time, H) of the last layer
+    (0 beyond a sequence's length), the final h and c state (batch, layers, H), and the counters
+    read after each sequence (dict of int64 arrays over the batch).
+    """
+    rng = np.random.default_rng(seed)
+    dut = EpurTop(cfg)
+    batch, steps, _ = xq.shape
+    hidden, layers, dw = cfg.hidden_size, cfg.layers, cfg.data_format.width
+    h_out = np.zeros((batch, steps, hidden), dtype=np.int64)
+    h_state = np.zeros((batch, layers, hidden), dtype=np.int64)
+    c_state = np.zeros((batch, layers, hidden), dtype=np.int64)
+    names = ["cycles"] + [f"{k}_{g}" for k in ("computed", "reused") for g in cfg.gate_names]
+    counters = {name: np.zeros(batch, dtype=np.int64) for name in names}
+    state = {"seq": -1, "loaded": False}
+
+    async def producer(ctx):
+        if cfg.memo:
+            ctx.set(dut.theta, theta_int)
+            ctx.set(dut.mode_abs, mode_abs)
+            ctx.set(dut.memo_enable, memo_enable)
+        for addr, value in words:
+            await put(ctx, dut.wl, addr=addr, data=value)
+        for b in range(batch):
+            state["seq"] = b
+            for t in range(int(lengths[b])):
+                for k in range(xq.shape[2]):
+                    if gaps and rng.random() < 0.2:
+                        await ctx.tick().repeat(int(rng.integers(1, 4)))
+                    await put(ctx, dut.x, data=int(xq[b, t, k]), first=int(t == 0 and k == 0))
+            while state["seq"] == b:
+                await ctx.tick()
+
+    async def consumer(ctx):
+        for b in range(batch):
+            for t in range(int(lengths[b])):
+                for k in range(hidden):
+                    while gaps and rng.random() < 0.3:
+                        ctx.set(dut.h.ready, 0)
+                        await ctx.tick()
+                    ctx.set(dut.h.ready, 1)
+                    data, last = await ctx.tick().sample(
+                        dut.h.p.data, dut.h.p.last).until(dut.h.valid)
+                    h_out[b, t, k] = data
+                    assert last == (k == hidden - 1)
+                    ctx.set(dut.h.ready, 0)
+            while ctx.get(dut.busy):
+                await ctx.tick()
+            for name in names:
+                counters[name][b] = ctx.get(getattr(dut, name))
+            h_state[b] = unpack(ctx.get(dut.cell.h_state.as_value()), dw, layers * hidden) \
+                .reshape(layers, hidden)
+            c_state[b] = unpack(ctx.get(dut.cell.c_state.as_value()), dw, layers * hidden) \
+                .reshape(layers, hidden)
+            state["seq"] = b + 1
+
+    simulate(dut, producer, consumer)
+    return h_out, h_state, c_state, counters
