@@ -1,0 +1,70 @@
+"""The whole accelerator in Amaranth's simulator, bit-exact with golden.model.run_fixed.
+
+Every h of the last layer (through the output stream, with random input gaps and output
+back-pressure), the final h and c of every layer, and every counter (cycles included, against
+the cycle model) are compared for several sequences of different lengths.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from epur.config import DEFAULT
+from golden import cycles
+from golden.model import run_fixed
+from golden.params import config_for, quantize_params, random_params, weight_load_list
+from tests.hw.rtl import rtl_top
+
+LENGTHS = np.array([4, 2, 3])
+
+# (cell, predictor of the build, predictor run, theta, mode, reuse_cap, lanes, bnn_bits)
+CASES = {
+    "lstm-none": ("lstm", "none", "none", 0.25, "relative", 0, 4, 8),
+    "lstm-bnn-rel0.25": ("lstm", "bnn", "bnn", 0.25, "relative", 0, 4, 8),
+    "lstm-bnn-rel1-cap2": ("lstm", "bnn", "bnn", 1.0, "relative", 2, 4, 8),
+    "lstm-bnn-abs3": ("lstm", "bnn", "bnn", 3.0, "absolute", 0, 4, 8),
+    "lstm-bnn-off": ("lstm", "bnn", "none", 0.25, "relative", 0, 4, 8),
+    "lstm-bnn-n3b5": ("lstm", "bnn", "bnn", 0.5, "relative", 0, 3, 5),
+    "gru-none": ("gru", "none", "none", 0.25, "relative", 0, 4, 8),
+    "gru-bnn-rel0.5": ("gru", "bnn", "bnn", 0.5, "relative", 0, 4, 8),
+    "gru-bnn-rel1-cap1": ("gru", "bnn", "bnn", 1.0, "relative", 1, 4, 8),
+    "gru-bnn-abs2": ("gru", "bnn", "bnn", 2.0, "absolute", 0, 4, 8),
+    "gru-bnn-off": ("gru", "bnn", "none", 0.25, "relative", 0, 4, 8),
+    "gru-bnn-n4b3": ("gru", "bnn", "bnn", 0.5, "relative", 0, 4, 3),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_top_matches_golden(case):
+    cell, build, predictor, theta, mode, cap, lanes, bits = CASES[case]
+    seed = sum(map(ord, case))
+    print("seed", seed)
+    params = random_params(cell, 5, 6, layers=2, seed=seed, scale=0.8)
+    base = dataclasses.replace(DEFAULT, name=f"t_{cell}", lanes=lanes, bnn_bits=bits,
+                               predictor=build, theta=theta, mode=mode, reuse_cap=cap)
+    cfg = config_for(params, base)
+    x = np.random.default_rng(seed).uniform(-1.5, 1.5, (len(LENGTHS), LENGTHS.max(), 5))
+    gold = run_fixed(cfg, params, x, LENGTHS, predictor=predictor)
+    words = weight_load_list(cfg, quantize_params(cfg, params))
+    h, h_state, c_state, counters = rtl_top(
+        cfg, words, cfg.data_format.quantize(x), LENGTHS, theta_int=cfg.theta_int,
+        mode_abs=int(mode == "absolute"), memo_enable=int(predictor == "bnn"), seed=seed)
+
+    for b, length in enumerate(LENGTHS):
+        np.testing.assert_array_equal(h[b, :length], gold.h_int[-1, b, :length])
+        np.testing.assert_array_equal(h_state[b], gold.h_int[:, b, length - 1])
+        if cell == "lstm":
+            np.testing.assert_array_equal(c_state[b], gold.c_int[:, b, length - 1])
+    want = gold.counters()
+    for name, value in counters.items():
+        np.testing.assert_array_equal(value, want[name], err_msg=name)
+    if predictor == "bnn":
+        assert gold.reused.sum() > 0, "the case exercises no reuse"
+    if cap:
+        assert gold.reused.sum() > 0
+    if predictor == "none":
+        per_step = sum(cycles.baseline_step_cycles(cfg, k) for k in range(cfg.layers))
+        np.testing.assert_array_equal(counters["cycles"], LENGTHS * per_step)
