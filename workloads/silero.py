@@ -17,10 +17,11 @@ accelerator as a one-layer PyTorch ``nn.LSTM`` (keys ``*_l0``).
 
 Data: speech recordings of Debian's ``codec2-examples`` and ``pocketsphinx-testdata`` (WAV or raw
 16-bit PCM; native 16 kHz, or 8 kHz upsampled here by a windowed-sinc filter). codec2's
-``david4.wav`` and ``vk2tpm_004.wav`` are modem signals, not speech, and are not used. A recording is cut into streams of at most
-:data:`STREAM_CHUNKS` chunks (8 s); each stream is scored as silero scores one audio: zero context
-before its first chunk, zero state, a last chunk zero-padded to 512 samples. The test split and a
-separate calibration split (for any threshold or theta choice) are disjoint fixed file lists.
+``david4.wav`` and ``vk2tpm_004.wav`` are modem signals, not speech, and are not used. A
+recording is cut into streams of at most :data:`STREAM_CHUNKS` chunks (8 s); each stream is
+scored as silero scores one audio: zero context before its first chunk, zero state, a last chunk
+zero-padded to 512 samples. The test split and a separate calibration split (``calib_x``, for
+any threshold or theta choice) are disjoint fixed file lists.
 
 Metric ``agreement``: percent of valid chunks whose decision (probability > 0.5, silero's default
 threshold) equals the decision of the exact float model (float front end, float LSTM, head).
