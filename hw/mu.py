@@ -29,6 +29,7 @@ KINDS = ("sigmoid", "tanh", "pair")
 class MultiFunctionUnit(wiring.Component):
     def __init__(self, cfg, kind: str):
         if kind not in KINDS:
+            self._MustUse__silence = True     # never elaborated: no "unused" warning
             raise ValueError(f"MU kind must be one of {', '.join(KINDS)}, not {kind!r}")
         self.cfg = cfg
         self.kind = kind

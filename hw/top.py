@@ -36,6 +36,8 @@ def _check(cfg):
 
 class EpurTop(wiring.Component):
     def __init__(self, cfg):
+        if cfg.predictor not in HW_PREDICTORS:
+            self._MustUse__silence = True     # never elaborated: no "unused" warning
         _check(cfg)
         self.cfg = cfg
         dshape = signed(cfg.data_format.width)
