@@ -8,10 +8,11 @@ from amaranth.sim import Simulator
 from hw.top import EpurTop
 
 
-def simulate(dut, *testbenches, vcd=None):
-    """Run async testbenches against ``dut`` with a 1 MHz clock (sync domain)."""
+def simulate(dut, *testbenches, vcd=None, clock=True):
+    """Run async testbenches against ``dut`` with a 1 MHz clock (sync domain) if ``clock``."""
     sim = Simulator(dut)
-    sim.add_clock(1e-6)
+    if clock:
+        sim.add_clock(1e-6)
     for tb in testbenches:
         sim.add_testbench(tb)
     if vcd:

@@ -1,0 +1,73 @@
+"""BNN unit in Amaranth's simulator against golden.bnn: sign memory, XNOR-popcount, timing."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from epur.config import DEFAULT
+from golden.bnn import popcount_yb, sign_bits
+from hw.bnn import BNNUnit
+from tests.hw.rtl import put, simulate
+
+
+def rtl_bnn(cfg, weights, inputs):
+    """Load the signs of ``weights[l]`` (H, X_l + H) for each layer, then run a step of every
+    layer l on ``inputs[l]``. Returns yb (layers, H) and the decision cycle of each neuron."""
+    dut = BNNUnit(cfg)
+    layers, hidden = cfg.layers, cfg.hidden_size
+    yb = np.zeros((layers, hidden), dtype=np.int64)
+    when = np.zeros((layers, hidden), dtype=np.int64)
+
+    async def tb(ctx):
+        for layer in range(layers):
+            for row in range(hidden):
+                for col, value in enumerate(weights[layer][row]):
+                    await put(ctx, dut.load, layer=layer, row=row, col=col,
+                              sign=int(value < 0))
+        for layer in range(layers):
+            signs = sign_bits(inputs[layer])
+            ctx.set(dut.signs, sum(int(s) << k for k, s in enumerate(signs)))
+            ctx.set(dut.layer, layer)
+            ctx.set(dut.start, 1)
+            await ctx.tick()
+            ctx.set(dut.start, 0)
+            cycle, seen = 1, 0
+            while seen < hidden:
+                if ctx.get(dut.o.valid):
+                    j = ctx.get(dut.o.p.neuron)
+                    yb[layer, j], when[layer, j] = ctx.get(dut.o.p.yb), cycle
+                    seen += 1
+                await ctx.tick()
+                cycle += 1
+
+    simulate(dut, tb)
+    return yb, when
+
+
+@pytest.mark.parametrize("bits", [1, 3, 8, 32])
+@pytest.mark.parametrize("input_size", [5, 9])
+def test_bnn_matches_golden(bits, input_size):
+    seed = bits * 13 + input_size
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    cfg = dataclasses.replace(DEFAULT, input_size=input_size, hidden_size=6, layers=2,
+                              bnn_bits=bits)
+    weights, inputs = [], []
+    for layer in range(cfg.layers):
+        k = cfg.row_length(layer)
+        w = rng.integers(-4, 4, (cfg.hidden_size, k))
+        w[0] = -1                                 # all signs negative / all positive
+        w[1] = 0
+        weights.append(w)
+        v = rng.integers(-4, 4, k)
+        v[0] = -5
+        inputs.append(v)
+    yb, when = rtl_bnn(cfg, weights, inputs)
+    for layer in range(cfg.layers):
+        want = popcount_yb(sign_bits(weights[layer]), sign_bits(inputs[layer])[None, :])
+        np.testing.assert_array_equal(yb[layer], want)
+        kb = cfg.bnn_cycles(layer)
+        np.testing.assert_array_equal(when[layer], 2 + (np.arange(cfg.hidden_size) + 1) * kb)

@@ -1,0 +1,57 @@
+"""Comparator in Amaranth's simulator against golden.comparator.reuse (both modes, cap)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from epur.config import DEFAULT
+from golden.comparator import reuse
+from hw.comparator import Comparator
+from tests.hw.rtl import simulate
+
+
+def rtl_reuse(cfg, yb, yb_m, valid, count, theta_int, mode_abs):
+    dut = Comparator(cfg)
+    out = []
+
+    async def tb(ctx):
+        ctx.set(dut.theta, theta_int)
+        ctx.set(dut.mode_abs, mode_abs)
+        for a, b, v, c in zip(yb, yb_m, valid, count, strict=True):
+            ctx.set(dut.yb, int(a))
+            ctx.set(dut.yb_m, int(b))
+            ctx.set(dut.valid, int(v))
+            ctx.set(dut.reuse_count, int(c))
+            out.append(ctx.get(dut.reuse))
+
+    simulate(dut, tb, clock=False)
+    return np.array(out, dtype=bool)
+
+
+@pytest.mark.parametrize("mode", ["relative", "absolute"])
+@pytest.mark.parametrize("theta", [0.0, 0.125, 0.5, 3.0, "max"])
+@pytest.mark.parametrize("cap", [0, 3])
+def test_comparator_matches_golden(mode, theta, cap):
+    cfg = dataclasses.replace(DEFAULT, reuse_cap=cap, input_size=12, hidden_size=20)
+    if theta == "max":
+        theta = cfg.theta_format.max_value
+    seed = int(theta * 8) + 3 * cap + (mode == "absolute")
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    k = cfg.max_row_length
+    count = 600
+    yb = rng.integers(-k, k + 1, count)
+    yb_m = np.where(rng.random(count) < 0.5, yb + rng.integers(-4, 5, count),
+                    rng.integers(-k, k + 1, count)).clip(-k, k)
+    yb[:6], yb_m[:6] = [k, -k, 0, 0, k, -k], [-k, k, 0, 1, k, 0]
+    valid = rng.random(count) < 0.9
+    counts = rng.integers(0, max(cap, 1) + 1, count)
+    got = rtl_reuse(cfg, yb, yb_m, valid, counts, cfg.theta_int if theta else 0,
+                    int(mode == "absolute"))
+    want = reuse(yb, yb_m, valid, counts, cfg.theta_int if theta else 0, cfg.theta_format.frac,
+                 mode, cap)
+    np.testing.assert_array_equal(got, want)
+    assert 0 < want.sum() < count or theta == 0
