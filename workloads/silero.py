@@ -20,8 +20,8 @@ Data: speech recordings of Debian's ``codec2-examples`` and ``pocketsphinx-testd
 ``david4.wav`` and ``vk2tpm_004.wav`` are modem signals, not speech, and are not used. A
 recording is cut into streams of at most :data:`STREAM_CHUNKS` chunks (8 s); each stream is
 scored as silero scores one audio: zero context before its first chunk, zero state, a last chunk
-zero-padded to 512 samples. The test split and a separate calibration split (``calib_x``, for
-any threshold or theta choice) are disjoint fixed file lists.
+zero-padded to 512 samples. The test split and a separate calibration split (``load("calib")``,
+for any threshold or theta choice) are disjoint fixed file lists.
 
 Metric ``agreement``: percent of valid chunks whose decision (probability > 0.5, silero's default
 threshold) equals the decision of the exact float model (float front end, float LSTM, head).
@@ -274,12 +274,14 @@ def valid_mask(lengths: np.ndarray, steps: int) -> np.ndarray:
 class SileroVad(Workload):
     """Silero VAD: agreement (percent) of speech decisions with the exact float model."""
 
+    split: str = "test"                          # "test" or "calib": which files test_x holds
     weights: dict = field(default_factory=dict, repr=False)
-    float_decisions: np.ndarray | None = None    # (batch, time) bool, exact float model
-    float_probs: np.ndarray | None = None        # (batch, time) speech probabilities
-    sources: np.ndarray | None = None            # (batch,) index into TEST_FILES
-    calib_x: np.ndarray | None = None            # calibration split, same layout as test_x
-    calib_lengths: np.ndarray | None = None
+    float_probs: np.ndarray | None = None        # (batch, time) exact float model's probabilities
+    sources: np.ndarray | None = None            # (batch,) index into the split's file list
+
+    @property
+    def float_decisions(self) -> np.ndarray:
+        return self.float_probs > THRESHOLD
 
     def probabilities(self, h: np.ndarray) -> np.ndarray:
         """Speech probability of every chunk from the LSTM's h (batch, time, 128)."""
@@ -297,16 +299,21 @@ class SileroVad(Workload):
         return self.loss_budget * baseline        # 1 % of the baseline agreement
 
 
-def load() -> SileroVad:
+SPLITS = {"test": TEST_FILES, "calib": CALIB_FILES}
+
+
+def load(split: str = "test") -> SileroVad:
+    """The workload on the test split, or on the calibration split (``"calib"``: for choosing
+    theta or any threshold without looking at the test files)."""
+    if split not in SPLITS:
+        raise InputError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
     weights = load_weights()
     params = lstm_params(weights)
     # small matrix products: BLAS threads only contend on a busy machine
     with threadpool_limits(limits=1, user_api="blas"):
-        x, lengths, sources = encode_files(weights, TEST_FILES)
-        cx, clengths, _ = encode_files(weights, CALIB_FILES)
+        x, lengths, sources = encode_files(weights, SPLITS[split])
         probs = head(weights, run_float(params, x))
     return SileroVad(
         name=NAME, metric="agreement", higher_is_better=True, loss_budget=0.01,
-        params=params, test_x=x, test_lengths=lengths, weights=weights,
-        float_decisions=probs > THRESHOLD, float_probs=probs, sources=sources,
-        calib_x=cx, calib_lengths=clengths)
+        params=params, test_x=x, test_lengths=lengths, split=split, weights=weights,
+        float_probs=probs, sources=sources)

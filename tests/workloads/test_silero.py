@@ -41,6 +41,11 @@ def workload():
 
 
 @pytest.fixture(scope="module")
+def calib():
+    return silero.load("calib")
+
+
+@pytest.fixture(scope="module")
 def ref():
     with np.load(REF) as f:
         return {k: f[k] for k in f.files}
@@ -212,18 +217,29 @@ def test_workload_layout(workload):
     assert w.test_lengths.sum() == 5356                      # 171.4 s of speech recordings
     mask = silero.valid_mask(w.test_lengths, steps)
     assert np.all(w.test_x[~mask] == 0)
-    assert w.calib_x.shape[0] == len(w.calib_lengths) and w.calib_lengths.sum() == 845
-    assert not {p for _, p in silero.TEST_FILES} & {p for _, p in silero.CALIB_FILES}
+    assert w.split == "test" and len(w.sources) == batch
     assert w.budget_for(99.0) == pytest.approx(0.99)
 
 
 @needs_data
-def test_front_end_outputs_fit_the_data_format(workload):
+def test_calibration_split_is_disjoint(calib):
+    assert calib.split == "calib" and calib.test_lengths.sum() == 845     # 27.0 s
+    assert not {p for _, p in silero.TEST_FILES} & {p for _, p in silero.CALIB_FILES}
+    assert calib.score(run_float(calib.params, calib.test_x)) == 100.0
+
+
+def test_load_rejects_unknown_split():
+    with pytest.raises(InputError, match="split must be one of test, calib, not 'train'"):
+        silero.load("train")
+
+
+@needs_data
+def test_front_end_outputs_fit_the_data_format(workload, calib):
     """Q5.11 holds |v| < 16: the front end's outputs (ReLU, so >= 0) never saturate."""
     fmt = config_for(workload.params).data_format
-    assert workload.test_x.min() >= 0
-    assert workload.test_x.max() < fmt.max_value
-    assert workload.calib_x.max() < fmt.max_value
+    for w in (workload, calib):
+        assert w.test_x.min() >= 0
+        assert w.test_x.max() < fmt.max_value
 
 
 @needs_data
