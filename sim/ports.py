@@ -1,0 +1,86 @@
+"""Verilog names and payload layouts of an Amaranth component's ports, read from its signature.
+
+Amaranth flattens a stream port ``x`` into ``x__valid``, ``x__ready`` and ``x__payload``, the
+payload a packed ``StructLayout`` (first field in the least significant bits). The layouts are
+taken from the component's own signature, so the testbench never keeps a second copy of a field
+offset or width.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from amaranth.hdl import Shape
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    offset: int
+    width: int
+    signed: bool
+
+    @property
+    def mask(self) -> int:
+        return (1 << self.width) - 1
+
+
+@dataclass(frozen=True)
+class StreamPort:
+    """One valid/ready stream port: its Verilog signal names and its payload fields."""
+
+    name: str
+    fields: tuple[Field, ...]
+
+    @property
+    def valid(self) -> str:
+        return f"{self.name}__valid"
+
+    @property
+    def ready(self) -> str:
+        return f"{self.name}__ready"
+
+    @property
+    def payload(self) -> str:
+        return f"{self.name}__payload"
+
+    @property
+    def width(self) -> int:
+        return max(f.offset + f.width for f in self.fields)
+
+    def pack(self, **values: int) -> int:
+        """The payload integer holding ``values`` (every field must be given)."""
+        missing = {f.name for f in self.fields} - set(values)
+        extra = set(values) - {f.name for f in self.fields}
+        if missing or extra:
+            raise ValueError(f"payload of {self.name} has fields "
+                             f"{[f.name for f in self.fields]}, not {sorted(values)}")
+        word = 0
+        for f in self.fields:
+            v = int(values[f.name])
+            lo = -(1 << (f.width - 1)) if f.signed else 0
+            hi = (1 << (f.width - 1 if f.signed else f.width)) - 1
+            if not lo <= v <= hi:
+                raise ValueError(f"{self.name}.{f.name} = {v} does not fit {f.width} bits")
+            word |= (v & f.mask) << f.offset
+        return word
+
+    def unpack(self, word: int) -> dict[str, int]:
+        out = {}
+        for f in self.fields:
+            v = (word >> f.offset) & f.mask
+            if f.signed and v >> (f.width - 1):
+                v -= 1 << f.width
+            out[f.name] = v
+        return out
+
+
+def stream_port(component, name: str) -> StreamPort:
+    """The :class:`StreamPort` of ``component``'s stream member ``name``."""
+    member = component.signature.members[name]
+    layout = member.signature.members["payload"].shape
+    fields = []
+    for field_name, field in layout:
+        shape = Shape.cast(field.shape)
+        fields.append(Field(field_name, field.offset, shape.width, shape.signed))
+    return StreamPort(name, tuple(fields))

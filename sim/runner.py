@@ -1,0 +1,185 @@
+"""Build and run a cocotb simulation of the generated top level against the golden model.
+
+``build(cfg)`` generates the Verilog of ``cfg`` (``hw.top.generate_verilog``) with its
+``config.json`` beside it into ``<root>/<hash>/`` and compiles it with the simulator named by the
+``SIM`` environment variable (Icarus by default) through ``cocotb_tools.runner``. The hash covers
+the config (less the run-time registers theta and mode) and the source of ``hw/`` and
+``golden/``, so a changed generator never reuses a stale build.
+
+``simulate(cfg, params, x, ...)`` writes the model and inputs as ``.npz`` files into a run
+directory under the build, runs the cocotb test module :mod:`sim.tb_top` there (paths passed
+through ``EPUR_SIM_BUILD`` / ``EPUR_SIM_RUN``), and returns a :class:`SimResult` with the RTL's
+h words, its counters, the golden run and the scoreboard's mismatches.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from epur.config import EpurConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_BUILD_ROOT = Path("build") / "sim"
+TESTS = ("sequences", "reset_mid_sequence")
+RUNTIME_KEYS = ("theta", "mode")        # registers of the design, not generation parameters
+TIMESCALE = ("1ns", "1ps")
+
+
+class SimulationError(RuntimeError):
+    """The simulator did not produce results (crash, timeout, missing tool)."""
+
+
+def simulator_name() -> str:
+    return os.environ.get("SIM", "icarus")
+
+
+def build_key(cfg: EpurConfig, waves: bool = False) -> str:
+    """Hash of everything the compiled simulation depends on."""
+    h = hashlib.sha256()
+    hw_cfg = {k: v for k, v in cfg.to_dict().items() if k not in RUNTIME_KEYS}
+    h.update(json.dumps(hw_cfg, sort_keys=True).encode())
+    h.update(f"{simulator_name()} waves={bool(waves)}".encode())
+    for folder in ("hw", "golden"):
+        for path in sorted((ROOT / folder).glob("*.py")):
+            h.update(path.name.encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def build(cfg: EpurConfig, root=None, waves: bool = False):
+    """Generate and compile ``cfg``; returns the build directory (reused when up to date) and
+    the ``cocotb_tools`` runner that built it."""
+    from cocotb_tools.runner import get_runner
+
+    from hw.top import generate_verilog
+
+    root = Path(root) if root is not None else DEFAULT_BUILD_ROOT
+    build_dir = (root / build_key(cfg, waves)).resolve()
+    build_dir.mkdir(parents=True, exist_ok=True)
+    verilog = build_dir / f"{cfg.name}.v"
+    if not verilog.is_file():
+        tmp = verilog.with_name(verilog.name + ".tmp")
+        tmp.write_text(generate_verilog(cfg))
+        cfg.save(build_dir / "config.json")
+        tmp.replace(verilog)
+    sources, args = [verilog], []
+    if simulator_name() == "icarus":
+        # Yosys starts every ``always @*`` block with a time-0 event from a ``reg ... = 0``
+        # declaration; Icarus's 2009+ semantics run declaration initialisers before time 0, so
+        # no event happens and comb logic stays X: compile the design as Verilog-2005.
+        args.append("-g2005")
+    if waves:
+        # cocotb's own dump module is SystemVerilog; a plain one works with -g2005
+        dump = build_dir / "epur_waves.v"
+        dump.write_text(f"module epur_waves;\n  initial begin\n"
+                        f"    $dumpfile(\"{build_dir / (cfg.name + '.fst')}\");\n"
+                        f"    $dumpvars(0, {cfg.name});\n  end\nendmodule\n")
+        sources.append(dump)
+        args += ["-s", "epur_waves"]
+    runner = get_runner(simulator_name())
+    runner.build(sources=sources, build_args=args, hdl_toplevel=cfg.name, build_dir=build_dir,
+                 timescale=TIMESCALE, waves=False, log_file=build_dir / "build.log")
+    return build_dir, runner
+
+
+@dataclass
+class SimResult:
+    cfg: EpurConfig                  # the run's config (build config with run-time overrides)
+    golden: object                   # golden.model.Result of the same run
+    h_int: np.ndarray                # (batch, time, H) the RTL's last-layer h, 0 beyond lengths
+    counters: dict                   # name -> int64 (batch,), read at the end of each sequence
+    mismatches: int
+    report: list
+    words: int                       # h words received
+    sim_cycles: int                  # clock cycles simulated (loading and idle time included)
+    wall_seconds: float              # inside the simulator
+    build_dir: Path
+    run_dir: Path
+    waves: Path | None
+
+    @property
+    def ok(self) -> bool:
+        return self.mismatches == 0
+
+    @property
+    def lengths(self) -> np.ndarray:
+        return self.golden.lengths
+
+    def h_held(self) -> np.ndarray:
+        """The RTL's h_int with every step past a sequence's length holding its last value
+        (the golden model's convention, so the arrays compare whole)."""
+        steps = self.h_int.shape[1]
+        idx = np.minimum(np.arange(steps)[None, :], self.lengths[:, None] - 1)
+        return np.take_along_axis(self.h_int, idx[:, :, None], axis=1)
+
+    @property
+    def h(self) -> np.ndarray:
+        return self.cfg.data_format.to_float(self.h_held())
+
+
+def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=None,
+             mode=None, seed: int = 0, idle: float = 0.2, backpressure: float = 0.3,
+             test: str = "sequences", root=None, waves: bool = False,
+             run_name: str = "run") -> SimResult:
+    """Simulate the RTL of ``cfg`` (the hardware build) on ``x`` and check it.
+
+    ``predictor`` (none or bnn), ``theta`` and ``mode`` are the run-time settings (default: the
+    config's); predictor ``bnn`` needs a memo build. ``idle``: probability of an idle cycle
+    before an input word; ``backpressure``: probability of ``ready`` low on the output.
+    """
+    from golden.model import check_inputs, run_fixed
+
+    if test not in TESTS:
+        raise ValueError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
+    run_cfg = dataclasses.replace(cfg, **{k: v for k, v in (
+        ("predictor", predictor), ("theta", theta), ("mode", mode)) if v is not None})
+    if run_cfg.predictor not in ("none", "bnn"):
+        raise ValueError(f"the RTL runs predictors none and bnn, not {run_cfg.predictor!r}")
+    if run_cfg.predictor == "bnn" and not cfg.memo:
+        raise ValueError("predictor bnn needs a memo build: a config with predictor bnn")
+    x, lengths = check_inputs(cfg, x, lengths)
+    build_dir, runner = build(cfg, root, waves)
+    run_dir = build_dir / "runs" / run_name
+    run_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("rtl.npz", "results.xml"):
+        (run_dir / stale).unlink(missing_ok=True)
+    np.savez(run_dir / "model.npz", **params.state_dict())
+    np.savez(run_dir / "inputs.npz", x=x, lengths=lengths)
+    job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
+           "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure)}
+    (run_dir / "run.json").write_text(json.dumps(job, indent=2) + "\n")
+
+    log = run_dir / "sim.log"
+    env = {"EPUR_SIM_BUILD": str(build_dir), "EPUR_SIM_RUN": str(run_dir)}
+    start = time.perf_counter()
+    try:
+        runner.test(test_module="sim.tb_top", hdl_toplevel=cfg.name, build_dir=build_dir,
+                    test_dir=run_dir, testcase=test, extra_env=env, waves=waves,
+                    timescale=TIMESCALE, results_xml=str(run_dir / "results.xml"),
+                    log_file=log)
+    except (SystemExit, RuntimeError) as e:
+        if not (run_dir / "rtl.npz").is_file():
+            tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
+            raise SimulationError(f"simulation failed ({e!r}); log {log}:\n{tail}") from None
+    elapsed = time.perf_counter() - start
+    if not (run_dir / "rtl.npz").is_file():
+        raise SimulationError(f"the simulation wrote no results; log: {log}")
+    with np.load(run_dir / "rtl.npz") as f:
+        out = {k: f[k] for k in f.files}
+    golden = run_fixed(run_cfg, params, x, lengths)
+    counters = {k[len("counter_"):]: v for k, v in out.items() if k.startswith("counter_")}
+    wave = build_dir / f"{cfg.name}.fst"
+    return SimResult(
+        cfg=run_cfg, golden=golden, h_int=out["h_int"], counters=counters,
+        mismatches=int(out["mismatches"]), report=[str(s) for s in out["report"]],
+        words=int(out["words"]), sim_cycles=int(out["sim_cycles"]),
+        wall_seconds=float(out["wall_seconds"]) if elapsed else 0.0, build_dir=build_dir,
+        run_dir=run_dir, waves=wave if waves and wave.is_file() else None)

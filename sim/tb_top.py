@@ -1,0 +1,203 @@
+"""cocotb tests of the generated top level against the bit-exact golden model.
+
+Started by :mod:`sim.runner` (never imported by pytest directly). What to run comes from files,
+found through two environment variables:
+
+- ``EPUR_SIM_BUILD``: the build directory: ``config.json`` (the config the Verilog was generated
+  from, the one source of truth for every parameter);
+- ``EPUR_SIM_RUN``: the run directory: ``run.json`` (run-time register values and stimulus
+  settings: predictor, theta, mode, seed, idle and back-pressure probabilities), ``model.npz``
+  (a PyTorch-style state_dict) and ``inputs.npz`` (``x``, ``lengths``). The test writes
+  ``rtl.npz`` there: the RTL's h words, its counters, the mismatch count and report, cycles
+  simulated and wall time.
+
+Tests: ``sequences`` runs every sequence of the inputs; ``reset_mid_sequence`` runs sequence 0,
+resets the design in the middle of sequence 1 and then runs the remaining sequences, checking
+after the first timestep of the next one that every neuron was computed (memo entries invalid).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import time
+from pathlib import Path
+
+import cocotb
+import numpy as np
+from cocotb.clock import Clock
+from cocotb.triggers import ClockCycles, Event, RisingEdge
+
+from epur.config import load_config
+from golden.model import run_fixed
+from golden.params import load_state_dict, quantize_params, weight_load_list
+from hw.top import EpurTop
+from sim.ports import stream_port
+from sim.scoreboard import Scoreboard
+from sim.stream import StreamDriver, StreamMonitor, random_pause
+
+CLOCK_NS = 10
+
+
+class Bench:
+    """The design, its stream agents, the golden run and the scoreboard of one cocotb test."""
+
+    def __init__(self, dut):
+        self.dut = dut
+        build, run = Path(os.environ["EPUR_SIM_BUILD"]), Path(os.environ["EPUR_SIM_RUN"])
+        self.run_dir = run
+        self.build_cfg = load_config(build / "config.json")
+        self.job = json.loads((run / "run.json").read_text())
+        job = self.job
+        self.cfg = dataclasses.replace(self.build_cfg, predictor=job["predictor"],
+                                       theta=job["theta"], mode=job["mode"])
+        if self.cfg.predictor == "bnn" and not self.build_cfg.memo:
+            raise ValueError("predictor bnn needs a memo build (config predictor bnn)")
+        self.params = load_state_dict(run / "model.npz")
+        with np.load(run / "inputs.npz") as f:
+            self.x, self.lengths = f["x"], f["lengths"]
+        self.golden = run_fixed(self.cfg, self.params, self.x, self.lengths)
+        self.words = weight_load_list(self.cfg, quantize_params(self.cfg, self.params))
+        self.xq = self.cfg.data_format.quantize(self.x)
+        self.scoreboard = Scoreboard(self.golden, dut._log)
+        top = EpurTop(self.build_cfg)
+        seed = int(job["seed"])
+        idle, back = float(job["idle"]), float(job["backpressure"])
+        clk = dut.clk
+        self.x_driver = StreamDriver(dut, stream_port(top, "x"), clk,
+                                     random_pause(seed, idle, burst=3))
+        self.wl_driver = StreamDriver(dut, stream_port(top, "wl"), clk,
+                                      random_pause(seed + 1, idle, burst=3))
+        self.monitor = StreamMonitor(dut, stream_port(top, "h"), clk, self._on_h,
+                                     random_pause(seed + 2, back, burst=4))
+        self._drained = Event()
+        self._watch = None
+        self.rng = np.random.default_rng(seed + 3)
+        self._t0 = time.perf_counter()
+
+    def _on_h(self, fields):
+        b = self.scoreboard.next_sequence
+        self.scoreboard.receive(fields)
+        if b is not None and b == self._watch and self.scoreboard.pending(b) == 0:
+            self._drained.set()
+
+    async def start(self):
+        dut, cfg = self.dut, self.build_cfg
+        Clock(dut.clk, CLOCK_NS, unit="ns").start()
+        if cfg.memo:
+            dut.theta.value = self.cfg.theta_int
+            dut.mode_abs.value = int(self.cfg.mode == "absolute")
+            dut.memo_enable.value = int(self.cfg.predictor == "bnn")
+        await self.reset()
+        for agent in (self.x_driver, self.wl_driver, self.monitor):
+            cocotb.start_soon(agent.run())
+        self.wl_driver.send({"addr": a, "data": v} for a, v in self.words)
+        await self.wl_driver.wait_idle()
+
+    async def reset(self, cycles: int = 3):
+        self.dut.rst.value = 1
+        await ClockCycles(self.dut.clk, cycles)
+        self.dut.rst.value = 0
+
+    def x_words(self, b: int, steps: range):
+        for t in steps:
+            for k in range(self.cfg.input_size):
+                yield {"data": int(self.xq[b, t, k]), "first": int(t == 0 and k == 0)}
+
+    def counters(self) -> dict:
+        return {name: getattr(self.dut, name).value.to_unsigned()
+                for name in self.scoreboard.counter_names}
+
+    async def wait_idle(self):
+        edge = RisingEdge(self.dut.clk)
+        while int(self.dut.busy.value):
+            await edge
+
+    async def drain(self, b: int):
+        """Until every expected word of sequence ``b`` has arrived and the core is idle."""
+        if self.scoreboard.pending(b):
+            self._watch = b
+            self._drained.clear()
+            await self._drained.wait()
+            self._watch = None
+        await self.wait_idle()
+
+    async def run_sequence(self, b: int, split_first: bool = False):
+        """Send sequence ``b``, check every word and, at its end, every counter.
+
+        With ``split_first``, timestep 0 is sent alone and the counters are checked after it:
+        every neuron of every layer computed, none reused (memo entries start invalid).
+        """
+        sb, length = self.scoreboard, int(self.lengths[b])
+        sb.expect_sequence(b)
+        if split_first:
+            self.x_driver.send(self.x_words(b, range(1)))
+            await self.x_driver.wait_idle()
+            while sb.pending(b) > (length - 1) * self.cfg.hidden_size:
+                await RisingEdge(self.dut.clk)
+            await self.wait_idle()
+            got = self.counters()
+            want = self.cfg.hidden_size * self.cfg.layers
+            for name in self.cfg.gate_names:
+                if got[f"computed_{name}"] != want or got[f"reused_{name}"] != 0:
+                    sb.mismatch(f"sequence {b} after t=0: computed_{name} "
+                                 f"{got[f'computed_{name}']} (want {want}), reused_{name} "
+                                 f"{got[f'reused_{name}']} (want 0)")
+            self.x_driver.send(self.x_words(b, range(1, length)))
+        else:
+            self.x_driver.send(self.x_words(b, range(length)))
+        await self.drain(b)
+        sb.check_counters(b, self.counters())
+
+    def save(self, test: str):
+        sb = self.scoreboard
+        sb.finish()
+        sim_ns = cocotb.utils.get_sim_time(unit="ns")
+        np.savez(self.run_dir / "rtl.npz", h_int=sb.h, mismatches=np.int64(sb.mismatches),
+                 report=np.array(sb.report, dtype=str), words=np.int64(sb.words),
+                 checked_counters=np.int64(sb.checked_counters),
+                 sim_cycles=np.int64(sim_ns // CLOCK_NS),
+                 wall_seconds=np.float64(time.perf_counter() - self._t0), test=np.array(test),
+                 **{f"counter_{k}": v for k, v in sb.counters.items()})
+        assert sb.mismatches == 0, f"{sb.mismatches} mismatches: " + "; ".join(sb.report[:5])
+
+
+@cocotb.test()
+async def sequences(dut):
+    """Every sequence of the inputs, one after the other."""
+    bench = Bench(dut)
+    await bench.start()
+    for b in range(len(bench.lengths)):
+        await bench.run_sequence(b)
+    bench.save("sequences")
+
+
+@cocotb.test()
+async def reset_mid_sequence(dut):
+    """Sequence 0, a reset in the middle of sequence 1, then the rest (weights kept)."""
+    bench = Bench(dut)
+    if len(bench.lengths) < 3 or bench.lengths[1] < 2:
+        raise ValueError("reset_mid_sequence needs 3 sequences, the second 2 steps or longer")
+    await bench.start()
+    await bench.run_sequence(0)
+    sb, xs = bench.scoreboard, bench.cfg.input_size
+    sb.expect_sequence(1)
+    words = int(bench.lengths[1]) * xs
+    cut = int(bench.rng.integers(xs + 1, words))          # mid-vector, after timestep 0
+    before = bench.x_driver.sent
+    bench.x_driver.send(bench.x_words(1, range(int(bench.lengths[1]))))
+    while bench.x_driver.sent < before + cut:
+        await RisingEdge(dut.clk)
+    await ClockCycles(dut.clk, int(bench.rng.integers(0, 4 * bench.cfg.dpu_cycles(0) + 2)))
+    dut._log.info("reset after %d of %d input words of sequence 1, %d of its h words out",
+                  cut, words, int(bench.lengths[1]) * bench.cfg.hidden_size - sb.pending(1))
+    bench.x_driver.clear()
+    await bench.reset()
+    # what sequence 1 still owed is gone with the reset
+    sb.abandon(1)
+    if int(dut.busy.value) or int(dut.h__valid.value):
+        sb.mismatch("after reset: busy or h valid still high")
+    for b in range(2, len(bench.lengths)):
+        await bench.run_sequence(b, split_first=(b == 2))
+    bench.save("reset_mid_sequence")
