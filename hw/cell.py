@@ -59,7 +59,10 @@ class CellUnit(wiring.Component):
         with m.If(self.start):
             m.d.sync += [active.eq(1), j.eq(0)]
         with m.Elif(issue):
-            m.d.sync += [j.eq(j + 1), active.eq(j != hidden - 1)]
+            with m.If(j == hidden - 1):
+                m.d.sync += [j.eq(0), active.eq(0)]
+            with m.Else():
+                m.d.sync += j.eq(j + 1)
         m.d.comb += self.y_addr.eq(j)
 
         # stage 1: gate outputs arrive; stage 2: tanh ROM address; stage 3: h written
