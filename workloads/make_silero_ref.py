@@ -29,9 +29,9 @@ import torch
 
 from workloads import silero
 
-# (package, path) of the reference files: a native 16 kHz test file, an 8 kHz (upsampled) test
-# file, and a calibration file
-REF_FILES = (silero.TEST_FILES[0], silero.TEST_FILES[-2], silero.CALIB_FILES[0])
+# (package, path): native 16 kHz test files, and 8 kHz (upsampled) radio and clean recordings
+REF_FILES = (silero.TEST_FILES[0], silero.TEST_FILES[5], silero.CALIB_FILES[8],
+             silero.CALIB_FILES[9])
 
 _JIT_NAMES = {"stft.forward_basis_buffer": "stft_conv.weight",
               "decoder.decoder.2.weight": "final_conv.weight",

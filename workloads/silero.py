@@ -62,16 +62,19 @@ TEST_FILES = (
     ("pocketsphinx-testdata", f"{_SPHINX}/librivox/sense_and_sensibility_01_austen_64kb-0890.wav"),
     ("pocketsphinx-testdata", f"{_SPHINX}/librivox/sense_and_sensibility_01_austen_64kb-0920.wav"),
     ("pocketsphinx-testdata", f"{_SPHINX}/librivox/sense_and_sensibility_01_austen_64kb-0930.wav"),
+    ("codec2-examples", f"{_CODEC2}/raw/speech_orig_16k.wav"),
+    ("codec2-examples", f"{_CODEC2}/wav/ve9qrp.wav"),
+)
+CALIB_FILES = (
     ("pocketsphinx-testdata", f"{_SPHINX}/cards/001.wav"),
     ("pocketsphinx-testdata", f"{_SPHINX}/cards/002.wav"),
     ("pocketsphinx-testdata", f"{_SPHINX}/cards/003.wav"),
     ("pocketsphinx-testdata", f"{_SPHINX}/cards/004.wav"),
     ("pocketsphinx-testdata", f"{_SPHINX}/cards/005.wav"),
-    ("codec2-examples", f"{_CODEC2}/raw/speech_orig_16k.wav"),
+    ("pocketsphinx-testdata", f"{_SPHINX}/goforward.raw"),
+    ("pocketsphinx-testdata", f"{_SPHINX}/numbers.raw"),
+    ("pocketsphinx-testdata", f"{_SPHINX}/something.raw"),
     ("codec2-examples", f"{_CODEC2}/wav/vk5qi.wav"),
-    ("codec2-examples", f"{_CODEC2}/wav/ve9qrp.wav"),
-)
-CALIB_FILES = (
     ("codec2-examples", f"{_CODEC2}/wav/hts1a.wav"),
     ("codec2-examples", f"{_CODEC2}/wav/hts2a.wav"),
     ("codec2-examples", f"{_CODEC2}/wav/big_dog.wav"),
@@ -79,9 +82,6 @@ CALIB_FILES = (
     ("codec2-examples", f"{_CODEC2}/wav/morig.wav"),
     ("codec2-examples", f"{_CODEC2}/wav/forig.wav"),
     ("codec2-examples", f"{_CODEC2}/wav/wia_16kHz.wav"),
-    ("pocketsphinx-testdata", f"{_SPHINX}/goforward.raw"),
-    ("pocketsphinx-testdata", f"{_SPHINX}/numbers.raw"),
-    ("pocketsphinx-testdata", f"{_SPHINX}/something.raw"),
 )
 
 

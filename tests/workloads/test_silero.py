@@ -172,7 +172,7 @@ def test_read_audio_raw_is_16k_pcm(tmp_path):
 # -- the NumPy model against the package's own model ------------------------------------------
 
 @needs_data
-@pytest.mark.parametrize("k", range(3))
+@pytest.mark.parametrize("k", range(4))
 def test_probabilities_match_torchscript_reference(weights, ref, k):
     """Stored by workloads/make_silero_ref.py from silero's jit running the safetensors weights."""
     path = str(ref["files"][k])
@@ -199,7 +199,7 @@ def test_live_torchscript_matches(weights):
     model = torch.jit.load(str(mk.jit_path()), map_location="cpu")
     model.eval()
     mk.load_safetensors_into(model, weights)
-    audio = silero.read_audio(silero.TEST_FILES[5][1])      # cards/001.wav, not in the .npz
+    audio = silero.read_audio(silero.CALIB_FILES[0][1])     # cards/001.wav, not in the .npz
     np.testing.assert_allclose(silero.speech_probs(weights, audio), mk.jit_probs(model, audio),
                                rtol=0, atol=1e-5)
 
@@ -214,7 +214,7 @@ def test_workload_layout(workload):
     assert (p.cell, p.input_size, p.hidden_size, p.num_layers) == ("lstm", 128, 128, 1)
     batch, steps, features = w.test_x.shape
     assert features == 128 and steps == w.test_lengths.max() <= silero.STREAM_CHUNKS
-    assert w.test_lengths.sum() == 5356                      # 171.4 s of speech recordings
+    assert w.test_lengths.sum() == 4627                      # 148.1 s of speech recordings
     mask = silero.valid_mask(w.test_lengths, steps)
     assert np.all(w.test_x[~mask] == 0)
     assert w.split == "test" and len(w.sources) == batch
@@ -223,7 +223,7 @@ def test_workload_layout(workload):
 
 @needs_data
 def test_calibration_split_is_disjoint(calib):
-    assert calib.split == "calib" and calib.test_lengths.sum() == 845     # 27.0 s
+    assert calib.split == "calib" and calib.test_lengths.sum() == 1574    # 50.4 s
     assert not {p for _, p in silero.TEST_FILES} & {p for _, p in silero.CALIB_FILES}
     assert calib.score(run_float(calib.params, calib.test_x)) == 100.0
 
