@@ -30,3 +30,29 @@ class Workload:
     def budget_for(self, baseline: float) -> float:
         """The loss budget in metric units (a relative budget is resolved against baseline)."""
         return self.loss_budget
+
+    def loss(self, baseline: float, value: float) -> float:
+        """Loss of ``value`` against ``baseline`` in the metric's unit (positive = worse)."""
+        return float(baseline - value) if self.higher_is_better else float(value - baseline)
+
+
+def last_valid(h: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """h at each sequence's last valid timestep: (batch, time, H) -> (batch, H)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    return h[np.arange(h.shape[0]), lengths - 1]
+
+
+def dense(h: np.ndarray, weight: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """A dense head on the host, ``h @ weight.T + bias`` (PyTorch ``nn.Linear`` layout)."""
+    return h @ weight.T + bias
+
+
+def log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z - z.max(axis=-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
+
+
+def weights_path(filename: str):
+    """A weights file shipped in ``workloads/weights/``."""
+    from pathlib import Path
+    return Path(__file__).resolve().parent / "weights" / filename

@@ -1,0 +1,138 @@
+"""Per-event energy model of the accelerator (SPEC 4), for every predictor.
+
+Energy is counted per event from the counters of a golden-model run (:class:`golden.model.Result`)
+and the sizes of the configuration, with one constant per event. Every constant comes from
+Horowitz, "Computing's energy problem (and what we can do about it)", ISSCC 2014 (45 nm, 0.9 V),
+scaled as docs/energy.md explains; docs/energy.md gives the derivation of each number. Only
+dynamic energy is modelled (no leakage), so the savings of a faster run are not overstated.
+
+Events (counts over the whole batch, every layer and valid timestep):
+
+- weight-memory read, per bit, for each weight the DPU fetches (one per MAC);
+- MAC: a 16 x 16-bit multiply and an accumulator add;
+- activation: bias add, requantize and one read of the sigmoid/tanh table, per computed neuron;
+- cell update: the LSTM/GRU products and the tanh of the cell-update unit, per hidden neuron and
+  step (the same for every predictor);
+- BNN (``bnn``): a sign-memory read and an XNOR + popcount per bit, for every neuron's X + H
+  inputs; a memo-buffer read per neuron and a write per computed neuron; the comparator's
+  multiply by theta per neuron;
+- oracle: the memo-buffer accesses only: it stands for an ideal, free predictor (an upper bound);
+- delta (a DeltaRNN/EdgeDRNN-style engine): weight reads and MACs for the changed input columns
+  only; per input element and step a read and a compare of the last propagated value (and a
+  write when it changes, counted always); per neuron and step a read and a write of its
+  accumulator memory (the stored pre-activation, ``acc_width`` bits); every neuron's activation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+# Horowitz ISSCC 2014, 45 nm: SRAM read of a 64-bit word, by memory size (bytes -> pJ).
+SRAM_64BIT_READ_PJ = ((8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0))
+ADD8_PJ = 0.03       # 8-bit integer add
+ADD32_PJ = 0.1       # 32-bit integer add
+MUL8_PJ = 0.2        # 8-bit integer multiply
+MUL32_PJ = 3.1       # 32-bit integer multiply
+
+
+def sram_pj_per_bit(size_bytes: float) -> float:
+    """Read energy per bit of an SRAM of ``size_bytes``: Horowitz's 8 KB / 32 KB / 1 MB points,
+    interpolated linearly in log(size); below 8 KB the 8 KB figure (conservative), above 1 MB
+    extrapolated along the last segment."""
+    pts = SRAM_64BIT_READ_PJ
+    s = max(float(size_bytes), pts[0][0])
+    for (s0, e0), (s1, e1) in zip(pts, pts[1:], strict=False):
+        if s <= s1 or (s1, e1) == pts[-1]:
+            f = (math.log(s) - math.log(s0)) / (math.log(s1) - math.log(s0))
+            return (e0 + f * (e1 - e0)) / 64.0
+    raise AssertionError("unreachable")
+
+
+def mul_pj(bits_a: int, bits_b: int) -> float:
+    """An integer multiply: area (and energy) grows with the product of the widths; scaled from
+    Horowitz's 8-bit (0.2 pJ) and 32-bit (3.1 pJ) figures, which agree on ~3.1e-3 pJ per bit^2."""
+    return MUL8_PJ * bits_a * bits_b / 64.0
+
+
+def add_pj(bits: int) -> float:
+    """An integer add, linear in the width (Horowitz: 8-bit 0.03 pJ, 32-bit 0.1 pJ)."""
+    return ADD32_PJ * bits / 32.0 if bits >= 8 else ADD8_PJ * bits / 8.0
+
+
+@dataclass(frozen=True)
+class EnergyConstants:
+    """pJ per event for one configuration (derived from the sizes of ``cfg``)."""
+
+    weight_read_bit: float
+    sign_read_bit: float
+    mac: float
+    xnor_popcount_bit: float
+    memo_access: float
+    comparator: float
+    activation: float
+    cell_update: float
+    delta_element: float
+    delta_acc_access: float
+
+    @classmethod
+    def for_config(cls, cfg) -> EnergyConstants:
+        wbits, dbits = cfg.weight_format.width, cfg.data_format.width
+        rows = sum(cfg.row_length(k) for k in range(cfg.layers))
+        weight_bytes = cfg.hidden_size * rows * wbits / 8          # one CU's weight buffer
+        sign_bytes = cfg.hidden_size * rows / 8                    # one CU's sign memory
+        entry = dbits * (2 if cfg.cell == "gru" else 1) + cfg.yb_width + 1 + cfg.reuse_count_width
+        memo_bytes = cfg.hidden_size * cfg.layers * entry / 8
+        table_bytes = cfg.lut_entries * dbits / 8
+        acc_bytes = cfg.hidden_size * cfg.gates * cfg.layers * cfg.acc_width / 8
+        vhat_bytes = rows * dbits / 8
+        table_read = dbits * sram_pj_per_bit(table_bytes)
+        prod = 2 * dbits                                            # a product before requantize
+        cell_ops = {"lstm": 3, "gru": 3}[cfg.cell]                  # multiplies per neuron
+        return cls(
+            weight_read_bit=sram_pj_per_bit(weight_bytes),
+            sign_read_bit=sram_pj_per_bit(sign_bytes),
+            mac=mul_pj(wbits, dbits) + add_pj(cfg.acc_width),
+            # one XNOR and about one full-adder bit of the popcount tree per input bit
+            xnor_popcount_bit=2 * add_pj(1),
+            memo_access=entry * sram_pj_per_bit(memo_bytes),
+            comparator=mul_pj(cfg.theta_format.width, cfg.yb_width) + add_pj(cfg.yb_width + 8),
+            activation=add_pj(cfg.acc_width) + table_read,
+            cell_update=cell_ops * (mul_pj(dbits, dbits) + add_pj(prod)) + table_read,
+            delta_element=2 * dbits * sram_pj_per_bit(vhat_bytes) + 2 * add_pj(dbits),
+            delta_acc_access=2 * cfg.acc_width * sram_pj_per_bit(acc_bytes),
+        )
+
+
+def energy(result) -> dict[str, float]:
+    """Energy of a run by event kind, in pJ summed over the batch (key ``total`` adds them)."""
+    cfg = result.cfg
+    k = EnergyConstants.for_config(cfg)
+    macs = float(np.sum(result.macs))
+    done = macs - float(np.sum(result.macs_skipped))           # MACs the DPU really does
+    computed, reused = float(np.sum(result.computed)), float(np.sum(result.reused))
+    neurons = computed + reused
+    out = {
+        "weight_read": done * cfg.weight_format.width * k.weight_read_bit,
+        "mac": done * k.mac,
+        "activation": computed * k.activation,
+        "cell_update": neurons / cfg.gates * k.cell_update,
+    }
+    if cfg.predictor == "bnn":
+        out["bnn"] = macs * (k.sign_read_bit + k.xnor_popcount_bit)
+        out["memo"] = (neurons + computed) * k.memo_access + neurons * k.comparator
+    elif cfg.predictor == "oracle":
+        out["memo"] = (neurons + computed) * k.memo_access
+    elif cfg.predictor == "delta":
+        elements = macs / (cfg.gates * cfg.hidden_size)        # input elements over all steps
+        out["delta"] = elements * k.delta_element + neurons * k.delta_acc_access
+    out["total"] = sum(out.values())
+    return out
+
+
+def saving(baseline, result) -> float:
+    """Energy saving of ``result`` against ``baseline`` (predictor none): 1 - E / E_none."""
+    e0 = energy(baseline)["total"]
+    return 1.0 - energy(result)["total"] / e0 if e0 else 0.0
