@@ -1,0 +1,148 @@
+"""``epur simulate``: the generated RTL under cocotb, checked word by word against the golden model.
+
+The hardware is built from ``--config`` (resized to the model) with the predictor of the run:
+``--predictor none`` builds the baseline (no BNN, comparator or memo buffer), ``bnn`` the memo
+build; theta and the comparison mode are run-time registers. Every h word and, per sequence,
+every counter (cycles included) is compared with ``golden.model.run_fixed``; the output ``.npz``
+has the keys of ``epur run`` (the RTL's h and counters; MAC totals from the golden model) plus
+``golden_cycles``. Exit status 1 when the RTL and the golden model differ.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from epur.config import DEFAULT, HW_PREDICTORS, MODES, load_config
+from epur.errors import InputError
+
+NAME = "simulate"
+HELP = "simulate the generated RTL under cocotb and check it against the golden model"
+DEFAULT_WORKLOAD = "jvowels-lstm"
+
+
+def add_arguments(p):
+    p.add_argument("--config", type=Path,
+                   help="accelerator config (.json/.toml); default: the built-in default, "
+                        "resized to the model")
+    p.add_argument("--model", type=Path,
+                   help="state_dict of an nn.LSTM/nn.GRU (.npz, or .pt with the torch extra)")
+    p.add_argument("--inputs", type=Path,
+                   help=".npz with x (batch, time, features) and optionally lengths (batch,)")
+    p.add_argument("--workload", help=f"a workload instead of --model/--inputs "
+                                      f"(default {DEFAULT_WORKLOAD})")
+    p.add_argument("--sequences", type=int, default=5,
+                   help="first N test sequences of the workload (default 5)")
+    p.add_argument("--out", type=Path, help="output .npz (h and the counters)")
+    p.add_argument("--predictor", choices=HW_PREDICTORS,
+                   help="none (baseline build) or bnn (memo build); default: the config's")
+    p.add_argument("--theta", type=float, help="override the config's threshold")
+    p.add_argument("--mode", choices=MODES, help="override the comparison mode")
+    p.add_argument("--waves", action="store_true",
+                   help="dump an FST waveform into the build directory")
+    p.add_argument("--build-dir", type=Path, default=Path("build") / "sim",
+                   help="where builds are kept, one folder per config (default build/sim)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="seed of the random idle cycles and back-pressure (default 0)")
+    p.add_argument("--idle", type=float, default=0.2,
+                   help="probability of an idle cycle before an input word (default 0.2)")
+    p.add_argument("--backpressure", type=float, default=0.3,
+                   help="probability of ready low on the output stream (default 0.3)")
+    p.add_argument("--json", action="store_true", help="print the report as one JSON document")
+
+
+def load_workload(name: str, sequences: int):
+    """(params, x, lengths) of the first ``sequences`` test sequences of workload ``name``."""
+    from workloads import get
+
+    if sequences < 1:
+        raise InputError(f"--sequences must be >= 1, not {sequences}")
+    w = get(name)
+    n = min(sequences, len(w.test_lengths))
+    lengths = np.asarray(w.test_lengths[:n], dtype=np.int64)
+    return w.params, np.asarray(w.test_x[:n, :int(lengths.max())], dtype=np.float64), lengths
+
+
+def run(args) -> int:
+    from epur.commands.run import load_inputs, save_npz
+    from golden.params import check_matches, config_for, load_state_dict
+    from sim.runner import simulate
+
+    if (args.model is None) != (args.inputs is None):
+        raise InputError("--model and --inputs go together")
+    if args.model is not None and args.workload is not None:
+        raise InputError("give either --model/--inputs or --workload, not both")
+    for key in ("idle", "backpressure"):
+        v = getattr(args, key)
+        if not 0.0 <= v < 1.0:
+            raise InputError(f"--{key} must lie in [0, 1), not {v}")
+    if args.model is not None:
+        params = load_state_dict(args.model)
+        x, lengths = load_inputs(args.inputs)
+        source = f"{args.model.name} on {args.inputs.name}"
+    else:
+        name = args.workload or DEFAULT_WORKLOAD
+        params, x, lengths = load_workload(name, args.sequences)
+        source = f"workload {name}, {len(x)} sequences"
+    overrides = {k: getattr(args, k) for k in ("predictor", "theta", "mode")
+                 if getattr(args, k) is not None}
+    if args.config is not None:
+        cfg = dataclasses.replace(load_config(args.config), **overrides)
+        check_matches(cfg, params)
+    else:
+        cfg = config_for(params, DEFAULT, **overrides)
+    if cfg.predictor not in HW_PREDICTORS:
+        raise InputError(f"the RTL implements predictors none and bnn, not {cfg.predictor!r}")
+
+    res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
+                   backpressure=args.backpressure, root=args.build_dir, waves=args.waves)
+    gold = res.golden
+    rtl_cycles = res.counters["cycles"]
+    identical = bool(res.ok and np.array_equal(res.h_held(), gold.h_int[-1]))
+    computed = np.stack([res.counters[f"computed_{g}"] for g in cfg.gate_names], axis=1)
+    reused = np.stack([res.counters[f"reused_{g}"] for g in cfg.gate_names], axis=1)
+    total = computed.sum() + reused.sum()
+    model_error = float(abs(int(gold.cycles.sum()) - int(rtl_cycles.sum()))
+                        / max(1, int(rtl_cycles.sum())))
+    info = {
+        "source": source, "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
+        "sequences": int(len(lengths)), "timesteps": int(np.sum(lengths)),
+        "h_identical": identical, "mismatches": res.mismatches,
+        "reuse": float(reused.sum() / total) if total else 0.0,
+        "cycles": int(rtl_cycles.sum()), "golden_cycles": int(gold.cycles.sum()),
+        "cycle_model_error": model_error,
+        "computed": {g: int(computed[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
+        "reused": {g: int(reused[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
+        "sim_cycles": res.sim_cycles, "sim_seconds": round(res.wall_seconds, 3),
+        "cycles_per_second": round(res.sim_cycles / res.wall_seconds) if res.wall_seconds else 0,
+        "build_dir": str(res.build_dir), "waves": str(res.waves) if res.waves else None,
+    }
+    if args.out is not None:
+        save_npz(args.out, h=res.h, lengths=res.lengths,
+                 reuse=np.float64(info["reuse"]), **res.counters, macs=gold.macs,
+                 macs_skipped=gold.macs_skipped, golden_cycles=gold.cycles)
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{source}: predictor {cfg.predictor}, {info['timesteps']} timesteps, "
+              f"h {'identical to' if identical else 'DIFFERENT from'} the golden model "
+              f"({res.mismatches} mismatches)")
+        print(f"cycles: RTL {info['cycles']}, cycle model {info['golden_cycles']} "
+              f"({100 * model_error:.2f} % off); reuse {100 * info['reuse']:.1f} %")
+        for i, g in enumerate(cfg.gate_names):
+            print(f"  gate {g}: computed {info['computed'][g]}, reused {info['reused'][g]}")
+        print(f"simulated {res.sim_cycles} clock cycles in {res.wall_seconds:.1f} s "
+              f"({info['cycles_per_second']} cycles/s); build {res.build_dir}")
+        if res.waves:
+            print(f"waveform: {res.waves}")
+    if not res.ok:
+        for line in res.report[:5]:
+            print(f"epur simulate: mismatch: {line}", file=sys.stderr)
+        print(f"epur simulate: error: the RTL differs from the golden model "
+              f"({res.mismatches} mismatches)", file=sys.stderr)
+        return 1
+    return 0
