@@ -75,20 +75,22 @@ class BNNUnit(wiring.Component):
         active = Signal()
         neuron = Signal(index(hidden))
         c = Signal(index(max(cfg.bnn_cycles(n) for n in layers)))
-        col0 = Signal(range(cfg.max_row_length + bits))
         addr = Signal(range(max(depth, 2)))
         with m.If(self.start):
-            m.d.sync += [active.eq(1), neuron.eq(0), c.eq(0), col0.eq(0),
+            m.d.sync += [active.eq(1), neuron.eq(0), c.eq(0),
                          addr.eq(by_layer(self.layer, base))]
         with m.Elif(active):
-            m.d.sync += [addr.eq(addr + 1), c.eq(c + 1), col0.eq(col0 + bits)]
+            m.d.sync += [addr.eq(addr + 1), c.eq(c + 1)]
             with m.If(c == kb - 1):
-                m.d.sync += [c.eq(0), col0.eq(0), neuron.eq(neuron + 1)]
+                m.d.sync += [c.eq(0), neuron.eq(neuron + 1)]
                 with m.If(neuron == hidden - 1):
                     m.d.sync += active.eq(0)
         read = mem.read_port()
         m.d.comb += [read.addr.eq(addr), self.issue_neuron.eq(neuron),
                      self.issue_first.eq(active & (c == 0))]
+
+        def last_mask(n):      # real columns of the last chunk of layer n's rows
+            return (1 << (cfg.row_length(n) - (cfg.bnn_cycles(n) - 1) * bits)) - 1
 
         # stage 1: sign bits of the input chunk and the padding mask, aligned with the read
         chunks = -(-cfg.max_row_length // bits)
@@ -99,7 +101,8 @@ class BNNUnit(wiring.Component):
         m.d.sync += [
             s_valid.eq(active), s_first.eq(c == 0), s_last.eq(c == kb - 1), s_neuron.eq(neuron),
             s_signs.eq(Array(padded[k * bits:(k + 1) * bits] for k in range(chunks))[c]),
-            s_mask.eq(Cat((col0 + k) < klen for k in range(bits))),
+            s_mask.eq(Mux(c == kb - 1, by_layer(self.layer, [last_mask(n) for n in layers]),
+                          (1 << bits) - 1)),
         ]
         # stage 2: XNOR + popcount, accumulated over the neuron's chunks
         matches = ~(read.data ^ s_signs) & s_mask

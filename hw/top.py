@@ -16,6 +16,8 @@ The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo 
 
 from __future__ import annotations
 
+import re
+
 from amaranth.back import verilog
 from amaranth.hdl import Cat, Module, signed, unsigned
 from amaranth.lib import data, stream, wiring
@@ -113,3 +115,15 @@ def generate_verilog(cfg) -> str:
     """Verilog of ``EpurTop(cfg)``, top module named ``cfg.name``."""
     _check(cfg)
     return verilog.convert(EpurTop(cfg), name=cfg.name, emit_src=False)
+
+
+def verilog_ports(text: str, name: str) -> list[tuple[str, str, int]]:
+    """(port, direction, width) of module ``name`` in generated Verilog, in header order."""
+    body = re.search(rf"^module {re.escape(name)}\((.*?)\);(.*?)^endmodule", text,
+                     re.S | re.M)
+    if body is None:
+        raise ValueError(f"module {name} not found in the Verilog")
+    order = [p.strip() for p in body.group(1).split(",")]
+    decl = {m.group(3): (m.group(1), int(m.group(2) or 0) + 1) for m in re.finditer(
+        r"^  (input|output) (?:\[(\d+):0\] )?(\S+);", body.group(2), re.M)}
+    return [(p, *decl[p]) for p in order]
