@@ -1,0 +1,102 @@
+"""``epur evaluate``: sweep predictors and thresholds on a workload (golden model + cycle model)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from epur.errors import InputError
+
+NAME = "evaluate"
+HELP = ("sweep predictors none, bnn, oracle and delta over thresholds on a workload's test split: "
+        "reuse, metric loss, speedup and energy saving")
+
+
+def add_arguments(p) -> None:
+    from workloads import NAMES
+
+    p.add_argument("--workload", "-w", action="append", metavar="W",
+                   help=f"workload ({', '.join(NAMES)} or all); repeat for several "
+                        "(default jvowels-lstm)")
+    p.add_argument("--thetas", metavar="T,T,...",
+                   help="relative thresholds for bnn and oracle (default: 10 from 0 to 1)")
+    p.add_argument("--delta-thetas", metavar="T,T,...",
+                   help="absolute input-change thresholds for delta (default: 10 from 0 to 0.5)")
+    p.add_argument("--predictors", default="bnn,oracle,delta", metavar="P,P,...",
+                   help="predictors to sweep besides the baseline none (default: all three)")
+    p.add_argument("--limit", type=int, metavar="N",
+                   help="only the first N test sequences (quick look; figures are not final)")
+    p.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="worker processes (default: one per core)")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON document on stdout instead of the table")
+    p.add_argument("--plot", type=Path, metavar="FILE",
+                   help="draw reuse and loss against theta (one panel per workload) to FILE")
+    p.add_argument("--out", type=Path, metavar="DIR",
+                   help="also write <workload>.json and <workload>.png into DIR")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+
+
+def _names(args) -> list[str]:
+    from workloads import NAMES
+
+    names = []
+    for item in args.workload or ["jvowels-lstm"]:
+        for n in item.split(","):
+            n = n.strip()
+            if n == "all":
+                names.extend(NAMES)
+            elif n not in NAMES:
+                raise InputError(f"unknown workload {n!r}: choose one of {', '.join(NAMES)}")
+            else:
+                names.append(n)
+    return list(dict.fromkeys(names))
+
+
+def _thetas(args) -> dict:
+    from workloads.evaluate import DEFAULT_THETAS, PREDICTORS, parse_thetas
+
+    preds = [p.strip() for p in args.predictors.split(",") if p.strip()]
+    for p in preds:
+        if p not in PREDICTORS:
+            raise InputError(f"unknown predictor {p!r}: choose from {', '.join(PREDICTORS)}")
+    out = {}
+    try:
+        for p in preds:
+            given = args.delta_thetas if p == "delta" else args.thetas
+            out[p] = parse_thetas(given) if given is not None else DEFAULT_THETAS[p]
+    except ValueError as e:
+        raise InputError(str(e)) from None
+    bad = [t for p in ("bnn",) if p in out for t in out[p] if t > 255.99]
+    if bad:
+        raise InputError(f"theta {bad[0]} exceeds the theta register's range (max 255.99)")
+    return out
+
+
+def run(args) -> int:
+    from workloads.evaluate import format_table, plot, sweep
+
+    names = _names(args)
+    thetas = _thetas(args)
+    if args.limit is not None and args.limit < 1:
+        raise InputError(f"--limit must be >= 1, not {args.limit}")
+    if args.jobs is not None and args.jobs < 1:
+        raise InputError(f"--jobs must be >= 1, not {args.jobs}")
+    docs = []
+    for name in names:
+        doc = sweep(name, thetas, processes=args.jobs, limit=args.limit,
+                    progress=not args.quiet)
+        docs.append(doc)
+        if not args.json:
+            print(format_table(doc), flush=True)
+            print()
+        if args.out:
+            args.out.mkdir(parents=True, exist_ok=True)
+            (args.out / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
+            plot([doc], args.out / f"{name}.png")
+    if args.plot:
+        args.plot.parent.mkdir(parents=True, exist_ok=True)
+        plot(docs, args.plot)
+    if args.json:
+        print(json.dumps(docs[0] if len(docs) == 1 else {"workloads": docs}, indent=1))
+    return 0

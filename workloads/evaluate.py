@@ -1,0 +1,252 @@
+"""The evaluation sweep: every predictor over a range of thresholds on one workload's test split.
+
+For each (predictor, theta) the fixed-point golden model runs the whole test split
+(:func:`golden.model.run_fixed`, which also runs the cycle model of golden/cycles.py), and the
+point records (SPEC 4):
+
+- ``reuse``: reused / (reused + computed) gate-neuron evaluations; for ``delta``, whose neurons
+  are all computed, the fraction of multiply-accumulates skipped (input columns held);
+- ``metric_value`` and ``loss`` against the fixed-point baseline (predictor ``none``), in the
+  metric's unit, positive = worse;
+- ``speedup``: cycles of ``none`` / cycles of the predictor, summed over the test split;
+- ``energy_saving``: 1 - energy / energy of ``none`` (golden/energy.py), as a fraction.
+
+Thresholds are held by the theta register (``EpurConfig.theta_format``, UQ8.8), so a requested
+theta is rounded to a multiple of 2**-8; points report the theta that was used. ``bnn`` and
+``oracle`` use the relative test; ``delta`` thresholds are absolute changes of an input element.
+The runs are spread over the machine's cores (``multiprocessing``, one run per task).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import multiprocessing
+import os
+import sys
+import time
+
+import numpy as np
+
+PREDICTORS = ("bnn", "oracle", "delta")
+DEFAULT_THETAS = {      # multiples of 2**-8, so that the theta register holds them exactly
+    "bnn": (0.0, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5, 0.75, 1.0),
+    "oracle": (0.0, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5, 0.75, 1.0),
+    "delta": (0.0, 0.015625, 0.03125, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5),
+}
+POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", "energy_saving")
+
+_STATE: dict = {}          # per process: the workload and its config (set before forking)
+
+
+def _setup(name, limit):
+    if _STATE.get("key") != (name, limit):
+        from golden.params import config_for
+        from workloads import get
+
+        w = get(name)
+        if limit:
+            w.test_x, w.test_lengths = w.test_x[:limit], w.test_lengths[:limit]
+            _truncate_targets(w, limit)
+        _STATE.update(key=(name, limit), workload=w, cfg=config_for(w.params, mode="relative"))
+    return _STATE["workload"], _STATE["cfg"]
+
+
+def _truncate_targets(w, limit):
+    """Labels/targets that a workload keeps per test sequence follow ``test_x``."""
+    n = len(w.test_lengths)
+    for attr, value in vars(w).items():
+        if attr not in ("test_x", "test_lengths") and isinstance(value, np.ndarray) \
+                and value.ndim >= 1 and value.shape[0] > n and attr not in _PER_MODEL:
+            setattr(w, attr, value[:limit])
+
+
+_PER_MODEL = {"head_weight", "head_bias", "embedding", "vocab", "x_mean", "x_std"}
+
+
+def _run(task):
+    """One run of the golden model: the raw figures of one point."""
+    from golden.energy import energy
+    from golden.model import run_fixed
+
+    name, limit, predictor, theta = task
+    w, cfg = _setup(name, limit)
+    t0 = time.perf_counter()
+    r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta)
+    if predictor == "delta":
+        reuse = float(r.macs_skipped.sum() / r.macs.sum())
+    else:
+        reuse = r.reuse
+    return {"predictor": predictor, "theta": r.cfg.theta_int / (1 << r.cfg.theta_format.frac),
+            "reuse": reuse, "metric_value": w.score(r.h), "cycles": int(r.cycles.sum()),
+            "energy_pj": energy(r)["total"], "seconds": time.perf_counter() - t0}
+
+
+def _float_metric(task):
+    from golden.float_model import run_float
+
+    name, limit = task
+    w, _ = _setup(name, limit)
+    return w.score(run_float(w.params, w.test_x))
+
+
+class Progress:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, total: int, label: str, stream=None, width: int = 30):
+        self.total, self.label, self.width, self.done = total, label, width, 0
+        self.stream = sys.stderr if stream is None else stream
+        self.t0 = time.perf_counter()
+
+    def step(self, note: str = "") -> None:
+        self.done += 1
+        filled = self.width * self.done // self.total
+        bar = "#" * filled + "." * (self.width - filled)
+        elapsed = time.perf_counter() - self.t0
+        end = "\n" if self.done == self.total else ""
+        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {elapsed:5.1f} s "
+                          f"{note:<18}{end}")
+        self.stream.flush()
+
+
+def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
+          limit: int | None = None, progress: bool = True) -> dict:
+    """Sweep workload ``name``; returns the document of ``epur evaluate --json``."""
+    thetas = DEFAULT_THETAS if thetas is None else thetas
+    w, _ = _setup(name, limit)                # load once here: forked workers inherit it
+    tasks = [(name, limit, "none", 0.0)] + [(name, limit, p, float(t))
+                                            for p in PREDICTORS for t in thetas.get(p, ())]
+    processes = processes or min(len(tasks), os.cpu_count() or 1)
+    bar = Progress(len(tasks) + 1, name) if progress else None
+    t0 = time.perf_counter()
+    raw = []
+    if processes > 1:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ctx.Pool(processes) as pool:
+            pending = pool.apply_async(_float_metric, ((name, limit),))
+            for point in pool.imap(_run, tasks):
+                raw.append(point)
+                if bar:
+                    bar.step(f"{point['predictor']} {point['theta']:g}")
+            float_value = pending.get()
+    else:
+        float_value = _float_metric((name, limit))
+        for task in tasks:
+            raw.append(_run(task))
+            if bar:
+                bar.step(f"{task[2]} {task[3]:g}")
+    if bar:
+        bar.step("float")
+    base = raw[0]
+    baseline = base["metric_value"]
+    points = []
+    for p in raw:
+        points.append({
+            "predictor": p["predictor"], "theta": p["theta"], "reuse": p["reuse"],
+            "metric_value": p["metric_value"], "loss": w.loss(baseline, p["metric_value"]),
+            "speedup": base["cycles"] / p["cycles"],
+            "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
+        })
+    return {
+        "workload": name, "metric": w.metric, "higher_is_better": w.higher_is_better,
+        "baseline": baseline, "float": float_value, "loss_budget": w.budget_for(baseline),
+        "points": points,
+        "sequences": int(len(w.test_lengths)), "timesteps": int(np.sum(w.test_lengths)),
+        "config": {k: v for k, v in dataclasses.asdict(_STATE["cfg"]).items()
+                   if k in ("cell", "input_size", "hidden_size", "layers", "lanes", "bnn_bits",
+                            "mode")},
+        "seconds": round(time.perf_counter() - t0, 2),
+    }
+
+
+def chosen(doc: dict) -> dict:
+    """Per predictor, the point at the largest theta such that it and every smaller theta stay
+    within the loss budget (``None`` when even the smallest theta exceeds it)."""
+    out = {}
+    for pred in PREDICTORS:
+        pts = sorted((p for p in doc["points"] if p["predictor"] == pred),
+                     key=lambda p: p["theta"])
+        best = None
+        for p in pts:
+            if p["loss"] > doc["loss_budget"] + 1e-12:
+                break
+            best = p
+        out[pred] = best
+    return out
+
+
+def format_table(doc: dict) -> str:
+    unit = "%" if doc["metric"] in ("accuracy", "agreement") else ""
+    lines = [
+        f"{doc['workload']}: {doc['metric']} float {doc['float']:.4g}{unit}, fixed point "
+        f"{doc['baseline']:.4g}{unit}, loss budget {doc['loss_budget']:.4g}"
+        f"{' points' if unit else ''} ({doc['sequences']} sequences, {doc['timesteps']} steps)",
+        f"{'predictor':<9} {'theta':>8} {'reuse %':>8} {doc['metric']:>10} {'loss':>8} "
+        f"{'speedup':>8} {'energy %':>9}  budget",
+    ]
+    picks = {id(p) for p in chosen(doc).values() if p is not None}
+    for p in doc["points"]:
+        ok = "ok" if p["loss"] <= doc["loss_budget"] + 1e-12 else "-"
+        mark = " <- chosen" if id(p) in picks else ""
+        lines.append(
+            f"{p['predictor']:<9} {p['theta']:>8.4g} {100 * p['reuse']:>8.2f} "
+            f"{p['metric_value']:>10.4f} {p['loss']:>8.4f} {p['speedup']:>8.3f} "
+            f"{100 * p['energy_saving']:>9.2f}  {ok}{mark}")
+    return "\n".join(lines)
+
+
+def plot(docs: list[dict], path) -> None:
+    """Figure 1 of the paper, per workload: reuse (solid, left axis) and accuracy loss (dashed,
+    right axis) against the threshold; memoization (bnn, oracle) on top, delta below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    colors = {"bnn": "tab:blue", "oracle": "tab:green", "delta": "tab:red"}
+    fig, axes = plt.subplots(2, len(docs), figsize=(4.2 * len(docs), 6.4), squeeze=False)
+    for col, doc in enumerate(docs):
+        unit = "points" if doc["metric"] in ("accuracy", "agreement") else doc["metric"]
+        for row, preds in enumerate((("bnn", "oracle"), ("delta",))):
+            ax = axes[row][col]
+            loss_ax = ax.twinx()
+            for pred in preds:
+                pts = sorted((p for p in doc["points"] if p["predictor"] == pred),
+                             key=lambda p: p["theta"])
+                th = [p["theta"] for p in pts]
+                ax.plot(th, [100 * p["reuse"] for p in pts], "o-", color=colors[pred],
+                        label=f"{pred} reuse")
+                loss_ax.plot(th, [p["loss"] for p in pts], "s--", color=colors[pred],
+                             alpha=0.7, label=f"{pred} loss")
+            loss_ax.axhline(doc["loss_budget"], color="grey", linestyle=":", label="budget")
+            ax.set_ylim(0, 100)
+            ax.set_xlabel("theta (relative)" if row == 0 else "delta threshold (absolute)")
+            if col == 0:
+                ax.set_ylabel("reuse (%)")
+            loss_ax.set_ylabel(f"{doc['metric']} loss ({unit})")
+            if row == 0:
+                ax.set_title(f"{doc['workload']}")
+            h1, l1 = ax.get_legend_handles_labels()
+            h2, l2 = loss_ax.get_legend_handles_labels()
+            ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def parse_thetas(text: str) -> tuple[float, ...]:
+    """``"0,0.1,0.2"`` -> (0.0, 0.1, 0.2); raises ValueError with a precise message."""
+    values = []
+    for part in text.split(","):
+        part = part.strip()
+        try:
+            v = float(part)
+        except ValueError:
+            raise ValueError(f"threshold {part!r} is not a number") from None
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"threshold {part} must be a finite number >= 0")
+        values.append(v)
+    if not values:
+        raise ValueError("no thresholds given")
+    return tuple(values)
