@@ -1,0 +1,111 @@
+"""``epur generate`` and ``hw.top.generate_verilog``: files, ports, errors, Verilator lint."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from epur.cli import main
+from epur.config import DEFAULT, load_config
+from hw import top
+
+CONFIGS = Path(__file__).resolve().parents[2] / "configs"
+LINT_WARNINGS = {"CASEINCOMPLETE", "DECLFILENAME", "UNUSEDSIGNAL", "WIDTH"}   # docs/architecture.md
+SMALL = dataclasses.replace(DEFAULT, input_size=5, hidden_size=6, layers=2, lanes=4, bnn_bits=8)
+
+
+def test_default_config_file_is_the_default():
+    assert load_config(CONFIGS / "default.toml") == DEFAULT
+
+
+@pytest.mark.parametrize("path", sorted(p.name for p in CONFIGS.glob("*.toml")))
+def test_example_configs_are_valid(path):
+    cfg = load_config(CONFIGS / path)
+    assert cfg.predictor in ("none", "bnn")
+    if path == "lstm_odd.toml":
+        assert cfg.row_length(0) % cfg.lanes and cfg.row_length(0) % cfg.bnn_bits
+
+
+def test_generate_writes_verilog_and_config(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["generate", "--config", str(CONFIGS / "gru_small.toml"), "-o", str(out),
+                 "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    cfg = load_config(CONFIGS / "gru_small.toml")
+    assert load_config(out / "config.json") == cfg
+    text = (out / "epur_gru_small.v").read_text()
+    assert re.search(r"^module epur_gru_small\(", text, re.M)
+    ports = {p["name"]: (p["direction"], p["width"]) for p in report["ports"]}
+    dw, cw = cfg.data_format.width, cfg.counter_width
+    assert ports["x__payload"] == ("input", dw + 1)
+    assert ports["h__payload"] == ("output", dw + 1)
+    assert ports["wl__payload"] == ("input", cfg.weight_address_bits + cfg.weight_format.width)
+    assert ports["theta"] == ("input", cfg.theta_format.width)
+    for name in ("cycles", "computed_r", "computed_z", "computed_n", "reused_n"):
+        assert ports[name] == ("output", cw)
+    assert {"clk", "rst", "x__valid", "x__ready", "h__valid", "h__ready", "wl__valid",
+            "wl__ready", "mode_abs", "memo_enable", "busy"} <= set(ports)
+    assert sorted(p.name for p in out.iterdir()) == ["config.json", "epur_gru_small.v"]
+
+
+def test_baseline_has_no_memo_hardware():
+    base = top.generate_verilog(dataclasses.replace(SMALL, name="base", predictor="none"))
+    memo = top.generate_verilog(dataclasses.replace(SMALL, name="memo"))
+    for unit in ("bnn", "comparator", "memo"):
+        assert not re.search(rf"^module \\?base\.cu_\w+\.{unit} ", base, re.M)
+        assert re.search(rf"^module \\?memo\.cu_i\.{unit} ", memo, re.M)
+    names = {p for p, _, _ in top.verilog_ports(base, "base")}
+    assert not names & {"theta", "mode_abs", "memo_enable"}
+
+
+@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+def test_software_predictors_are_rejected(tmp_path, capsys, predictor):
+    path = tmp_path / "c.json"
+    dataclasses.replace(DEFAULT, predictor=predictor).save(path)
+    assert main(["generate", "--config", str(path), "-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "software-only" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("problem", ["missing", "malformed", "out-is-file"])
+def test_bad_inputs_exit_2(tmp_path, capsys, problem):
+    config, out = tmp_path / "c.toml", tmp_path / "o"
+    if problem == "malformed":
+        config.write_text("lanes = [\n")
+    elif problem == "out-is-file":
+        config = CONFIGS / "gru_small.toml"
+        out.write_text("")
+    assert main(["generate", "--config", str(config), "-o", str(out)]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_nothing_half_written_on_failure(tmp_path, monkeypatch):
+    def explode(cfg):
+        raise ValueError("synthetic failure")
+    monkeypatch.setattr(top, "generate_verilog", explode)
+    assert main(["generate", "--config", str(CONFIGS / "gru_small.toml"), "-o",
+                 str(tmp_path)]) == 2
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.skipif(shutil.which("verilator") is None, reason="verilator is not installed")
+@pytest.mark.parametrize("cell,predictor,lanes,bits", [
+    ("lstm", "bnn", 3, 5), ("gru", "bnn", 4, 8), ("gru", "none", 4, 8)])
+def test_verilator_lint(tmp_path, cell, predictor, lanes, bits):
+    cfg = dataclasses.replace(SMALL, name=f"lint_{cell}_{predictor}", cell=cell,
+                              predictor=predictor, lanes=lanes, bnn_bits=bits, reuse_cap=2)
+    path = tmp_path / f"{cfg.name}.v"
+    path.write_text(top.generate_verilog(cfg))
+    run = subprocess.run(["verilator", "--lint-only", "-Wall", "-Wno-fatal", "--top-module",
+                          cfg.name, str(path)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "%Error" not in run.stderr
+    kinds = set(re.findall(r"%Warning-([A-Z]+)", run.stderr))
+    assert kinds <= LINT_WARNINGS, kinds - LINT_WARNINGS
