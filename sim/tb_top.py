@@ -59,6 +59,8 @@ class Bench:
             self.x, self.lengths = f["x"], f["lengths"]
         self.golden = run_fixed(self.cfg, self.params, self.x, self.lengths)
         self.words = weight_load_list(self.cfg, quantize_params(self.cfg, self.params))
+        if job.get("corrupt"):
+            self._corrupt_one_word()
         self.xq = self.cfg.data_format.quantize(self.x)
         self.scoreboard = Scoreboard(self.golden, dut._log)
         top = EpurTop(self.build_cfg)
@@ -75,6 +77,16 @@ class Bench:
         self._watch = None
         self.rng = np.random.default_rng(seed + 3)
         self._t0 = 0.0
+
+    def _corrupt_one_word(self):
+        """Fault injection (to prove the bench fails): flip bit width-2 of the bias of the last
+        gate's neuron 0 in the last layer, a word that moves h[0] at every timestep."""
+        cfg, wf = self.cfg, self.cfg.weight_format
+        addr = cfg.weight_address(1, cfg.layers - 1, cfg.gates - 1, 0)
+        for k, (a, v) in enumerate(self.words):
+            if a == addr:
+                u = (v & ((1 << wf.width) - 1)) ^ (1 << (wf.width - 2))
+                self.words[k] = (a, u - (1 << wf.width) if u >> (wf.width - 1) else u)
 
     def _on_h(self, fields):
         b = self.scoreboard.next_sequence
