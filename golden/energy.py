@@ -58,8 +58,13 @@ def mul_pj(bits_a: int, bits_b: int) -> float:
 
 
 def add_pj(bits: int) -> float:
-    """An integer add, linear in the width (Horowitz: 8-bit 0.03 pJ, 32-bit 0.1 pJ)."""
-    return ADD32_PJ * bits / 32.0 if bits >= 8 else ADD8_PJ * bits / 8.0
+    """An integer add: piecewise linear in the width through Horowitz's 8-bit (0.03 pJ) and
+    32-bit (0.1 pJ) figures; proportional to the width below 8 and above 32 bits."""
+    if bits <= 8:
+        return ADD8_PJ * bits / 8.0
+    if bits <= 32:
+        return ADD8_PJ + (ADD32_PJ - ADD8_PJ) * (bits - 8) / 24.0
+    return ADD32_PJ * bits / 32.0
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,151 @@
+"""`epur evaluate`: the JSON document, its invariants, the plot and the errors (exit 2)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from epur.cli import main
+from golden.model import run_fixed
+from golden.params import config_for
+from workloads import evaluate, get
+
+LIMIT = 60
+ARGS = ["evaluate", "-w", "jvowels-gru", "--thetas", "0,0.25", "--delta-thetas", "0,0.125",
+        "--limit", str(LIMIT), "--json", "-q"]
+
+
+@pytest.fixture(scope="module")
+def doc():
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(ARGS + ["-j", "2"]) == 0
+    return json.loads(out.getvalue())
+
+
+def point(doc, predictor, theta):
+    (p,) = [p for p in doc["points"] if p["predictor"] == predictor and p["theta"] == theta]
+    return p
+
+
+def test_document_keys(doc):
+    assert set(doc) >= {"workload", "metric", "higher_is_better", "baseline", "float",
+                        "loss_budget", "points"}
+    assert doc["workload"] == "jvowels-gru" and doc["metric"] == "accuracy"
+    assert doc["higher_is_better"] is True and doc["loss_budget"] == 1.0
+    assert len(doc["points"]) == 1 + 2 + 2 + 2
+    for p in doc["points"]:
+        assert set(p) == set(evaluate.POINT_KEYS)
+        assert 0.0 <= p["reuse"] <= 1.0 and p["speedup"] > 0
+        assert 0.0 <= p["metric_value"] <= 100.0
+
+
+def test_baseline_point(doc):
+    p = point(doc, "none", 0.0)
+    assert p["loss"] == 0 and p["speedup"] == 1 and p["reuse"] == 0
+    assert p["energy_saving"] == 0 and p["metric_value"] == doc["baseline"]
+
+
+@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+def test_exact_at_theta_zero(doc, predictor):
+    # theta 0 reuses (or holds) only values that are exactly equal: the outputs are unchanged
+    assert point(doc, predictor, 0.0)["loss"] == 0
+
+
+def test_loss_sign(doc):
+    for p in doc["points"]:
+        assert p["loss"] == pytest.approx(doc["baseline"] - p["metric_value"])
+
+
+def test_point_matches_golden_model(doc):
+    w = get("jvowels-gru")
+    x, lengths = w.test_x[:LIMIT], w.test_lengths[:LIMIT]
+    w.labels = w.labels[:LIMIT]
+    w.test_lengths = lengths
+    cfg = config_for(w.params)
+    base = run_fixed(cfg, w.params, x, lengths, predictor="none")
+    r = run_fixed(cfg, w.params, x, lengths, predictor="bnn", theta=0.25)
+    p = point(doc, "bnn", 0.25)
+    assert p["reuse"] == pytest.approx(r.reuse)
+    assert p["metric_value"] == pytest.approx(w.score(r.h))
+    assert doc["baseline"] == pytest.approx(w.score(base.h))
+    assert p["speedup"] == pytest.approx(base.cycles.sum() / r.cycles.sum())
+    assert p["reuse"] > 0.1 and p["speedup"] > 1.0 and p["energy_saving"] > 0.0
+
+
+def test_serial_equals_parallel(doc, capsys):
+    assert main(ARGS + ["-j", "1"]) == 0
+    serial = json.loads(capsys.readouterr().out)
+    assert serial["points"] == doc["points"]
+
+
+def test_table_and_plot(tmp_path, capsys):
+    plot = tmp_path / "fig.png"
+    assert main(["evaluate", "-w", "jvowels-lstm", "--thetas", "0.25", "--predictors", "bnn",
+                 "--limit", "20", "-j", "1", "--plot", str(plot), "--out",
+                 str(tmp_path / "out")]) == 0
+    captured = capsys.readouterr()
+    assert "jvowels-lstm: accuracy" in captured.out and "bnn" in captured.out
+    assert "20 sequences" in captured.out
+    assert "3/3" in captured.err                        # the progress bar
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    saved = json.loads((tmp_path / "out" / "jvowels-lstm.json").read_text())
+    assert [p["predictor"] for p in saved["points"]] == ["none", "bnn"]
+    assert (tmp_path / "out" / "jvowels-lstm.png").is_file()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-w", "nosuch"], "unknown workload 'nosuch'"),
+    (["--thetas", "0.1,abc"], "threshold 'abc' is not a number"),
+    (["--thetas", "-0.5"], "must be a finite number >= 0"),
+    (["--delta-thetas", "nan"], "must be a finite number >= 0"),
+    (["--predictors", "bnn,magic"], "unknown predictor 'magic'"),
+    (["--thetas", "300"], "exceeds the theta register"),
+    (["--limit", "0"], "--limit must be >= 1"),
+])
+def test_errors(argv, message, capsys):
+    assert main(["evaluate", "-q"] + argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+
+
+@pytest.mark.parametrize("text, expect", [("0", (0.0,)), ("0.1, 0.2", (0.1, 0.2)),
+                                          ("1e-2", (0.01,))])
+def test_parse_thetas(text, expect):
+    assert evaluate.parse_thetas(text) == expect
+
+
+def test_chosen():
+    def pt(pred, theta, loss):
+        return {"predictor": pred, "theta": theta, "loss": loss}
+
+    doc = {"loss_budget": 1.0, "points": [
+        pt("bnn", 0.5, 2.0), pt("bnn", 0.1, 0.0), pt("bnn", 0.3, 1.0), pt("bnn", 0.7, 0.5),
+        pt("oracle", 0.1, 1.5), pt("delta", 0.2, -0.5)]}
+    picks = evaluate.chosen(doc)
+    assert picks["bnn"]["theta"] == 0.3      # 0.7 is within budget but 0.5 before it is not
+    assert picks["oracle"] is None
+    assert picks["delta"]["theta"] == 0.2
+
+
+def test_progress_bar():
+    import io
+
+    stream = io.StringIO()
+    bar = evaluate.Progress(3, "w", stream=stream, width=6)
+    for _ in range(3):
+        bar.step("x")
+    text = stream.getvalue()
+    assert "[##....] 1/3" in text and "[######] 3/3" in text and text.endswith("\n")
+
+
+def test_reuse_of_delta_is_skipped_macs():
+    w = get("jvowels-lstm")
+    doc = evaluate.sweep("jvowels-lstm", {"delta": (0.125,)}, processes=1, limit=10,
+                         progress=False)
+    r = run_fixed(config_for(w.params), w.params, w.test_x[:10], w.test_lengths[:10],
+                  predictor="delta", theta=0.125)
+    assert doc["points"][1]["reuse"] == pytest.approx(np.sum(r.macs_skipped) / np.sum(r.macs))

@@ -1,0 +1,88 @@
+"""JapaneseVowels: the .ts reader, the splits, the host-side pre/post-processing and the metric."""
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from epur.errors import InputError
+from golden.float_model import run_float
+from golden.model import run_fixed
+from golden.params import config_for
+from workloads import base, jvowels
+
+
+@pytest.mark.parametrize("split, n, max_len", [("train", 270, 26), ("test", 370, 29)])
+def test_split_shapes(split, n, max_len):
+    x, lengths, labels = jvowels.load_split(split)
+    assert x.shape == (n, max_len, jvowels.FEATURES)
+    assert lengths.shape == labels.shape == (n,)
+    assert lengths.min() == 7 and lengths.max() == max_len
+    assert set(labels) == set(range(jvowels.CLASSES))
+    if split == "train":
+        assert np.all(np.bincount(labels) == 30)
+    # zero padding after each sequence's last frame, real data before it
+    for k in (0, n // 2, n - 1):
+        assert np.all(x[k, lengths[k]:] == 0)
+        assert np.all(np.any(x[k, :lengths[k]] != 0, axis=1))
+
+
+def test_read_ts(tmp_path):
+    path = tmp_path / "tiny.ts"
+    path.write_text("# comment\n@problemName tiny\n@dimensions 2\n@data\n"
+                    "1,2,3:4,5,6:7\n-1.5,0.25:2,3:1\n")
+    seqs, labels = jvowels.read_ts(path)
+    assert [s.shape for s in seqs] == [(3, 2), (2, 2)]
+    np.testing.assert_array_equal(seqs[0], [[1, 4], [2, 5], [3, 6]])
+    np.testing.assert_array_equal(seqs[1], [[-1.5, 2], [0.25, 3]])
+    assert list(labels) == ["7", "1"]
+
+
+def test_missing_aeon(monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InputError, match="make data"):
+        jvowels.data_dir()
+
+
+def test_bad_split():
+    with pytest.raises(InputError, match="split must be train or test"):
+        jvowels.load_split("validation")
+
+
+def test_normalize_keeps_padding():
+    x = np.array([[[1.0, 2.0], [3.0, 4.0], [0.0, 0.0]]])
+    out = jvowels.normalize(x, np.array([2]), np.array([1.0, 2.0]), np.array([2.0, 0.5]))
+    np.testing.assert_allclose(out[0], [[0.0, 0.0], [1.0, 4.0], [0.0, 0.0]])
+
+
+@pytest.mark.parametrize("predicted, labels, expect", [
+    ([0, 1, 2, 3], [0, 1, 2, 3], 100.0),
+    ([0, 1, 2, 3], [3, 2, 1, 0], 0.0),
+    ([1, 1, 2, 2], [1, 0, 2, 0], 50.0),
+])
+def test_accuracy(predicted, labels, expect):
+    assert jvowels.accuracy(np.array(predicted), np.array(labels)) == expect
+
+
+def test_last_valid():
+    h = np.arange(2 * 3 * 2).reshape(2, 3, 2)
+    np.testing.assert_array_equal(base.last_valid(h, np.array([1, 3])), [[0, 1], [10, 11]])
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_workload(cell):
+    w = jvowels.load(cell)
+    assert w.name == f"jvowels-{cell}" and w.metric == "accuracy" and w.higher_is_better
+    assert w.params.cell == cell
+    assert (w.params.input_size, w.params.hidden_size, w.params.num_layers) == (12, 64, 1)
+    assert w.test_x.shape == (370, 29, 12)
+    # standardized inputs fit the data format Q5.11 (|x| < 16) with a wide margin
+    assert np.abs(w.test_x).max() < 8
+    assert w.budget_for(97.0) == 1.0
+    assert w.loss(97.0, 95.5) == pytest.approx(1.5)
+    # the shipped model is a real classifier: float and fixed point agree within the budget
+    acc_float = w.score(run_float(w.params, w.test_x))
+    fixed = run_fixed(config_for(w.params), w.params, w.test_x, w.test_lengths, predictor="none")
+    acc_fixed = w.score(fixed.h)
+    assert acc_float > 95.0
+    assert abs(acc_float - acc_fixed) <= w.loss_budget
