@@ -133,7 +133,7 @@ def run(args) -> int:
               f"({res.mismatches} mismatches)")
         print(f"cycles: RTL {info['cycles']}, cycle model {info['golden_cycles']} "
               f"({100 * model_error:.2f} % off); reuse {100 * info['reuse']:.1f} %")
-        for i, g in enumerate(cfg.gate_names):
+        for g in cfg.gate_names:
             print(f"  gate {g}: computed {info['computed'][g]}, reused {info['reused'][g]}")
         print(f"simulated {res.sim_cycles} clock cycles in {res.wall_seconds:.1f} s "
               f"({info['cycles_per_second']} cycles/s); build {res.build_dir}")
