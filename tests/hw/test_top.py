@@ -28,6 +28,7 @@ CASES = {
     "lstm-bnn-abs3": ("lstm", "bnn", "bnn", 3.0, "absolute", 0, 4, 8),
     "lstm-bnn-off": ("lstm", "bnn", "none", 0.25, "relative", 0, 4, 8),
     "lstm-bnn-n3b5": ("lstm", "bnn", "bnn", 0.5, "relative", 0, 3, 5),
+    "lstm-bnn-reuse-all": ("lstm", "bnn", "bnn", 255.0, "absolute", 0, 4, 8),
     "gru-none": ("gru", "none", "none", 0.25, "relative", 0, 4, 8),
     "gru-bnn-rel0.5": ("gru", "bnn", "bnn", 0.5, "relative", 0, 4, 8),
     "gru-bnn-rel1-cap1": ("gru", "bnn", "bnn", 1.0, "relative", 1, 4, 8),
@@ -65,6 +66,13 @@ def test_top_matches_golden(case):
         assert gold.reused.sum() > 0, "the case exercises no reuse"
     if cap:
         assert gold.reused.sum() > 0
+    if theta == 255.0:
+        # after the first step every neuron is reused: H * Kb + 8 cycles, no DPU cycle
+        first = [cfg.hidden_size * cfg.dpu_cycles(k) + cfg.bnn_cycles(k) + 14
+                 for k in range(cfg.layers)]
+        reused = [cfg.hidden_size * cfg.bnn_cycles(k) + 8 for k in range(cfg.layers)]
+        np.testing.assert_array_equal(counters["cycles"],
+                                      sum(first) + (LENGTHS - 1) * sum(reused))
     if predictor == "none":
         per_step = sum(cycles.baseline_step_cycles(cfg, k) for k in range(cfg.layers))
         np.testing.assert_array_equal(counters["cycles"], LENGTHS * per_step)
