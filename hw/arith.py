@@ -7,7 +7,7 @@ golden model agree bit for bit. Widths grow as Amaranth's arithmetic rules say; 
 
 from __future__ import annotations
 
-from amaranth.hdl import Mux
+from amaranth.hdl import Array, Mux
 
 
 def saturate(value, fmt):
@@ -58,7 +58,6 @@ def divmod_const(value, divisor: int):
 
 def by_layer(layer, values):
     """A per-layer constant (or expression) selected by the ``layer`` signal."""
-    from amaranth.hdl import Array
     values = list(values)
     return values[0] if len(values) == 1 else Array(values)[layer]
 

@@ -27,7 +27,7 @@ def test_memo_matches_model(pair, cap):
     checks = {"lookup": 0, "y": 0, "valid": 0}
 
     async def tb(ctx):
-        for cycle in range(400):
+        for _ in range(400):
             clear = rng.random() < 0.03
             update = rng.random() < 0.5
             ywrite = rng.random() < 0.5

@@ -44,7 +44,7 @@ def rtl_mu(cfg, kind, acc, bias, acc_h, bias_h):
 
 
 def inputs(cfg, count, rng):
-    wf, f = cfg.weight_format, cfg.data_format.frac
+    wf = cfg.weight_format
     lim = 1 << (cfg.acc_width - 2)
     acc = rng.integers(-lim, lim, count)
     acc[: count // 2] = rng.integers(-(1 << (cfg.acc_frac + 4)), 1 << (cfg.acc_frac + 4),
@@ -55,7 +55,6 @@ def inputs(cfg, count, rng):
     bias = rng.integers(wf.min_int, wf.max_int + 1, count)
     bias[:8] = 0
     bias[8:10] = [wf.min_int, wf.max_int]
-    del f
     return acc, bias
 
 
