@@ -7,7 +7,7 @@ the last valid frame. Inputs are standardized with the training split's statisti
 split (270) is split once more, per speaker, into 216 for fitting and 54 for validation; the
 validation accuracy picks the number of epochs, then the model is refitted on all 270 sequences
 with that number. The test split is never looked at. Seeds are fixed; on the 2-core CPU both
-cells train in a few minutes. Writes ``jvowels_<cell>.npz``: the state_dict keys of
+cells train in about two minutes (one thread). Writes ``jvowels_<cell>.npz``: the state_dict keys of
 ``nn.LSTM``/``nn.GRU``, ``head_weight``, ``head_bias``, ``x_mean`` and ``x_std``.
 """
 
@@ -76,7 +76,7 @@ def fit(torch, cell, x, lengths, labels, epochs, val=None, seed=SEED, log=print)
 def train(cell: str, out: Path, max_epochs: int = 200, log=print) -> Path:
     import torch
 
-    torch.set_num_threads(2)
+    torch.set_num_threads(1)      # OpenMP threads spin and crawl when the cores are shared
     x, lengths, labels = load_split("train")
     mask = np.arange(x.shape[1])[None, :] < lengths[:, None]
     mean, std = x[mask].mean(axis=0), x[mask].std(axis=0)
