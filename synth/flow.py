@@ -1,0 +1,154 @@
+"""Area and timing of an accelerator, baseline against memo, per unit.
+
+:func:`synthesize` builds the baseline (predictor ``none``: no BNN, comparator or memo buffer)
+and the memo build (predictor ``bnn``) from the same parameters, synthesizes both for one target
+(in parallel, one process each), and returns the report that ``epur synth --json`` prints::
+
+    {"target": str, "baseline": {metric: number}, "memo": {metric: number},
+     "overhead_percent": float, "units": {unit: {metric: number}},
+     "overhead_metric": str, "overhead_by_metric": {metric: float}}
+
+``overhead_percent`` is ``(memo - baseline) / baseline`` of the target's area metric
+(``transistors`` for ``generic``, ``luts`` for ``ice40``/``ecp5``) in percent. Each unit has
+``baseline_<metric>``, ``memo_<metric>`` and ``overhead_percent``: the unit's growth as a percent
+of the *whole* baseline, so the units' overheads add up to the total (a unit absent from the
+baseline, such as the BNN, has no ratio of its own). See docs/synthesis.md.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from synth import nextpnr, units, yosys
+
+TARGETS = ("generic", "ice40", "ecp5")
+AREA_METRIC = {"generic": "transistors", "ice40": "luts", "ecp5": "luts"}
+# metrics that are not area (left out of the per-metric overheads)
+NOT_AREA = ("fmax_mhz", "fits", "yosys_seconds", "nextpnr_seconds")
+
+
+def builds(cfg) -> dict:
+    """The baseline and memo configs of ``cfg`` (same parameters, predictor none / bnn)."""
+    return {"baseline": dataclasses.replace(cfg, predictor="none"),
+            "memo": dataclasses.replace(cfg, predictor="bnn")}
+
+
+def write_verilog(cfg, path: Path) -> Path:
+    from hw.top import generate_verilog
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(generate_verilog(cfg))
+    return path
+
+
+def unit_metrics(target: str, workdir: Path, top: str) -> dict:
+    """{unit: {metric: number}} of a synthesized build (every unit present, zeros included)."""
+    stats = yosys.read_stat(workdir / "stat.json")
+    out = {u: {} for u in units.UNITS}
+
+    def add(unit, metrics):
+        for k, v in metrics.items():
+            out[unit][k] = out[unit].get(k, 0) + v
+
+    if target == "generic":
+        for module in stats:
+            add(units.module_unit(module, top), yosys.generic_module_metrics(module, stats))
+        for mem in yosys.read_memories(workdir / "memories.txt"):
+            add(units.memory_unit(mem["module"], mem["name"], top), yosys.memory_metrics(mem))
+        zero = {"cells": 0, "ffs": 0, "transistors": 0, "memory_bits": 0}
+    else:
+        for module, s in stats.items():
+            add(units.module_unit(module, top), yosys.fpga_module_metrics(target, s))
+        # block cells of a module without a unit of its own (a compute unit's weight memory)
+        # go to the unit their name gives
+        for module, cell, cell_type in yosys.read_cell_lists(target, workdir):
+            home = units.module_unit(module, top)
+            unit = units.memory_unit(module, cell, top)
+            if unit != home:
+                metrics = yosys.fpga_cell_metrics(target, cell_type)
+                add(unit, metrics)
+                add(home, {k: -v for k, v in metrics.items()})
+        zero = {"luts": 0, "ffs": 0, "dsps": 0, "brams": 0}
+    return {u: {**zero, **m} for u, m in out.items()}
+
+
+def totals(per_unit: dict) -> dict:
+    out = {}
+    for metrics in per_unit.values():
+        for k, v in metrics.items():
+            out[k] = out.get(k, 0) + v
+    return out
+
+
+def run_build(target: str, cfg, workdir: Path) -> dict:
+    """Synthesize (and for FPGAs place and route) one build; {"metrics", "units", "notes"}."""
+    verilog = workdir / f"{cfg.name}.v"
+    start = time.monotonic()
+    yosys.run_yosys(target, verilog, cfg.name, workdir)
+    per_unit = unit_metrics(target, workdir, cfg.name)
+    metrics = totals(per_unit)
+    metrics["yosys_seconds"] = round(time.monotonic() - start, 1)
+    notes = []
+    if target != "generic":
+        missing = nextpnr.fits(target, metrics)
+        metrics["fits"] = int(not missing)
+        if missing:
+            notes.append(f"{cfg.predictor} build does not fit the "
+                         f"{nextpnr.DEVICE_NAMES[target]} ({'; '.join(missing)}): "
+                         f"no place and route, synthesis figures only")
+        else:
+            start = time.monotonic()
+            metrics.update(nextpnr.run_nextpnr(target, workdir))
+            metrics["nextpnr_seconds"] = round(time.monotonic() - start, 1)
+    return {"metrics": metrics, "units": per_unit, "notes": notes}
+
+
+def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True) -> dict:
+    """Baseline and memo builds of ``cfg`` for ``target``; the report (module docstring)."""
+    if target not in TARGETS:
+        raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
+    out_dir = Path(out_dir)
+    configs = builds(cfg)
+    for name, c in configs.items():
+        write_verilog(c, out_dir / name / target / f"{c.name}.v")
+    with ThreadPoolExecutor(max_workers=2 if parallel else 1) as pool:
+        futures = {name: pool.submit(run_build, target, c, out_dir / name / target)
+                   for name, c in configs.items()}
+        results = {name: f.result() for name, f in futures.items()}
+    return make_report(target, results["baseline"], results["memo"])
+
+
+def make_report(target: str, base: dict, memo: dict) -> dict:
+    metric = AREA_METRIC[target]
+    b, m = base["metrics"], memo["metrics"]
+    area = [k for k in b if k not in NOT_AREA and k in m and not k.startswith("pnr_")]
+    by_metric = {k: _percent(m[k] - b[k], b[k]) for k in area}
+    per_unit = {}
+    for unit in units.UNITS:
+        ub, um = base["units"][unit], memo["units"][unit]
+        entry = {f"baseline_{k}": v for k, v in ub.items()}
+        entry.update({f"memo_{k}": v for k, v in um.items()})
+        entry["overhead_percent"] = _percent(um.get(metric, 0) - ub.get(metric, 0), b[metric])
+        per_unit[unit] = entry
+    report = {
+        "target": target,
+        "baseline": b,
+        "memo": m,
+        "overhead_percent": by_metric[metric],
+        "units": per_unit,
+        "overhead_metric": metric,
+        "overhead_by_metric": by_metric,
+    }
+    notes = base["notes"] + memo["notes"]
+    if notes:
+        report["notes"] = notes
+    if "fmax_mhz" in b and "fmax_mhz" in m:
+        report["fmax_change_percent"] = _percent(m["fmax_mhz"] - b["fmax_mhz"], b["fmax_mhz"])
+    return report
+
+
+def _percent(delta, base) -> float:
+    return round(100.0 * delta / base, 3) if base else 0.0

