@@ -34,6 +34,19 @@ DEFAULT_THETAS = {      # multiples of 2**-8, so that the theta register holds t
     "oracle": (0.0, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5, 0.75, 1.0),
     "delta": (0.0, 0.015625, 0.03125, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5),
 }
+_FINE = (0.0, 1 / 256, 1 / 128, 3 / 256, 1 / 64, 3 / 128, 1 / 32, 3 / 64, 1 / 16, 1 / 8)
+WORKLOAD_THETAS = {          # workloads whose loss rises at small thresholds get a finer range
+    "silero-vad": {"bnn": _FINE, "oracle": _FINE,
+                   "delta": (0.0, 1 / 128, 1 / 64, 1 / 32, 3 / 64, 1 / 16, 5 / 64, 3 / 32, 1 / 8,
+                             3 / 16)},
+}
+
+
+def default_thetas(name: str) -> dict:
+    """The thresholds swept by default on workload ``name``, per predictor."""
+    return {**DEFAULT_THETAS, **WORKLOAD_THETAS.get(name, {})}
+
+
 POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", "energy_saving")
 
 _STATE: dict = {}          # per process: the workload and its config (set before forking)
@@ -111,8 +124,13 @@ class Progress:
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True) -> dict:
-    """Sweep workload ``name``; returns the document of ``epur evaluate --json``."""
-    thetas = DEFAULT_THETAS if thetas is None else thetas
+    """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
+
+    ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
+    default range, one left out is not swept (``thetas=None``: every predictor, defaults)."""
+    defaults = default_thetas(name)
+    thetas = defaults if thetas is None else {
+        p: defaults[p] if t is None else t for p, t in thetas.items()}
     w, _ = _setup(name, limit)                # load once here: forked workers inherit it
     tasks = [(name, limit, "none", 0.0)] + [(name, limit, p, float(t))
                                             for p in PREDICTORS for t in thetas.get(p, ())]

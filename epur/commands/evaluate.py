@@ -19,9 +19,11 @@ def add_arguments(p) -> None:
                    help=f"workload ({', '.join(NAMES)} or all); repeat for several "
                         "(default jvowels-lstm)")
     p.add_argument("--thetas", metavar="T,T,...",
-                   help="relative thresholds for bnn and oracle (default: 10 from 0 to 1)")
+                   help="relative thresholds for bnn and oracle (default: 10 per workload, "
+                        "from 0 up to 1)")
     p.add_argument("--delta-thetas", metavar="T,T,...",
-                   help="absolute input-change thresholds for delta (default: 10 from 0 to 0.5)")
+                   help="absolute input-change thresholds for delta (default: 10 per workload, "
+                        "from 0 up to 0.5)")
     p.add_argument("--predictors", default="bnn,oracle,delta", metavar="P,P,...",
                    help="predictors to sweep besides the baseline none (default: all three)")
     p.add_argument("--limit", type=int, metavar="N",
@@ -54,7 +56,7 @@ def _names(args) -> list[str]:
 
 
 def _thetas(args) -> dict:
-    from workloads.evaluate import DEFAULT_THETAS, PREDICTORS, parse_thetas
+    from workloads.evaluate import PREDICTORS, parse_thetas
 
     preds = [p.strip() for p in args.predictors.split(",") if p.strip()]
     for p in preds:
@@ -64,10 +66,10 @@ def _thetas(args) -> dict:
     try:
         for p in preds:
             given = args.delta_thetas if p == "delta" else args.thetas
-            out[p] = parse_thetas(given) if given is not None else DEFAULT_THETAS[p]
+            out[p] = parse_thetas(given) if given is not None else None
     except ValueError as e:
         raise InputError(str(e)) from None
-    bad = [t for p in ("bnn",) if p in out for t in out[p] if t > 255.99]
+    bad = [t for t in out.get("bnn") or () if t > 255.99]
     if bad:
         raise InputError(f"theta {bad[0]} exceeds the theta register's range (max 255.99)")
     return out

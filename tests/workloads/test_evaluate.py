@@ -149,3 +149,13 @@ def test_reuse_of_delta_is_skipped_macs():
     r = run_fixed(config_for(w.params), w.params, w.test_x[:10], w.test_lengths[:10],
                   predictor="delta", theta=0.125)
     assert doc["points"][1]["reuse"] == pytest.approx(np.sum(r.macs_skipped) / np.sum(r.macs))
+
+
+@pytest.mark.parametrize("name", ["jvowels-lstm", "jvowels-gru", "silero-vad", "charlm"])
+def test_default_thetas(name):
+    thetas = evaluate.default_thetas(name)
+    assert set(thetas) == set(evaluate.PREDICTORS)
+    for values in thetas.values():
+        assert len(values) == 10 and values[0] == 0.0 and list(values) == sorted(values)
+        # every default is held exactly by the UQ8.8 theta register
+        assert all(float(v * 256).is_integer() for v in values)
