@@ -50,7 +50,7 @@ def module_unit(module: str, top: str) -> str:
 
 def memory_unit(module: str, memory: str, top: str) -> str:
     """The unit of memory ``memory`` declared in ``module``."""
-    name = memory.lstrip("\\").split(".")[-1]
+    name = memory.lstrip("\\").split(".")[0]
     if module_unit(module, top) == "control" and name in _MEMORY_UNITS:
         return _MEMORY_UNITS[name]
     return module_unit(module, top)

@@ -1,0 +1,47 @@
+"""synth/units.py: modules and memories of the synthesized hierarchy -> accelerator units."""
+
+from __future__ import annotations
+
+import pytest
+
+from synth.units import UNITS, memory_unit, module_unit
+
+
+@pytest.mark.parametrize("module, unit", [
+    ("epur_lstm", "control"),
+    ("\\epur_lstm", "control"),
+    ("epur_lstm.controller", "control"),
+    ("epur_lstm.cell", "cell"),
+    ("epur_lstm.cu_i", "control"),
+    ("epur_lstm.cu_i.dpu", "dpu"),
+    ("\\epur_lstm.cu_o.mu", "mu"),
+    ("epur_lstm.cu_g.bnn", "bnn"),
+    ("epur_lstm.cu_f.comparator", "comparator"),
+    ("epur_lstm.cu_f.memo", "memo"),
+    ("epur_lstm.cu_n.queue", "control"),
+    ("epur_lstm.cu_i.dpu.adder_tree", "dpu"),     # a deeper submodule keeps its unit
+])
+def test_module_unit(module, unit):
+    assert module_unit(module, "epur_lstm") == unit
+    assert unit in UNITS
+
+
+@pytest.mark.parametrize("module, memory, unit", [
+    ("epur_lstm.cu_i", "weights", "weights"),
+    ("epur_lstm.cu_i", "\\bias", "weights"),
+    ("epur_lstm.cu_n", "bias_h", "weights"),
+    ("epur_lstm.cu_i", "gate_out", "memo"),
+    ("epur_lstm.cu_i.memo", "y_m", "memo"),
+    ("epur_lstm.cu_i.bnn", "signs", "bnn"),
+    ("epur_lstm.cu_i.mu", "rom", "mu"),
+    ("epur_lstm.cell", "tanh", "cell"),
+    ("epur_lstm.cu_i.queue", "storage", "control"),
+    ("epur_lstm.cu_i", "something_else", "control"),
+])
+def test_memory_unit(module, memory, unit):
+    assert memory_unit(module, memory, "epur_lstm") == unit
+
+
+def test_module_outside_top_is_an_error():
+    with pytest.raises(ValueError, match="not inside the top module"):
+        module_unit("other.cu_i.dpu", "epur_lstm")
