@@ -12,17 +12,24 @@ from epur.errors import InputError
 
 NAMES = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 
+SPLITS = ("test", "val")
+# module, leading arguments of its load(), and the name of its split for choosing thresholds:
+# data that the test split does not contain (JapaneseVowels: the training split; silero-vad: its
+# calibration recordings; charlm: the validation part of the text)
 _LOADERS = {
-    "jvowels-lstm": ("workloads.jvowels", ("lstm",)),
-    "jvowels-gru": ("workloads.jvowels", ("gru",)),
-    "silero-vad": ("workloads.silero", ()),
-    "charlm": ("workloads.charlm", ()),
+    "jvowels-lstm": ("workloads.jvowels", ("lstm",), "train"),
+    "jvowels-gru": ("workloads.jvowels", ("gru",), "train"),
+    "silero-vad": ("workloads.silero", (), "calib"),
+    "charlm": ("workloads.charlm", (), "val"),
 }
 
 
-def get(name: str):
-    """The workload ``name`` (a :class:`workloads.base.Workload`), with its test split loaded."""
+def get(name: str, split: str = "test"):
+    """The workload ``name`` (a :class:`workloads.base.Workload`) on its test split, or on
+    ``split="val"``, the data that thresholds are chosen on."""
     if name not in _LOADERS:
         raise InputError(f"unknown workload {name!r}: choose one of {', '.join(NAMES)}")
-    module, args = _LOADERS[name]
-    return importlib.import_module(module).load(*args)
+    if split not in SPLITS:
+        raise InputError(f"split must be test or val, not {split!r}")
+    module, args, val = _LOADERS[name]
+    return importlib.import_module(module).load(*args, "test" if split == "test" else val)

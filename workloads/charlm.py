@@ -74,7 +74,7 @@ def bits_per_char(logits: np.ndarray, targets: np.ndarray) -> float:
 class CharLM(Workload):
     """Bits per character of the dense head over every position of the test windows."""
 
-    def __init__(self, weights=None, sequences: int | None = None):
+    def __init__(self, weights=None, sequences: int | None = None, split: str = "test"):
         from golden.params import params_from_state_dict
 
         path = Path(weights) if weights else weights_path("charlm.npz")
@@ -84,7 +84,7 @@ class CharLM(Workload):
         self.embedding = sd["embedding"].astype(np.float64)
         self.head_weight = sd["head_weight"].astype(np.float64)
         self.head_bias = sd["head_bias"].astype(np.float64)
-        inputs, self.targets = windows(encode(split_text("test"), self.vocab))
+        inputs, self.targets = windows(encode(split_text(split), self.vocab))
         if sequences is not None:
             inputs, self.targets = inputs[:sequences], self.targets[:sequences]
         rnn = {k: v for k, v in sd.items()
@@ -102,5 +102,7 @@ class CharLM(Workload):
         return RELATIVE_BUDGET * abs(baseline)
 
 
-def load(sequences: int | None = None) -> CharLM:
-    return CharLM(sequences=sequences)
+def load(split: str = "test", sequences: int | None = None) -> CharLM:
+    """The workload on the test split, or on the validation split (``"val"``: for choosing
+    thresholds)."""
+    return CharLM(sequences=sequences, split=split)

@@ -52,25 +52,26 @@ POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", 
 _STATE: dict = {}          # per process: the workload and its config (set before forking)
 
 
-def _setup(name, limit):
-    if _STATE.get("key") != (name, limit):
+def _setup(name, limit, split="test"):
+    key = (name, limit, split)
+    if _STATE.get("key") != key:
         from golden.params import config_for
         from workloads import get
 
-        w = get(name)
+        w = get(name, split)
         if limit:
-            w.test_x, w.test_lengths = w.test_x[:limit], w.test_lengths[:limit]
-            _truncate_targets(w, limit)
-        _STATE.update(key=(name, limit), workload=w, cfg=config_for(w.params, mode="relative"))
+            _truncate(w, limit)
+        _STATE.update(key=key, workload=w, cfg=config_for(w.params, mode="relative"))
     return _STATE["workload"], _STATE["cfg"]
 
 
-def _truncate_targets(w, limit):
-    """Labels/targets that a workload keeps per test sequence follow ``test_x``."""
+def _truncate(w, limit):
+    """Keep the first ``limit`` test sequences, and every per-sequence array (labels, targets)
+    that the workload keeps beside them."""
     n = len(w.test_lengths)
-    for attr, value in vars(w).items():
-        if attr not in ("test_x", "test_lengths") and isinstance(value, np.ndarray) \
-                and value.ndim >= 1 and value.shape[0] > n and attr not in _PER_MODEL:
+    for attr, value in list(vars(w).items()):
+        if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n \
+                and attr not in _PER_MODEL:
             setattr(w, attr, value[:limit])
 
 
@@ -82,8 +83,8 @@ def _run(task):
     from golden.energy import energy
     from golden.model import run_fixed
 
-    name, limit, predictor, theta = task
-    w, cfg = _setup(name, limit)
+    name, limit, split, predictor, theta = task
+    w, cfg = _setup(name, limit, split)
     t0 = time.perf_counter()
     r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta)
     if predictor == "delta":
@@ -98,8 +99,8 @@ def _run(task):
 def _float_metric(task):
     from golden.float_model import run_float
 
-    name, limit = task
-    w, _ = _setup(name, limit)
+    name, limit, split = task
+    w, _ = _setup(name, limit, split)
     return w.score(run_float(w.params, w.test_x))
 
 
@@ -123,7 +124,7 @@ class Progress:
 
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
-          limit: int | None = None, progress: bool = True) -> dict:
+          limit: int | None = None, progress: bool = True, split: str = "test") -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
@@ -131,9 +132,9 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
-    w, _ = _setup(name, limit)                # load once here: forked workers inherit it
-    tasks = [(name, limit, "none", 0.0)] + [(name, limit, p, float(t))
-                                            for p in PREDICTORS for t in thetas.get(p, ())]
+    w, _ = _setup(name, limit, split)         # load once here: forked workers inherit it
+    tasks = [(name, limit, split, "none", 0.0)] + [
+        (name, limit, split, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
     processes = processes or min(len(tasks), os.cpu_count() or 1)
     bar = Progress(len(tasks) + 1, name) if progress else None
     t0 = time.perf_counter()
@@ -142,18 +143,18 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ctx.Pool(processes) as pool:
-            pending = pool.apply_async(_float_metric, ((name, limit),))
+            pending = pool.apply_async(_float_metric, ((name, limit, split),))
             for point in pool.imap(_run, tasks):
                 raw.append(point)
                 if bar:
                     bar.step(f"{point['predictor']} {point['theta']:g}")
             float_value = pending.get()
     else:
-        float_value = _float_metric((name, limit))
+        float_value = _float_metric((name, limit, split))
         for task in tasks:
             raw.append(_run(task))
             if bar:
-                bar.step(f"{task[2]} {task[3]:g}")
+                bar.step(f"{task[3]} {task[4]:g}")
     if bar:
         bar.step("float")
     base = raw[0]
@@ -167,7 +168,8 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
             "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
         })
     return {
-        "workload": name, "metric": w.metric, "higher_is_better": w.higher_is_better,
+        "workload": name, "split": split, "metric": w.metric,
+        "higher_is_better": w.higher_is_better,
         "baseline": baseline, "float": float_value, "loss_budget": w.budget_for(baseline),
         "points": points,
         "sequences": int(len(w.test_lengths)), "timesteps": int(np.sum(w.test_lengths)),
@@ -194,23 +196,38 @@ def chosen(doc: dict) -> dict:
     return out
 
 
+def choose_on(val_doc: dict, doc: dict) -> dict:
+    """Per predictor, the theta that :func:`chosen` picks on the validation sweep ``val_doc``
+    (``None`` when none stays within budget there); stored in ``doc["chosen_on_val"]``."""
+    picks = {p: (pt["theta"] if pt else None) for p, pt in chosen(val_doc).items()}
+    doc["chosen_on_val"] = picks
+    return picks
+
+
 def format_table(doc: dict) -> str:
+    """The sweep as a table; ``<`` marks the largest theta within budget on this split, ``V`` the
+    theta chosen on the validation split (when the sweep has one)."""
     unit = "%" if doc["metric"] in ("accuracy", "agreement") else ""
     lines = [
-        f"{doc['workload']}: {doc['metric']} float {doc['float']:.4g}{unit}, fixed point "
-        f"{doc['baseline']:.4g}{unit}, loss budget {doc['loss_budget']:.4g}"
-        f"{' points' if unit else ''} ({doc['sequences']} sequences, {doc['timesteps']} steps)",
+        f"{doc['workload']} ({doc.get('split', 'test')} split): {doc['metric']} float "
+        f"{doc['float']:.4g}{unit}, fixed point {doc['baseline']:.4g}{unit}, loss budget "
+        f"{doc['loss_budget']:.4g}{' points' if unit else ''} ({doc['sequences']} sequences, "
+        f"{doc['timesteps']} steps)",
         f"{'predictor':<9} {'theta':>8} {'reuse %':>8} {doc['metric']:>10} {'loss':>8} "
         f"{'speedup':>8} {'energy %':>9}  budget",
     ]
     picks = {id(p) for p in chosen(doc).values() if p is not None}
+    on_val = doc.get("chosen_on_val") or {}
     for p in doc["points"]:
         ok = "ok" if p["loss"] <= doc["loss_budget"] + 1e-12 else "-"
-        mark = " <- chosen" if id(p) in picks else ""
+        mark = (" <" if id(p) in picks else "") + \
+            (" V" if on_val.get(p["predictor"]) == p["theta"] else "")
         lines.append(
             f"{p['predictor']:<9} {p['theta']:>8.4g} {100 * p['reuse']:>8.2f} "
             f"{p['metric_value']:>10.4f} {p['loss']:>8.4f} {p['speedup']:>8.3f} "
             f"{100 * p['energy_saving']:>9.2f}  {ok}{mark}")
+    lines.append("< largest theta within budget here"
+                 + ("; V theta chosen on the validation split" if on_val else ""))
     return "\n".join(lines)
 
 

@@ -77,7 +77,7 @@ def normalize(x: np.ndarray, lengths: np.ndarray, mean, std) -> np.ndarray:
 class JVowels(Workload):
     """Accuracy (%) of the dense head on the last valid frame's h."""
 
-    def __init__(self, cell: str, weights=None):
+    def __init__(self, cell: str, weights=None, split: str = "test"):
         from golden.params import params_from_state_dict
 
         if cell not in CELLS:
@@ -85,7 +85,7 @@ class JVowels(Workload):
         path = Path(weights) if weights else weights_path(f"jvowels_{cell}.npz")
         with np.load(path) as f:
             sd = {k: f[k] for k in f.files}
-        x, lengths, labels = load_split("test")
+        x, lengths, labels = load_split(split)
         self.head_weight, self.head_bias = sd["head_weight"], sd["head_bias"]
         self.labels = labels
         super().__init__(
@@ -107,5 +107,7 @@ def accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:
     return float(100.0 * np.mean(np.asarray(predicted) == np.asarray(labels)))
 
 
-def load(cell: str) -> JVowels:
-    return JVowels(cell)
+def load(cell: str, split: str = "test") -> JVowels:
+    """The workload on the test split, or on the training split (``"train"``: what thresholds
+    are chosen on, since the test split must not see any choice)."""
+    return JVowels(cell, split=split)

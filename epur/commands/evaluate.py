@@ -26,6 +26,12 @@ def add_arguments(p) -> None:
                         "from 0 up to 0.5)")
     p.add_argument("--predictors", default="bnn,oracle,delta", metavar="P,P,...",
                    help="predictors to sweep besides the baseline none (default: all three)")
+    p.add_argument("--split", choices=("test", "val"), default="test",
+                   help="data to sweep: the test split (default) or the validation data that "
+                        "thresholds are chosen on")
+    p.add_argument("--choose-on-val", action="store_true",
+                   help="also sweep the validation data and mark, per predictor, the largest "
+                        "theta within budget there (JSON key chosen_on_val)")
     p.add_argument("--limit", type=int, metavar="N",
                    help="only the first N test sequences (quick look; figures are not final)")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -76,7 +82,7 @@ def _thetas(args) -> dict:
 
 
 def run(args) -> int:
-    from workloads.evaluate import format_table, plot, sweep
+    from workloads.evaluate import choose_on, format_table, plot, sweep
 
     names = _names(args)
     thetas = _thetas(args)
@@ -87,7 +93,11 @@ def run(args) -> int:
     docs = []
     for name in names:
         doc = sweep(name, thetas, processes=args.jobs, limit=args.limit,
-                    progress=not args.quiet)
+                    progress=not args.quiet, split=args.split)
+        if args.choose_on_val:
+            val = sweep(name, thetas, processes=args.jobs, limit=args.limit,
+                        progress=not args.quiet, split="val")
+            choose_on(val, doc)
         docs.append(doc)
         if not args.json:
             print(format_table(doc), flush=True)

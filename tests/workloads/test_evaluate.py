@@ -88,7 +88,7 @@ def test_table_and_plot(tmp_path, capsys):
                  "--limit", "20", "-j", "1", "--plot", str(plot), "--out",
                  str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert "jvowels-lstm: accuracy" in captured.out and "bnn" in captured.out
+    assert "jvowels-lstm (test split): accuracy" in captured.out and "bnn" in captured.out
     assert "20 sequences" in captured.out
     assert "3/3" in captured.err                        # the progress bar
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -159,3 +159,35 @@ def test_default_thetas(name):
         assert len(values) == 10 and values[0] == 0.0 and list(values) == sorted(values)
         # every default is held exactly by the UQ8.8 theta register
         assert all(float(v * 256).is_integer() for v in values)
+
+
+def test_choose_on_validation(capsys):
+    assert main(["evaluate", "-w", "jvowels-lstm", "--predictors", "bnn,delta", "--thetas",
+                 "0,0.125,4", "--delta-thetas", "0.0625", "--limit", "30", "-j", "1",
+                 "--choose-on-val", "--json", "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    val = evaluate.sweep("jvowels-lstm", {"bnn": (0, 0.125, 4), "delta": (0.0625,)},
+                         processes=1, limit=30, progress=False, split="val")
+    assert val["split"] == "val" and doc["split"] == "test"
+    assert val["baseline"] != doc["baseline"] or val["points"] != doc["points"]
+    expect = {p: (pt["theta"] if pt else None) for p, pt in evaluate.chosen(val).items()}
+    assert doc["chosen_on_val"] == expect
+    assert doc["chosen_on_val"]["oracle"] is None       # not swept
+    assert doc["chosen_on_val"]["bnn"] in (0.0, 0.125)  # theta 4 reuses nearly everything
+
+
+@pytest.mark.parametrize("name, sequences", [("jvowels-lstm", 270), ("jvowels-gru", 270),
+                                             ("charlm", None)])
+def test_validation_split(name, sequences):
+    val, test = get(name, "val"), get(name)
+    if sequences:
+        assert len(val.test_lengths) == sequences
+    assert val.test_x.shape[1:] == test.test_x.shape[1:] or name.startswith("jvowels")
+    assert not np.array_equal(val.test_x[:5, :5], test.test_x[:5, :5])
+
+
+def test_bad_split():
+    from epur.errors import InputError
+
+    with pytest.raises(InputError, match="split must be test or val"):
+        get("jvowels-lstm", "train")
