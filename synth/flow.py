@@ -27,7 +27,8 @@ from synth import nextpnr, units, yosys
 TARGETS = ("generic", "ice40", "ecp5")
 AREA_METRIC = {"generic": "transistors", "ice40": "luts", "ecp5": "luts"}
 # metrics that are not area (left out of the per-metric overheads)
-NOT_AREA = ("fmax_mhz", "fits", "yosys_seconds", "nextpnr_seconds")
+NOT_AREA = ("fmax_mhz", "fits", "yosys_seconds", "yosys_cpu_seconds", "nextpnr_seconds",
+            "nextpnr_cpu_seconds")
 
 
 def builds(cfg) -> dict:
@@ -87,10 +88,11 @@ def run_build(target: str, cfg, workdir: Path) -> dict:
     """Synthesize (and for FPGAs place and route) one build; {"metrics", "units", "notes"}."""
     verilog = workdir / f"{cfg.name}.v"
     start = time.monotonic()
-    yosys.run_yosys(target, verilog, cfg.name, workdir)
+    cpu = yosys.run_yosys(target, verilog, cfg.name, workdir)
     per_unit = unit_metrics(target, workdir, cfg.name)
     metrics = totals(per_unit)
     metrics["yosys_seconds"] = round(time.monotonic() - start, 1)
+    metrics["yosys_cpu_seconds"] = round(cpu, 1)
     notes = []
     if target != "generic":
         missing = nextpnr.fits(target, metrics)

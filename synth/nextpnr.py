@@ -35,11 +35,11 @@ def run_nextpnr(target: str, workdir: Path, timeout: float = 3600,
     tool, device, mhz = DEVICES[target]
     args = [*device, "--json", "netlist.json", "--report", "report.json", "--freq", str(mhz),
             "--timing-allow-fail", "--seed", str(SEED), *(extra or [])]
-    run_tool(tool, args, cwd=workdir, log=workdir / "nextpnr.log", timeout=timeout)
+    cpu = run_tool(tool, args, cwd=workdir, log=workdir / "nextpnr.log", timeout=timeout)
     path = workdir / "report.json"
     if not path.is_file():
         raise ToolError(f"{tool} wrote no report (log: {workdir / 'nextpnr.log'})")
-    return read_report(target, path)
+    return {**read_report(target, path), "nextpnr_cpu_seconds": round(cpu, 1)}
 
 
 def read_report(target: str, path: Path) -> dict:

@@ -78,19 +78,19 @@ SRAM_TRANSISTORS_PER_BIT = 6
 ROM_TRANSISTORS_PER_BIT = 1
 
 
-def run_yosys(target: str, verilog: Path, top: str, workdir: Path, timeout: float = 3600) -> Path:
-    """Synthesize ``verilog`` (top module ``top``) for ``target`` in ``workdir``."""
+def run_yosys(target: str, verilog: Path, top: str, workdir: Path, timeout: float = 3600) -> float:
+    """Synthesize ``verilog`` (top module ``top``) for ``target`` in ``workdir``; the CPU time."""
     workdir.mkdir(parents=True, exist_ok=True)
     script = workdir / "synth.ys"
     lists = "\n".join(f"tee -q -o cells_{t}.txt select -list t:{t}"
                       for t in LISTED_CELLS.get(target, ()))
     script.write_text(SCRIPTS[target].format(verilog=Path(verilog).resolve(), top=top,
                                              cell_lists=lists))
-    run_tool("yosys", ["-q", "-l", "yosys.log", "-s", script.name], cwd=workdir,
-             log=workdir / "yosys.stdout", timeout=timeout)
+    cpu = run_tool("yosys", ["-q", "-l", "yosys.log", "-s", script.name], cwd=workdir,
+                   log=workdir / "yosys.stdout", timeout=timeout)
     if not (workdir / "stat.json").is_file():
         raise ToolError(f"yosys wrote no statistics (log: {workdir / 'yosys.log'})")
-    return workdir
+    return cpu
 
 
 def read_stat(path: Path) -> dict:
