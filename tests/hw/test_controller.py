@@ -38,7 +38,7 @@ def test_controller_against_model(layers):
                 await ctx.tick()
 
     async def consumer(ctx):
-        for b, seq in enumerate(x):
+        for seq in x:
             for _ in range(len(seq) * hidden):
                 while rng.random() < 0.4:
                     await ctx.tick()
