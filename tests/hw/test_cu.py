@@ -170,3 +170,19 @@ def test_memo_enable_off_schedules_as_baseline():
         np.testing.assert_array_equal(y, expected(cfg, "sigmoid", 0, w, b, b_h, v)[0])
         np.testing.assert_array_equal(done_at, 1 + np.arange(cfg.hidden_size) * kd + kd + 5)
         assert (computed, reused) == (cfg.hidden_size, 0)
+
+
+def test_columns_outside_a_row_are_ignored():
+    cfg = dataclasses.replace(CFG, predictor="none")
+    rng = np.random.default_rng(11)
+    w, b, b_h = random_gate(cfg, rng)
+    # columns X_l + H .. 2**col_bits - 1 of every row carry garbage: they must not land in the
+    # row's padding lanes or in the next row
+    padded = [np.concatenate([w[k], rng.integers(-30000, 30000, (cfg.hidden_size,
+                              (1 << cfg.col_bits) - cfg.row_length(k)))], axis=1)
+              for k in range(cfg.layers)]
+    v = rng.integers(-3000, 3000, cfg.max_row_length)     # nonzero beyond layer 0's row too
+    results = rtl_cu(cfg, 0, padded, b, b_h, [(0, v, 1), (1, v, 0)])
+    for layer, (y, *_) in enumerate(results):
+        want = expected(cfg, "sigmoid", layer, w, b, b_h, v[:cfg.row_length(layer)])[0]
+        np.testing.assert_array_equal(y, want)
