@@ -58,8 +58,10 @@ def tool_env() -> dict:
     return env
 
 
-def run_tool(name: str, args: list[str], cwd: Path, log: Path, timeout: float = 3600) -> float:
-    """Run tool ``name`` with ``args`` in ``cwd``, output to ``log``; raise ToolError on failure.
+def run_tool(name: str, args: list[str], cwd: Path, log: Path, timeout: float = 3600,
+             messages: Path | None = None) -> float:
+    """Run tool ``name`` with ``args`` in ``cwd``, output to ``log``; raise ToolError on failure
+    (quoting the last errors of ``messages``, the tool's own log file, or else of ``log``).
 
     Returns the CPU time (user + system, seconds) of the tool's process: on a shared machine a
     better measure of the work than the wall-clock time."""
@@ -78,8 +80,9 @@ def run_tool(name: str, args: list[str], cwd: Path, log: Path, timeout: float = 
     if timed_out:
         raise ToolError(f"{name} timed out after {timeout:.0f} s (log: {log})")
     if proc.returncode != 0:
-        tail = " | ".join(line.strip() for line in _tail(log, 4))
-        raise ToolError(f"{name} failed with status {proc.returncode} (log: {log}): {tail}")
+        source = messages if messages is not None and Path(messages).is_file() else log
+        tail = " | ".join(line.strip() for line in _tail(source, 4))
+        raise ToolError(f"{name} failed with status {proc.returncode} (log: {source}): {tail}")
     return usage.ru_utime + usage.ru_stime
 
 

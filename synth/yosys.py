@@ -11,13 +11,17 @@ its own module (``stat -json``: local counts, excluding submodules), and writes 
   the WebAssembly ABC needs tens of minutes on the DPU's multipliers; the cells are therefore
   Yosys's internal gates (``$_AND_``, ``$_XOR_``, ``$_MUX_``, flip-flops, ...) as ``techmap``
   and ``opt`` leave them, the same recipe for the baseline and the memo build.
-- ``ice40`` / ``ecp5``: ``synth_ice40 -dsp`` / ``synth_ecp5`` with ``-noflatten``, the per-module
-  statistics, then ``flatten`` and the JSON netlist for nextpnr.
+- ``ice40`` / ``ecp5``: ``synth_ice40 -dsp`` / ``synth_ecp5`` with ``-noflatten``, except that
+  LUT mapping is ABC's classic ``abc -lut 4`` per module instead of ``abc9``: Yosys 0.70's
+  ``abc9`` fails an assertion (``count_id(wire->name) == 0`` in ``ABC_OPS_REINTEGRATE``) on
+  these unflattened designs. Then the per-module statistics, ``flatten`` and the JSON netlist
+  for nextpnr.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -36,7 +40,14 @@ tee -q -o memories.txt dump t:$mem_v2
 """,
     "ice40": """\
 read_verilog {verilog}
-synth_ice40 -top {top} -noflatten -dsp
+synth_ice40 -top {top} -noflatten -dsp -run :map_luts
+techmap -map +/ice40/latches_map.v
+abc -dress -lut 4
+ice40_wrapcarry -unwrap
+techmap -map +/ice40/ff_map.v
+clean
+opt_lut -tech ice40
+synth_ice40 -top {top} -noflatten -dsp -run map_cells:
 tee -q -o stat.json stat -json
 {cell_lists}
 flatten
@@ -45,7 +56,11 @@ write_json netlist.json
 """,
     "ecp5": """\
 read_verilog {verilog}
-synth_ecp5 -top {top} -noflatten -noabc9
+synth_ecp5 -top {top} -noflatten -run :map_luts
+techmap -map +/lattice/latches_map.v
+abc -dress -lut 4
+clean
+synth_ecp5 -top {top} -noflatten -run map_cells:
 tee -q -o stat.json stat -json
 {cell_lists}
 flatten
@@ -84,10 +99,12 @@ def run_yosys(target: str, verilog: Path, top: str, workdir: Path, timeout: floa
     script = workdir / "synth.ys"
     lists = "\n".join(f"tee -q -o cells_{t}.txt select -list t:{t}"
                       for t in LISTED_CELLS.get(target, ()))
-    script.write_text(SCRIPTS[target].format(verilog=Path(verilog).resolve(), top=top,
-                                             cell_lists=lists))
+    # a relative path: YoWASP's /tmp is a private directory, so absolute /tmp paths fail
+    source = os.path.relpath(Path(verilog).resolve(), workdir.resolve())
+    script.write_text(SCRIPTS[target].format(verilog=source, top=top, cell_lists=lists))
     cpu = run_tool("yosys", ["-q", "-l", "yosys.log", "-s", script.name], cwd=workdir,
-                   log=workdir / "yosys.stdout", timeout=timeout)
+                   log=workdir / "yosys.stdout", timeout=timeout,
+                   messages=workdir / "yosys.log")
     if not (workdir / "stat.json").is_file():
         raise ToolError(f"yosys wrote no statistics (log: {workdir / 'yosys.log'})")
     return cpu
