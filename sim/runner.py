@@ -100,6 +100,8 @@ class SimResult:
     words: int                       # h words received
     sim_cycles: int                  # clock cycles simulated (loading and idle time included)
     wall_seconds: float              # from reset to the end of the test
+    load_cycles: int                 # of sim_cycles, reset and weight loading
+    load_seconds: float              # of wall_seconds, reset and weight loading
     build_dir: Path
     run_dir: Path
     waves: Path | None
@@ -181,5 +183,6 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
         cfg=run_cfg, golden=golden, h_int=out["h_int"], counters=counters,
         mismatches=int(out["mismatches"]), report=[str(s) for s in out["report"]],
         words=int(out["words"]), sim_cycles=int(out["sim_cycles"]),
-        wall_seconds=float(out["wall_seconds"]), build_dir=build_dir,
+        wall_seconds=float(out["wall_seconds"]), load_cycles=int(out["load_cycles"]),
+        load_seconds=float(out["load_seconds"]), build_dir=build_dir,
         run_dir=run_dir, waves=wave if waves and wave.is_file() else None)

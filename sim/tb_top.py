@@ -77,6 +77,7 @@ class Bench:
         self._watch = None
         self.rng = np.random.default_rng(seed + 3)
         self._t0 = 0.0
+        self.load_cycles, self.load_seconds = 0, 0.0
 
     def _corrupt_one_word(self):
         """Fault injection (to prove the bench fails): flip bit width-2 of the bias of the last
@@ -107,6 +108,8 @@ class Bench:
             cocotb.start_soon(agent.run())
         self.wl_driver.send({"addr": a, "data": v} for a, v in self.words)
         await self.wl_driver.wait_idle()
+        self.load_cycles = self.now_cycles()
+        self.load_seconds = time.perf_counter() - self._t0
 
     async def reset(self, cycles: int = 3):
         self.dut.rst.value = 1
@@ -117,6 +120,10 @@ class Bench:
         for t in steps:
             for k in range(self.cfg.input_size):
                 yield {"data": int(self.xq[b, t, k]), "first": int(t == 0 and k == 0)}
+
+    @staticmethod
+    def now_cycles() -> int:
+        return int(cocotb.utils.get_sim_time(unit="ns")) // CLOCK_NS
 
     def counters(self) -> dict:
         return {name: getattr(self.dut, name).value.to_unsigned()
@@ -166,11 +173,11 @@ class Bench:
     def save(self, test: str):
         sb = self.scoreboard
         sb.finish()
-        sim_ns = cocotb.utils.get_sim_time(unit="ns")
         np.savez(self.run_dir / "rtl.npz", h_int=sb.h, mismatches=np.int64(sb.mismatches),
                  report=np.array(sb.report, dtype=str), words=np.int64(sb.words),
                  checked_counters=np.int64(sb.checked_counters),
-                 sim_cycles=np.int64(sim_ns // CLOCK_NS),
+                 sim_cycles=np.int64(self.now_cycles()), load_cycles=np.int64(self.load_cycles),
+                 load_seconds=np.float64(self.load_seconds),
                  wall_seconds=np.float64(time.perf_counter() - self._t0), test=np.array(test),
                  **{f"counter_{k}": v for k, v in sb.counters.items()})
         assert sb.mismatches == 0, f"{sb.mismatches} mismatches: " + "; ".join(sb.report[:5])

@@ -1,0 +1,118 @@
+"""``epur simulate``: real JapaneseVowels sequences through the RTL, and a user's model.
+
+The trained jvowels-lstm workload's LSTM (12 inputs, 64 hidden) runs the 5 shortest sequences of
+the test split (43 timesteps; the shortest keep the Icarus time down) on a 16-lane build, baseline
+(predictor none) and memo (bnn): h and every counter must equal the golden model's and the
+golden cycle model must predict the RTL's cycles within 1 %.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import re
+
+import numpy as np
+import pytest
+
+from epur.cli import main
+from epur.commands.simulate import load_workload
+from epur.config import DEFAULT
+from golden.model import run_fixed
+from golden.params import config_for, random_params
+
+SEQUENCES = 5
+
+
+@pytest.fixture(scope="module")
+def jvowels(tmp_path_factory):
+    """The workload, its model and its 5 shortest test sequences as ``epur simulate`` inputs."""
+    import workloads
+
+    w = workloads.get("jvowels-lstm")
+    tmp = tmp_path_factory.mktemp("jv")
+    pick = np.argsort(w.test_lengths, kind="stable")[:SEQUENCES]
+    lengths = w.test_lengths[pick]
+    x = w.test_x[pick, :lengths.max()]
+    np.savez(tmp / "model.npz", **w.params.state_dict())
+    np.savez(tmp / "inputs.npz", x=x, lengths=lengths)
+    cfg = config_for(w.params, DEFAULT, lanes=16)
+    cfg.save(tmp / "config.json")
+    return w, cfg, x, lengths, tmp
+
+
+@pytest.mark.parametrize("predictor", ["none", "bnn"])
+def test_simulate_jvowels(predictor, jvowels, capsys):
+    w, cfg, x, lengths, tmp = jvowels
+    out = tmp / f"out_{predictor}.npz"
+    status = main(["simulate", "--model", str(tmp / "model.npz"), "--inputs",
+                   str(tmp / "inputs.npz"), "--config", str(tmp / "config.json"),
+                   "--predictor", predictor, "--out", str(out),
+                   "--build-dir", str(tmp / "build"), "--json"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    info = json.loads(captured.out)
+    print(info)
+    assert info["h_identical"] and info["mismatches"] == 0
+    assert info["sequences"] == SEQUENCES
+
+    gold = run_fixed(dataclasses.replace(cfg, predictor=predictor), w.params, x, lengths)
+    with np.load(out) as f:
+        np.testing.assert_array_equal(f["h"], gold.h)
+        np.testing.assert_array_equal(f["lengths"], lengths)
+        for name, value in gold.counters().items():
+            np.testing.assert_array_equal(f[name], value, err_msg=name)
+        rtl_cycles = f["cycles"]
+    assert info["cycles"] == int(rtl_cycles.sum())
+    assert abs(info["golden_cycles"] - info["cycles"]) <= 0.01 * info["cycles"]
+    if predictor == "bnn":
+        assert info["reuse"] > 0
+        baseline = run_fixed(cfg, w.params, x, lengths, predictor="none").cycles.sum()
+        assert info["cycles"] < baseline
+
+
+def test_load_workload():
+    import workloads
+
+    w = workloads.get("jvowels-gru")
+    params, x, lengths = load_workload("jvowels-gru", 3)
+    assert params is w.params or params.hidden_size == w.params.hidden_size
+    np.testing.assert_array_equal(lengths, w.test_lengths[:3])
+    assert x.shape == (3, lengths.max(), 12)
+    np.testing.assert_array_equal(x, w.test_x[:3, :lengths.max()])
+
+
+def test_simulate_model_and_inputs(tmp_path, capsys):
+    params = random_params("gru", 4, 5, seed=5, scale=0.8)
+    np.savez(tmp_path / "model.npz", **params.state_dict())
+    x = np.random.default_rng(5).uniform(-1, 1, (2, 4, 4))
+    np.savez(tmp_path / "inputs.npz", x=x, lengths=np.array([4, 2]))
+    status = main(["simulate", "--model", str(tmp_path / "model.npz"), "--inputs",
+                   str(tmp_path / "inputs.npz"), "--theta", "1.0", "--mode", "relative",
+                   "--out", str(tmp_path / "out.npz"), "--build-dir", str(tmp_path / "b")])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    assert "identical to the golden model" in captured.out
+    gold = run_fixed(config_for(params, DEFAULT, theta=1.0), params, x, np.array([4, 2]))
+    with np.load(tmp_path / "out.npz") as f:
+        np.testing.assert_array_equal(f["h"], gold.h)
+        np.testing.assert_array_equal(f["reused_n"], gold.counters()["reused_n"])
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["--model", "m.npz"], "--model and --inputs go together"),
+    (["--model", "m.npz", "--inputs", "i.npz", "--workload", "jvowels-lstm"], "not both"),
+    (["--workload", "nonesuch"], "unknown workload"),
+    (["--sequences", "0"], "--sequences must be >= 1"),
+    (["--idle", "1.5"], r"--idle must lie in \[0, 1\)"),
+    (["--predictor", "oracle"], "invalid choice"),
+])
+def test_simulate_bad_input(argv, match, capsys):
+    # argparse rejects a bad choice by exiting with status 2 itself
+    usage = "--predictor" in argv
+    with pytest.raises(SystemExit, match="2") if usage else contextlib.nullcontext():
+        assert main(["simulate", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert re.search(match, err), err
