@@ -38,16 +38,34 @@ CASES = {
 }
 
 
+# sizes at the edges: one input, one neuron, one lane, one BNN bit; lanes and bits wider than
+# a row (one DPU and one BNN cycle per neuron: a new neuron enters the DPU every cycle)
+EDGES = {
+    "lstm-bnn-x1h1n1b1": ("lstm", "bnn", "bnn", 0.5, "relative", 0, 1, 1, 1, 1),
+    "gru-bnn-x1h1-abs-cap2": ("gru", "bnn", "bnn", 1.0, "absolute", 2, 1, 1, 1, 1),
+    "gru-bnn-n16b64": ("gru", "bnn", "bnn", 0.5, "relative", 0, 16, 64, 5, 6),
+    "lstm-bnn-n16b64-cap3": ("lstm", "bnn", "bnn", 0.25, "relative", 3, 16, 64, 5, 6),
+}
+
+
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
 def test_top_matches_golden(case):
-    cell, build, predictor, theta, mode, cap, lanes, bits = CASES[case]
+    check_top(case, *CASES[case])
+
+
+@pytest.mark.parametrize("case", EDGES, ids=list(EDGES))
+def test_top_edge_sizes(case):
+    check_top(case, *EDGES[case])
+
+
+def check_top(case, cell, build, predictor, theta, mode, cap, lanes, bits, xs=5, hidden=6):
     seed = sum(map(ord, case))
     print("seed", seed)
-    params = random_params(cell, 5, 6, layers=2, seed=seed, scale=0.8)
+    params = random_params(cell, xs, hidden, layers=2, seed=seed, scale=0.8)
     base = dataclasses.replace(DEFAULT, name=f"t_{cell}", lanes=lanes, bnn_bits=bits,
                                predictor=build, theta=theta, mode=mode, reuse_cap=cap)
     cfg = config_for(params, base)
-    x = np.random.default_rng(seed).uniform(-1.5, 1.5, (len(LENGTHS), LENGTHS.max(), 5))
+    x = np.random.default_rng(seed).uniform(-1.5, 1.5, (len(LENGTHS), LENGTHS.max(), xs))
     gold = run_fixed(cfg, params, x, LENGTHS, predictor=predictor)
     words = weight_load_list(cfg, quantize_params(cfg, params))
     h, h_state, c_state, counters = rtl_top(
