@@ -70,7 +70,7 @@ class Bench:
         self.x_driver = StreamDriver(dut, stream_port(top, "x"), clk,
                                      random_pause(seed, idle, burst=3))
         self.wl_driver = StreamDriver(dut, stream_port(top, "wl"), clk,
-                                      random_pause(seed + 1, idle, burst=3))
+                                      random_pause(seed + 1, idle))
         self.monitor = StreamMonitor(dut, stream_port(top, "h"), clk, self._on_h,
                                      random_pause(seed + 2, back, burst=4))
         self._drained = Event()
