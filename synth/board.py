@@ -21,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from amaranth.back import verilog
 from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal
 
 from synth.tools import ToolError, tool_env
@@ -48,13 +49,19 @@ class _Lfsr(Elaboratable):
 
 
 class BoardHarness(Elaboratable):
-    """Pattern generator around ``EpurTop(cfg)`` with an XOR-folded LED output."""
+    """Pattern generator around ``EpurTop(cfg)`` with an XOR-folded LED output.
+
+    Without a platform (the synthesis flows' place and route, synth/flow.py) the LEDs and the
+    button are the ports ``leds`` (out, 8 bits) and ``fire`` (in): a bare accelerator has more
+    port bits than any ECP5 or iCE40 package has pins."""
 
     def __init__(self, cfg):
         from hw.top import EpurTop
 
         self.cfg = cfg
         self.core = EpurTop(cfg)
+        self.leds = Signal(8)
+        self.fire = Signal()
 
     def elaborate(self, platform):
         cfg, core = self.cfg, self.core
@@ -90,10 +97,16 @@ class BoardHarness(Elaboratable):
                 with m.If(step == SEQUENCE_STEPS - 1):
                     m.d.sync += step.eq(0)
 
+        # theta and the test mode are registers (pseudo-random, latched while loading), not
+        # constants: a constant theta would fold the comparator's multiplier away
         memo_enable = Signal(init=1)
         if cfg.memo:
-            m.d.comb += [core.theta.eq(cfg.theta_int),
-                         core.mode_abs.eq(int(cfg.mode == "absolute")),
+            theta = Signal(cfg.theta_format.width, init=cfg.theta_int)
+            mode_abs = Signal(init=int(cfg.mode == "absolute"))
+            with m.If(loading):
+                m.d.sync += [theta.eq(wlfsr.value[-cfg.theta_format.width:]),
+                             mode_abs.eq(wlfsr.value[ww])]
+            m.d.comb += [core.theta.eq(theta), core.mode_abs.eq(mode_abs),
                          core.memo_enable.eq(memo_enable)]
 
         # every output folded into a register shown on the LEDs
@@ -109,15 +122,21 @@ class BoardHarness(Elaboratable):
                 mixed = mixed ^ sig[k:k + len(fold)]
         m.d.sync += fold.eq(Cat(fold[1:], fold[0]) ^ mixed)
 
+        m.d.comb += self.leds.eq(fold[:8] ^ fold[8:16] ^ fold[16:])
+        m.d.sync += memo_enable.eq(~self.fire)
         if platform is not None:
-            leds = [platform.request("led", k) for k in range(8)]
-            byte = Signal(8)
-            m.d.comb += byte.eq(fold[:8] ^ fold[8:16] ^ fold[16:])
-            for k, led in enumerate(leds):
-                m.d.comb += led.o.eq(byte[k])
-            fire = platform.request("button_fire", 0)
-            m.d.sync += memo_enable.eq(~fire.i)
+            for k in range(8):
+                m.d.comb += platform.request("led", k).o.eq(self.leds[k])
+            m.d.comb += self.fire.eq(platform.request("button_fire", 0).i)
         return m
+
+
+def harness_verilog(cfg, name: str) -> str:
+    """Verilog of the harness around ``cfg``'s accelerator, top module ``name`` with ports
+    ``fire`` and ``leds``; the accelerator is module ``<name>.core``."""
+    harness = BoardHarness(cfg)
+    return verilog.convert(harness, name=name, ports=[harness.fire, harness.leds],
+                           emit_src=False)
 
 
 def build_bitstream(cfg, out_dir: Path, name: str = "epur_ulx3s") -> Path:

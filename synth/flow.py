@@ -37,12 +37,21 @@ def builds(cfg) -> dict:
             "memo": dataclasses.replace(cfg, predictor="bnn")}
 
 
-def write_verilog(cfg, path: Path) -> Path:
+def write_verilog(cfg, target: str, path: Path) -> Path:
+    """The Verilog that ``target`` synthesizes: the accelerator itself (generic), or the board
+    harness around it (FPGAs: nextpnr must give every top-level port bit a pin)."""
     from hw.top import generate_verilog
+    from synth.board import harness_verilog
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(generate_verilog(cfg))
+    text = generate_verilog(cfg) if target == "generic" else harness_verilog(cfg, cfg.name)
+    path.write_text(text)
     return path
+
+
+def core_module(cfg, target: str) -> str:
+    """Name of the accelerator's top module in the synthesized design."""
+    return cfg.name if target == "generic" else f"{cfg.name}.core"
 
 
 def unit_metrics(target: str, workdir: Path, top: str) -> dict:
@@ -89,7 +98,7 @@ def run_build(target: str, cfg, workdir: Path) -> dict:
     verilog = workdir / f"{cfg.name}.v"
     start = time.monotonic()
     cpu = yosys.run_yosys(target, verilog, cfg.name, workdir)
-    per_unit = unit_metrics(target, workdir, cfg.name)
+    per_unit = unit_metrics(target, workdir, core_module(cfg, target))
     metrics = totals(per_unit)
     metrics["yosys_seconds"] = round(time.monotonic() - start, 1)
     metrics["yosys_cpu_seconds"] = round(cpu, 1)
@@ -115,7 +124,7 @@ def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True) -> dict:
     out_dir = Path(out_dir)
     configs = builds(cfg)
     for name, c in configs.items():
-        write_verilog(c, out_dir / name / target / f"{c.name}.v")
+        write_verilog(c, target, out_dir / name / target / f"{c.name}.v")
     with ThreadPoolExecutor(max_workers=2 if parallel else 1) as pool:
         futures = {name: pool.submit(run_build, target, c, out_dir / name / target)
                    for name, c in configs.items()}

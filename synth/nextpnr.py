@@ -15,10 +15,10 @@ from synth.tools import ToolError, run_tool
 
 # target -> (nextpnr tool, device arguments, target frequency in MHz)
 DEVICES = {
-    "ice40": ("nextpnr-ice40", ["--up5k", "--package", "sg48"], 24),
+    "ice40": ("nextpnr-ice40", ["--hx8k", "--package", "ct256"], 48),
     "ecp5": ("nextpnr-ecp5", ["--85k", "--package", "CABGA381"], 100),
 }
-DEVICE_NAMES = {"ice40": "iCE40 UP5K (SG48)", "ecp5": "ECP5 LFE5U-85F (CABGA381)"}
+DEVICE_NAMES = {"ice40": "iCE40 HX8K (CT256)", "ecp5": "ECP5 LFE5U-85F (CABGA381)"}
 
 # bel types of the utilisation report -> metric names
 BELS = {
@@ -65,6 +65,6 @@ def fits(target: str, needs: dict) -> list[str]:
 
 # synthesis-level capacity of the devices, to refuse a place and route that cannot succeed
 CAPACITY = {
-    "ice40": {"luts": 5280, "brams": 30, "dsps": 8},
+    "ice40": {"luts": 7680, "brams": 32, "dsps": 0},
     "ecp5": {"luts": 83640, "brams": 208, "dsps": 156},
 }

@@ -8,18 +8,20 @@ level's glue are ``control``. Memories are cells of the module that declares the
 assigned by name: the weight and bias memories of a compute unit form ``weights``; the gate
 output buffer of the baseline (``gate_out``) is counted with ``memo``, because in a memo build
 the memo buffer's ``y_m`` memory takes its place (so the memo buffer's overhead is only what it
-adds: ``yb_m``, valid bits, reuse counts).
+adds: ``yb_m``, valid bits, reuse counts). On FPGAs the accelerator is placed inside a small
+harness (synth/board.py) whose own cells form the unit ``harness``.
 """
 
 from __future__ import annotations
 
-UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights")
+UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights", "harness")
 
 UNIT_TITLES = {
     "dpu": "dot-product units", "mu": "multi-functional units", "bnn": "BNN units",
     "comparator": "comparators", "memo": "memo buffers (baseline: gate output buffers)",
     "cell": "cell-update unit", "control": "control (controller, sequencers, queues, glue)",
     "weights": "weight and bias memories",
+    "harness": "FPGA harness around the accelerator (pattern generators, LED fold)",
 }
 
 _MODULE_UNITS = {
@@ -31,18 +33,23 @@ _MEMORY_UNITS = {"weights": "weights", "bias": "weights", "bias_h": "weights",
                  "gate_out": "memo"}
 
 
-def _path(module: str, top: str) -> list[str]:
+def _path(module: str, top: str) -> list[str] | None:
     name = module.lstrip("\\")
     if name == top:
         return []
     if not name.startswith(top + "."):
-        raise ValueError(f"module {module!r} is not inside the top module {top!r}")
+        return None
     return name[len(top) + 1:].split(".")
 
 
 def module_unit(module: str, top: str) -> str:
-    """The unit of the cells of ``module`` (a Yosys module name such as ``top.cu_i.dpu``)."""
-    for part in reversed(_path(module, top)):
+    """The unit of the cells of ``module`` (a Yosys module name such as ``top.cu_i.dpu``);
+    ``top`` is the accelerator's top module, and modules outside it belong to the harness that
+    the FPGA flows wrap around it."""
+    path = _path(module, top)
+    if path is None:
+        return "harness"
+    for part in reversed(path):
         if part in _MODULE_UNITS:
             return _MODULE_UNITS[part]
     return "control"

@@ -11,11 +11,11 @@ its own module (``stat -json``: local counts, excluding submodules), and writes 
   the WebAssembly ABC needs tens of minutes on the DPU's multipliers; the cells are therefore
   Yosys's internal gates (``$_AND_``, ``$_XOR_``, ``$_MUX_``, flip-flops, ...) as ``techmap``
   and ``opt`` leave them, the same recipe for the baseline and the memo build.
-- ``ice40`` / ``ecp5``: ``synth_ice40 -dsp`` / ``synth_ecp5`` with ``-noflatten``, except that
-  LUT mapping is ABC's classic ``abc -lut 4`` per module instead of ``abc9``: Yosys 0.70's
-  ``abc9`` fails an assertion (``count_id(wire->name) == 0`` in ``ABC_OPS_REINTEGRATE``) on
-  these unflattened designs. Then the per-module statistics, ``flatten`` and the JSON netlist
-  for nextpnr.
+- ``ice40`` / ``ecp5``: ``synth_ice40`` (for the HX8K: no DSPs) / ``synth_ecp5`` with
+  ``-noflatten``, except that LUT mapping is ABC's classic ``abc -lut 4`` per module instead of
+  ``abc9``: Yosys 0.70's ``abc9`` fails an assertion (``count_id(wire->name) == 0`` in
+  ``ABC_OPS_REINTEGRATE``) on these unflattened designs. Then the per-module statistics,
+  ``flatten`` and the JSON netlist for nextpnr.
 """
 
 from __future__ import annotations
@@ -40,14 +40,14 @@ tee -q -o memories.txt dump t:$mem_v2
 """,
     "ice40": """\
 read_verilog {verilog}
-synth_ice40 -top {top} -noflatten -dsp -run :map_luts
+synth_ice40 -top {top} -noflatten -run :map_luts
 techmap -map +/ice40/latches_map.v
 abc -dress -lut 4
 ice40_wrapcarry -unwrap
 techmap -map +/ice40/ff_map.v
 clean
 opt_lut -tech ice40
-synth_ice40 -top {top} -noflatten -dsp -run map_cells:
+synth_ice40 -top {top} -noflatten -run map_cells:
 tee -q -o stat.json stat -json
 {cell_lists}
 flatten

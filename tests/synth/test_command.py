@@ -56,7 +56,8 @@ def test_json_is_one_document_with_the_contract_keys(tmp_path, capsys):
         assert all(isinstance(v, (int, float)) for v in report[build].values())
     assert report["memo"]["transistors"] > report["baseline"]["transistors"] > 0
     assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "cell",
-                                    "control", "weights"}
+                                    "control", "weights", "harness"}
+    assert report["units"]["harness"]["memo_transistors"] == 0     # generic: no harness
     # the units account for the whole design
     for build in ("baseline", "memo"):
         total = sum(u[f"{build}_transistors"] for u in report["units"].values())

@@ -42,6 +42,7 @@ def test_memory_unit(module, memory, unit):
     assert memory_unit(module, memory, "epur_lstm") == unit
 
 
-def test_module_outside_top_is_an_error():
-    with pytest.raises(ValueError, match="not inside the top module"):
-        module_unit("other.cu_i.dpu", "epur_lstm")
+@pytest.mark.parametrize("module", ["epur_lstm_h", "\\epur_lstm_h.wlfsr", "other"])
+def test_modules_outside_the_accelerator_are_the_harness(module):
+    assert module_unit(module, "epur_lstm_h.core") == "harness"
+    assert module_unit("epur_lstm_h.core.cu_i.dpu", "epur_lstm_h.core") == "dpu"
