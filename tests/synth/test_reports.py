@@ -146,8 +146,9 @@ def test_read_nextpnr_report(tmp_path):
 
 
 @pytest.mark.parametrize("needs, missing", [
-    ({"luts": 5000, "brams": 30, "dsps": 8}, []),
-    ({"luts": 6000, "brams": 31, "dsps": 8}, ["luts", "brams"]),
+    ({"luts": 7680, "brams": 32, "dsps": 0}, []),
+    ({"luts": 7681, "brams": 33, "dsps": 0}, ["luts", "brams"]),
+    ({"luts": 100, "brams": 0, "dsps": 1}, ["dsps"]),
 ])
 def test_fits(needs, missing):
     assert [m.split(":")[0] for m in nextpnr.fits("ice40", needs)] == missing
