@@ -27,7 +27,7 @@ from epur.config import EpurConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUILD_ROOT = Path("build") / "sim"
-TESTS = ("sequences", "reset_mid_sequence")
+TESTS = ("sequences", "streamed", "reset_mid_sequence")
 RUNTIME_KEYS = ("theta", "mode")        # registers of the design, not generation parameters
 TIMESCALE = ("1ns", "1ps")
 
@@ -102,6 +102,7 @@ class SimResult:
     wall_seconds: float              # from reset to the end of the test
     load_cycles: int                 # of sim_cycles, reset and weight loading
     load_seconds: float              # of wall_seconds, reset and weight loading
+    extra: dict                      # test-specific results (streamed: ``overlaps``)
     build_dir: Path
     run_dir: Path
     waves: Path | None
@@ -184,5 +185,6 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
         mismatches=int(out["mismatches"]), report=[str(s) for s in out["report"]],
         words=int(out["words"]), sim_cycles=int(out["sim_cycles"]),
         wall_seconds=float(out["wall_seconds"]), load_cycles=int(out["load_cycles"]),
-        load_seconds=float(out["load_seconds"]), build_dir=build_dir,
+        load_seconds=float(out["load_seconds"]),
+        extra={k: out[k] for k in out if k in ("overlaps",)}, build_dir=build_dir,
         run_dir=run_dir, waves=wave if waves and wave.is_file() else None)

@@ -11,7 +11,8 @@ found through two environment variables:
   ``rtl.npz`` there: the RTL's h words, its counters, the mismatch count and report, cycles
   simulated and wall time.
 
-Tests: ``sequences`` runs every sequence of the inputs; ``reset_mid_sequence`` runs sequence 0,
+Tests: ``sequences`` runs every sequence of the inputs, one after the other; ``streamed`` queues
+them all at once (sequences overlap in the design); ``reset_mid_sequence`` runs sequence 0,
 resets the design in the middle of sequence 1 and then runs the remaining sequences, checking
 after the first timestep of the next one that every neuron was computed (memo entries invalid).
 """
@@ -78,6 +79,7 @@ class Bench:
         self.rng = np.random.default_rng(seed + 3)
         self._t0 = 0.0
         self.load_cycles, self.load_seconds = 0, 0.0
+        self.extra = {}                          # more arrays for rtl.npz
 
     def _corrupt_one_word(self):
         """Fault injection (to prove the bench fails): flip bit width-2 of the bias of the last
@@ -179,7 +181,7 @@ class Bench:
                  sim_cycles=np.int64(self.now_cycles()), load_cycles=np.int64(self.load_cycles),
                  load_seconds=np.float64(self.load_seconds),
                  wall_seconds=np.float64(time.perf_counter() - self._t0), test=np.array(test),
-                 **{f"counter_{k}": v for k, v in sb.counters.items()})
+                 **{f"counter_{k}": v for k, v in sb.counters.items()}, **self.extra)
         assert sb.mismatches == 0, f"{sb.mismatches} mismatches: " + "; ".join(sb.report[:5])
 
 
@@ -191,6 +193,56 @@ async def sequences(dut):
     for b in range(len(bench.lengths)):
         await bench.run_sequence(b)
     bench.save("sequences")
+
+
+@cocotb.test()
+async def streamed(dut):
+    """Every sequence queued at once: x of the next sequence enters the input buffer while the
+    previous one still computes. Counters are sampled in the first cycle each sequence's last
+    h_t is valid: the sequence is over then and the next one has not started (a layer step
+    starts from idle, a cycle after the output buffer is filled at the earliest)."""
+    bench = Bench(dut)
+    await bench.start()
+    sb, hidden = bench.scoreboard, bench.cfg.hidden_size
+    last_step = np.cumsum(bench.lengths) - 1          # global index of each sequence's last step
+    x_words_to = np.cumsum(bench.lengths) * bench.cfg.input_size
+    snapshots, overlaps = {}, []
+
+    async def watch():
+        edge, words, in_step = RisingEdge(dut.clk), 0, False
+        valid, ready = dut.h__valid, dut.h__ready
+        while True:
+            await edge
+            if not int(valid.value):
+                continue
+            step = words // hidden
+            if not in_step:
+                in_step = True
+                hits = np.flatnonzero(last_step == step)
+                if hits.size:
+                    b = int(hits[0])
+                    snapshots[b] = bench.counters()
+                    if bench.x_driver.sent > x_words_to[b]:
+                        overlaps.append(b)       # sequence b+1 already entered the design
+            if int(ready.value):
+                words += 1
+                if words % hidden == 0:
+                    in_step = False
+
+    cocotb.start_soon(watch())
+    for b in range(len(bench.lengths)):
+        sb.expect_sequence(b)
+    bench.x_driver.send(w for b in range(len(bench.lengths))
+                        for w in bench.x_words(b, range(int(bench.lengths[b]))))
+    await bench.drain(len(bench.lengths) - 1)
+    for b in range(len(bench.lengths)):
+        if b in snapshots:
+            sb.check_counters(b, snapshots[b])
+        else:
+            sb.mismatch(f"sequence {b}: its last h_t was never seen valid")
+    dut._log.info("x of the next sequence accepted before the end of sequences %s", overlaps)
+    bench.extra["overlaps"] = np.array(overlaps, dtype=np.int64)
+    bench.save("streamed")
 
 
 @cocotb.test()

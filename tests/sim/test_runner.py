@@ -80,6 +80,17 @@ def test_top_matches_golden(name, build_root):
     assert res.sim_cycles > int(res.counters["cycles"].sum())
 
 
+@pytest.mark.parametrize("name", ["lstm-2l-n8-bnn-abs-cap1", "gru-1l-n16-bnn-abs"])
+def test_streamed(name, build_root):
+    """All sequences queued at once: x of sequence b+1 enters while b still computes; every
+    word and every counter (sampled when b's last h_t turns valid) must still match."""
+    cfg, params, x, run, seed = make_case(name)
+    res = simulate(cfg, params, x, LENGTHS, predictor=run, seed=seed, root=build_root,
+                   test="streamed", run_name=f"streamed-{name}")
+    check_against_golden(res)
+    assert len(res.extra["overlaps"]) > 0, "no sequence overlapped the next"
+
+
 def test_reset_mid_sequence(build_root):
     """Sequence 0, a reset in the middle of sequence 1 (input vector half sent, outputs
     pending), then sequence 2: its first timestep computes every neuron and everything after
