@@ -9,6 +9,7 @@ A workload hands the accelerator only the recurrent part (a PyTorch-style LSTM/G
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -52,7 +53,6 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
 
-def weights_path(filename: str):
+def weights_path(filename: str) -> Path:
     """A weights file shipped in ``workloads/weights/``."""
-    from pathlib import Path
     return Path(__file__).resolve().parent / "weights" / filename

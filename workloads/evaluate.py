@@ -52,16 +52,19 @@ POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", 
 _STATE: dict = {}          # per process: the workload and its config (set before forking)
 
 
-def _setup(name, limit, split="test"):
-    key = (name, limit, split)
-    if _STATE.get("key") != key:
+def _setup(where):
+    """The workload and config of ``where = (name, limit, split, mode, reuse_cap)``, loaded
+    once per process."""
+    if _STATE.get("key") != where:
         from golden.params import config_for
         from workloads import get
 
+        name, limit, split, mode, reuse_cap = where
         w = get(name, split)
         if limit:
             _truncate(w, limit)
-        _STATE.update(key=key, workload=w, cfg=config_for(w.params, mode="relative"))
+        _STATE.update(key=where, workload=w,
+                      cfg=config_for(w.params, mode=mode, reuse_cap=reuse_cap))
     return _STATE["workload"], _STATE["cfg"]
 
 
@@ -83,8 +86,8 @@ def _run(task):
     from golden.energy import energy
     from golden.model import run_fixed
 
-    name, limit, split, predictor, theta = task
-    w, cfg = _setup(name, limit, split)
+    where, predictor, theta = task
+    w, cfg = _setup(where)
     t0 = time.perf_counter()
     r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta)
     if predictor == "delta":
@@ -99,8 +102,7 @@ def _run(task):
 def _float_metric(task):
     from golden.float_model import run_float
 
-    name, limit, split = task
-    w, _ = _setup(name, limit, split)
+    w, _ = _setup(task)
     return w.score(run_float(w.params, w.test_x))
 
 
@@ -124,17 +126,20 @@ class Progress:
 
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
-          limit: int | None = None, progress: bool = True, split: str = "test") -> dict:
+          limit: int | None = None, progress: bool = True, split: str = "test",
+          mode: str = "relative", reuse_cap: int = 0) -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
-    default range, one left out is not swept (``thetas=None``: every predictor, defaults)."""
+    default range, one left out is not swept (``thetas=None``: every predictor, defaults).
+    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig)."""
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
-    w, _ = _setup(name, limit, split)         # load once here: forked workers inherit it
-    tasks = [(name, limit, split, "none", 0.0)] + [
-        (name, limit, split, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
+    where = (name, limit, split, mode, reuse_cap)
+    w, _ = _setup(where)                      # load once here: forked workers inherit it
+    tasks = [(where, "none", 0.0)] + [
+        (where, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
     processes = processes or min(len(tasks), os.cpu_count() or 1)
     bar = Progress(len(tasks) + 1, name) if progress else None
     t0 = time.perf_counter()
@@ -143,18 +148,18 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ctx.Pool(processes) as pool:
-            pending = pool.apply_async(_float_metric, ((name, limit, split),))
+            pending = pool.apply_async(_float_metric, (where,))
             for point in pool.imap(_run, tasks):
                 raw.append(point)
                 if bar:
                     bar.step(f"{point['predictor']} {point['theta']:g}")
             float_value = pending.get()
     else:
-        float_value = _float_metric((name, limit, split))
+        float_value = _float_metric(where)
         for task in tasks:
             raw.append(_run(task))
             if bar:
-                bar.step(f"{task[3]} {task[4]:g}")
+                bar.step(f"{task[1]} {task[2]:g}")
     if bar:
         bar.step("float")
     base = raw[0]
@@ -175,7 +180,7 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         "sequences": int(len(w.test_lengths)), "timesteps": int(np.sum(w.test_lengths)),
         "config": {k: v for k, v in dataclasses.asdict(_STATE["cfg"]).items()
                    if k in ("cell", "input_size", "hidden_size", "layers", "lanes", "bnn_bits",
-                            "mode")},
+                            "mode", "reuse_cap")},
         "seconds": round(time.perf_counter() - t0, 2),
     }
 

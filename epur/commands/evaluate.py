@@ -32,12 +32,18 @@ def add_arguments(p) -> None:
     p.add_argument("--choose-on-val", action="store_true",
                    help="also sweep the validation data and mark, per predictor, the largest "
                         "theta within budget there (JSON key chosen_on_val)")
+    p.add_argument("--mode", choices=("relative", "absolute"), default="relative",
+                   help="reuse test of bnn and oracle (default relative; absolute thetas are in "
+                        "BNN units for bnn, real units for oracle)")
+    p.add_argument("--reuse-cap", type=int, default=0, metavar="N",
+                   help="at most N consecutive reuses of a neuron (default 0: no cap)")
     p.add_argument("--limit", type=int, metavar="N",
                    help="only the first N test sequences (quick look; figures are not final)")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
                    help="worker processes (default: one per core)")
     p.add_argument("--json", action="store_true",
-                   help="print one JSON document on stdout instead of the table")
+                   help="print one JSON document on stdout instead of the table (several "
+                        "workloads: {\"workloads\": [document, ...]})")
     p.add_argument("--plot", type=Path, metavar="FILE",
                    help="draw reuse and loss against theta (one panel per workload) to FILE")
     p.add_argument("--out", type=Path, metavar="DIR",
@@ -88,15 +94,17 @@ def run(args) -> int:
     thetas = _thetas(args)
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be >= 1, not {args.limit}")
+    if args.reuse_cap < 0:
+        raise InputError(f"--reuse-cap must be >= 0, not {args.reuse_cap}")
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, not {args.jobs}")
     docs = []
     for name in names:
-        doc = sweep(name, thetas, processes=args.jobs, limit=args.limit,
-                    progress=not args.quiet, split=args.split)
+        knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
+                 "mode": args.mode, "reuse_cap": args.reuse_cap}
+        doc = sweep(name, thetas, split=args.split, **knobs)
         if args.choose_on_val:
-            val = sweep(name, thetas, processes=args.jobs, limit=args.limit,
-                        progress=not args.quiet, split="val")
+            val = sweep(name, thetas, split="val", **knobs)
             choose_on(val, doc)
         docs.append(doc)
         if not args.json:

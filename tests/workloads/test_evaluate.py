@@ -105,6 +105,7 @@ def test_table_and_plot(tmp_path, capsys):
     (["--predictors", "bnn,magic"], "unknown predictor 'magic'"),
     (["--thetas", "300"], "exceeds the theta register"),
     (["--limit", "0"], "--limit must be >= 1"),
+    (["--reuse-cap", "-1"], "--reuse-cap must be >= 0"),
 ])
 def test_errors(argv, message, capsys):
     assert main(["evaluate", "-q"] + argv) == 2
@@ -191,3 +192,18 @@ def test_bad_split():
 
     with pytest.raises(InputError, match="split must be test or val"):
         get("jvowels-lstm", "train")
+
+
+@pytest.mark.parametrize("mode, cap", [("absolute", 0), ("relative", 1)])
+def test_mode_and_cap(mode, cap, capsys):
+    assert main(["evaluate", "-w", "jvowels-lstm", "--predictors", "bnn", "--thetas", "4",
+                 "--mode", mode, "--reuse-cap", str(cap), "--limit", "15", "-j", "1", "--json",
+                 "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["config"]["mode"] == mode and doc["config"]["reuse_cap"] == cap
+    w = get("jvowels-lstm")
+    cfg = config_for(w.params, mode=mode, reuse_cap=cap)
+    r = run_fixed(cfg, w.params, w.test_x[:15], w.test_lengths[:15], predictor="bnn", theta=4)
+    assert doc["points"][1]["reuse"] == pytest.approx(r.reuse)
+    if cap:        # at most one reuse in a row: at most half of the evaluations after the first
+        assert r.reuse <= 0.5
