@@ -37,6 +37,7 @@ from hw.top import EpurTop
 from sim.ports import stream_port
 from sim.scoreboard import Scoreboard
 from sim.stream import StreamDriver, StreamMonitor, random_pause
+from sim.weights import WeightLoader
 
 CLOCK_NS = 10
 
@@ -108,8 +109,7 @@ class Bench:
         await self.reset()
         for agent in (self.x_driver, self.wl_driver, self.monitor):
             cocotb.start_soon(agent.run())
-        self.wl_driver.send({"addr": a, "data": v} for a, v in self.words)
-        await self.wl_driver.wait_idle()
+        await WeightLoader(self.wl_driver).load(self.words)
         self.load_cycles = self.now_cycles()
         self.load_seconds = time.perf_counter() - self._t0
 
