@@ -1,0 +1,29 @@
+"""WeightLoader accepts only a weight load port (fields addr and data)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from epur.config import DEFAULT
+from hw.top import EpurTop
+from sim.ports import stream_port
+from sim.stream import StreamDriver
+from sim.weights import WeightLoader
+
+
+def fake_dut(port):
+    sig = {n: SimpleNamespace(value=0) for n in (port.valid, port.ready, port.payload)}
+    return SimpleNamespace(**sig)
+
+
+@pytest.mark.parametrize("name, ok", [("wl", True), ("x", False), ("h", False)])
+def test_weight_loader_port(name, ok):
+    port = stream_port(EpurTop(DEFAULT), name)
+    driver = StreamDriver(fake_dut(port), port, clk=None)
+    if ok:
+        assert WeightLoader(driver).driver is driver
+    else:
+        with pytest.raises(ValueError, match="not a weight load port"):
+            WeightLoader(driver)
