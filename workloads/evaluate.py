@@ -13,8 +13,13 @@ point records (SPEC 4):
 
 Thresholds are held by the theta register (``EpurConfig.theta_format``, UQ8.8), so a requested
 theta is rounded to a multiple of 2**-8; points report the theta that was used. ``bnn`` and
-``oracle`` use the relative test; ``delta`` thresholds are absolute changes of an input element.
-The runs are spread over the machine's cores (``multiprocessing``, one run per task).
+``oracle`` use the relative test unless ``mode="absolute"``; ``delta`` thresholds are absolute
+changes of an input element. The runs are spread over the machine's cores (``multiprocessing``,
+one run per task).
+
+Besides the keys that ``epur evaluate --json`` promises, a document carries ``split``,
+``sequences``, ``timesteps``, ``config`` (the sizes and reuse test used), ``seconds`` and, after
+:func:`choose_on`, ``chosen_on_val``.
 """
 
 from __future__ import annotations
