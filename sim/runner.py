@@ -130,14 +130,16 @@ class SimResult:
 def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=None,
              mode=None, seed: int = 0, idle: float = 0.2, backpressure: float = 0.3,
              test: str = "sequences", root=None, waves: bool = False,
-             run_name: str = "run", corrupt: bool = False) -> SimResult:
+             run_name: str = "run", corrupt: bool = False,
+             stall_output: bool = False) -> SimResult:
     """Simulate the RTL of ``cfg`` (the hardware build) on ``x`` and check it.
 
     ``predictor`` (none or bnn), ``theta`` and ``mode`` are the run-time settings (default: the
     config's); predictor ``bnn`` needs a memo build. ``idle``: probability of an idle cycle
     before an input word; ``backpressure``: probability of ``ready`` low on the output.
     ``corrupt`` flips one bit of one bias word on its way to the design (fault injection: the
-    scoreboard must then report mismatches).
+    scoreboard must then report mismatches); ``stall_output`` holds the output's ``ready``
+    low for good (the watchdog must then end the test).
     """
     from golden.model import check_inputs, run_fixed
 
@@ -159,7 +161,7 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
     np.savez(run_dir / "inputs.npz", x=x, lengths=lengths)
     job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
            "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure),
-           "corrupt": bool(corrupt)}
+           "corrupt": bool(corrupt), "stall_output": bool(stall_output)}
     (run_dir / "run.json").write_text(json.dumps(job, indent=2) + "\n")
 
     log = run_dir / "sim.log"

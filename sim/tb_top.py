@@ -20,6 +20,7 @@ after the first timestep of the next one that every neuron was computed (memo en
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import os
 import time
@@ -28,7 +29,7 @@ from pathlib import Path
 import cocotb
 import numpy as np
 from cocotb.clock import Clock
-from cocotb.triggers import ClockCycles, Event, RisingEdge
+from cocotb.triggers import ClockCycles, Event, RisingEdge, SimTimeoutError, with_timeout
 
 from epur.config import load_config
 from golden.model import run_fixed
@@ -73,8 +74,9 @@ class Bench:
                                      random_pause(seed, idle, burst=3))
         self.wl_driver = StreamDriver(dut, stream_port(top, "wl"), clk,
                                       random_pause(seed + 1, idle))
-        self.monitor = StreamMonitor(dut, stream_port(top, "h"), clk, self._on_h,
-                                     random_pause(seed + 2, back, burst=4))
+        h_pause = itertools.repeat(True) if job.get("stall_output") else \
+            random_pause(seed + 2, back, burst=4)
+        self.monitor = StreamMonitor(dut, stream_port(top, "h"), clk, self._on_h, h_pause)
         self._drained = Event()
         self._watch = None
         self.rng = np.random.default_rng(seed + 3)
@@ -122,6 +124,11 @@ class Bench:
         for t in steps:
             for k in range(self.cfg.input_size):
                 yield {"data": int(self.xq[b, t, k]), "first": int(t == 0 and k == 0)}
+
+    def cycle_budget(self) -> int:
+        """A generous bound on the cycles of a whole test (reset, loading, every sequence)."""
+        words = int(self.lengths.sum()) * (self.cfg.input_size + self.cfg.hidden_size)
+        return 4 * len(self.words) + 4 * int(self.golden.cycles.sum()) + 10 * words + 5000
 
     @staticmethod
     def now_cycles() -> int:
@@ -185,14 +192,29 @@ class Bench:
         assert sb.mismatches == 0, f"{sb.mismatches} mismatches: " + "; ".join(sb.report[:5])
 
 
-@cocotb.test()
-async def sequences(dut):
-    """Every sequence of the inputs, one after the other."""
-    bench = Bench(dut)
+async def guarded(bench: Bench, name: str, body) -> None:
+    """Run ``body(bench)`` under a watchdog (a hung design fails instead of hanging), then
+    save the results; the test fails on any mismatch."""
+    budget = bench.cycle_budget()
+    try:
+        await with_timeout(body(bench), budget * CLOCK_NS, "ns")
+    except SimTimeoutError:
+        pending = sum(bench.scoreboard.pending(b) for b in range(len(bench.lengths)))
+        bench.scoreboard.mismatch(f"timeout: not finished after {budget} cycles "
+                                  f"({pending} h words still expected)")
+    bench.save(name)
+
+
+async def _sequences(bench: Bench) -> None:
     await bench.start()
     for b in range(len(bench.lengths)):
         await bench.run_sequence(b)
-    bench.save("sequences")
+
+
+@cocotb.test()
+async def sequences(dut):
+    """Every sequence of the inputs, one after the other."""
+    await guarded(Bench(dut), "sequences", _sequences)
 
 
 @cocotb.test()
@@ -201,7 +223,11 @@ async def streamed(dut):
     previous one still computes. Counters are sampled in the first cycle each sequence's last
     h_t is valid: the sequence is over then and the next one has not started (a layer step
     starts from idle, a cycle after the output buffer is filled at the earliest)."""
-    bench = Bench(dut)
+    await guarded(Bench(dut), "streamed", _streamed)
+
+
+async def _streamed(bench: Bench) -> None:
+    dut = bench.dut
     await bench.start()
     sb, hidden = bench.scoreboard, bench.cfg.hidden_size
     last_step = np.cumsum(bench.lengths) - 1          # global index of each sequence's last step
@@ -242,7 +268,6 @@ async def streamed(dut):
             sb.mismatch(f"sequence {b}: its last h_t was never seen valid")
     dut._log.info("x of the next sequence accepted before the end of sequences %s", overlaps)
     bench.extra["overlaps"] = np.array(overlaps, dtype=np.int64)
-    bench.save("streamed")
 
 
 @cocotb.test()
@@ -251,6 +276,11 @@ async def reset_mid_sequence(dut):
     bench = Bench(dut)
     if len(bench.lengths) < 3 or bench.lengths[1] < 2:
         raise ValueError("reset_mid_sequence needs 3 sequences, the second 2 steps or longer")
+    await guarded(bench, "reset_mid_sequence", _reset_mid_sequence)
+
+
+async def _reset_mid_sequence(bench: Bench) -> None:
+    dut = bench.dut
     await bench.start()
     await bench.run_sequence(0)
     sb, xs = bench.scoreboard, bench.cfg.input_size
@@ -272,4 +302,3 @@ async def reset_mid_sequence(dut):
         sb.mismatch("after reset: busy or h valid still high")
     for b in range(2, len(bench.lengths)):
         await bench.run_sequence(b, split_first=(b == 2))
-    bench.save("reset_mid_sequence")

@@ -118,6 +118,16 @@ def test_fault_injection_is_caught(build_root):
     assert any("h[0]" in line for line in res.report)
 
 
+def test_watchdog(build_root):
+    """An output that never becomes ready: the test ends with a timeout, not a hang."""
+    cfg, params, x, run, seed = make_case("lstm-1l-n4-bnn-rel")
+    res = simulate(cfg, params, x, LENGTHS, predictor=run, seed=seed, root=build_root,
+                   run_name="stall", stall_output=True)
+    assert not res.ok
+    assert any(line.startswith("timeout") for line in res.report)
+    assert res.words == 0
+
+
 def test_waves(tmp_path):
     cfg, params, x, run, seed = make_case("gru-1l-n16-bnn-abs")
     res = simulate(cfg, params, x[:1], LENGTHS[:1], predictor=run, seed=seed, root=tmp_path,
