@@ -29,8 +29,10 @@ LAT_BNN = 2        # step start -> sign-chunk pipeline, decision of neuron j at 
 LAT_QUEUE = 2      # decision -> first weight chunk read of a computed neuron (compute queue)
 LAT_REUSE = 1      # decision -> a reused neuron's output marked done
 LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
-LAT_CELL = 4       # cell issue of neuron H-1 -> step end seen by the controller
+LAT_CELL = 6       # cell issue of neuron H-1 -> step end seen by the controller
 BASELINE_OVERHEAD = LAT_DPU_START + LAT_MU + LAT_CELL + 1   # C of the baseline formula
+REUSED_OVERHEAD = LAT_BNN + LAT_REUSE + LAT_CELL + 1         # memo, every neuron reused
+COMPUTED_OVERHEAD = LAT_BNN + LAT_QUEUE + LAT_MU + LAT_CELL + 1   # memo, all computed (+ Kb)
 
 
 def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:

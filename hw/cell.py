@@ -12,9 +12,9 @@ Ports
     ``h_state``, ``c_state`` (out): the state registers.
     ``done`` (out): one-cycle pulse, the step's last h is written.
 Behaviour: neuron j is issued at the first cycle >= (issue of j-1) + 1 at which every gate's
-``done[j]`` is set; its h (and c) are written 3 cycles later (gate read 1, LSTM ``c`` / GRU
-``a_x + r*a_h`` 1, tanh ROM 1, the final product and ``rq`` in the write cycle). ``done``
-pulses one cycle after the last write: 4 cycles after neuron H-1 was issued.
+``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 5 cycles later (gate read,
+products, sum and ``rq``, tanh ROM, products; the final ``rq`` in the write cycle). ``done``
+pulses one cycle after the last write: ``LATENCY`` = 6 cycles after neuron H-1 was issued.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from amaranth.lib.wiring import In, Out
 from golden.activation import activation_table
 from hw.arith import index, lut_address, requantize, saturate
 
-LATENCY = 4    # issue of neuron j -> ``done`` when j is the step's last neuron
+LATENCY = 6    # issue of neuron j -> ``done`` when j is the step's last neuron
 
 
 class CellUnit(wiring.Component):
@@ -65,38 +65,55 @@ class CellUnit(wiring.Component):
                 m.d.sync += j.eq(j + 1)
         m.d.comb += self.y_addr.eq(j)
 
-        # stage 1: gate outputs arrive; stage 2: tanh ROM address; stage 3: h written
-        v1, v2, v3 = Signal(), Signal(), Signal()
-        e1, e2, e3 = (Signal(index(cfg.layers * hidden), name=f"entry{k}") for k in (1, 2, 3))
-        m.d.sync += [v1.eq(issue), v2.eq(v1), v3.eq(v2),
-                     e1.eq(self.layer * hidden + j), e2.eq(e1), e3.eq(e2)]
+        # Stages (cycles after the issue of neuron j): 1 gate outputs arrive, products;
+        # 2 sum, rq (LSTM c written), tanh argument; 3 tanh ROM read; 4 products; 5 rq, h
+        # written. Every multiplier sits alone between registers (Fmax).
+        valid = [issue]
+        entry = [self.layer * hidden + j]
+        for k in range(1, 6):
+            valid.append(Signal(name=f"valid{k}"))
+            entry.append(Signal(index(cfg.layers * hidden), name=f"entry{k}"))
+            m.d.sync += [valid[k].eq(valid[k - 1]), entry[k].eq(entry[k - 1])]
         m.submodules.tanh = rom = Memory(shape=dshape, depth=cfg.lut_entries,
                                          init=[int(v) for v in activation_table("tanh", cfg)])
         tanh = rom.read_port()
-        keep2, keep3 = Signal(dshape), Signal(dshape)      # o (LSTM) or z (GRU)
-        prev2, prev3 = Signal(dshape), Signal(dshape)      # h_prev (GRU)
-        arg2 = Signal(dshape)                               # tanh argument: c or a_x + r*a_h
-        m.d.comb += tanh.addr.eq(lut_address(arg2, cfg))
-        m.d.sync += [keep3.eq(keep2), prev3.eq(prev2)]
 
+        def stage_regs(name, shape, first, last):
+            """Registers carrying a value from stage ``first`` to stage ``last``."""
+            regs = {first: Signal(shape, name=f"{name}{first}")}
+            for k in range(first + 1, last + 1):
+                regs[k] = Signal(shape, name=f"{name}{k}")
+                m.d.sync += regs[k].eq(regs[k - 1])
+            return regs
+
+        product = signed(2 * fmt.width + 2)
+        prod_a2, prod_b2 = Signal(product), Signal(product)
+        prod_a5, prod_b5 = Signal(product), Signal(product)
+        arg3 = Signal(dshape)                    # tanh argument: c, or sat(a_x + r*a_h)
+        keep = stage_regs("keep", dshape, 2, 4)  # o (LSTM) or z (GRU)
+        m.d.comb += tanh.addr.eq(lut_address(arg3, cfg))
         h_state, c_state = self.h_state, self.c_state
         if cfg.cell == "lstm":
             i, f, g, o = (self.y[k] for k in range(4))
-            c = requantize(f * c_state[e1] + i * g, fmt, 2 * frac)
-            m.d.sync += [arg2.eq(c), keep2.eq(o)]
-            with m.If(v1 & ~self.clear):
-                m.d.sync += c_state[e1].eq(c)
-            h = requantize(keep3 * tanh.data, fmt, 2 * frac)
+            m.d.sync += [prod_a2.eq(f * c_state[entry[1]]), prod_b2.eq(i * g), keep[2].eq(o)]
+            c = requantize(prod_a2 + prod_b2, fmt, 2 * frac)
+            m.d.sync += arg3.eq(c)
+            with m.If(valid[2]):
+                m.d.sync += c_state[entry[2]].eq(c)
+            m.d.sync += [prod_a5.eq(keep[4] * tanh.data), prod_b5.eq(0)]
         else:
             r, z = self.y[0], self.y[1]
-            a_x, a_h = self.y[2], self.y_h
-            rh = requantize(r * a_h, fmt, 2 * frac)
-            m.d.sync += [arg2.eq(saturate(a_x + rh, fmt)), keep2.eq(z),
-                         prev2.eq(h_state[e1])]
-            h = requantize(((1 << frac) - keep3) * tanh.data + keep3 * prev3, fmt, 2 * frac)
+            a_x = stage_regs("a_x", dshape, 2, 2)
+            h_prev = stage_regs("h_prev", dshape, 2, 4)
+            m.d.sync += [prod_a2.eq(r * self.y_h), a_x[2].eq(self.y[2]), keep[2].eq(z),
+                         h_prev[2].eq(h_state[entry[1]])]
+            m.d.sync += arg3.eq(saturate(a_x[2] + requantize(prod_a2, fmt, 2 * frac), fmt))
+            m.d.sync += [prod_a5.eq(((1 << frac) - keep[4]) * tanh.data),
+                         prod_b5.eq(keep[4] * h_prev[4])]
+        h = requantize(prod_a5 + prod_b5, fmt, 2 * frac)
         with m.If(self.clear):
             m.d.sync += [h_state.eq(0), c_state.eq(0)]
-        with m.Elif(v3):
-            m.d.sync += h_state[e3].eq(h)
-        m.d.sync += self.done.eq(v3 & (e3 == self.layer * hidden + hidden - 1))
+        with m.Elif(valid[5]):
+            m.d.sync += h_state[entry[5]].eq(h)
+        m.d.sync += self.done.eq(valid[5] & (entry[5] == self.layer * hidden + hidden - 1))
         return m

@@ -25,7 +25,8 @@ def main():
           f" Kd={kd} Kb={kb}; {STEPS} timesteps")
     print(f"baseline step formula H*Kd + {cycles.BASELINE_OVERHEAD} = "
           f"{h * kd + cycles.BASELINE_OVERHEAD}; bound 1.05*H*Kd + C = "
-          f"{1.05 * h * kd + cycles.BASELINE_OVERHEAD:.0f}; all reused H*Kb + 8 = {h * kb + 8}")
+          f"{1.05 * h * kd + cycles.BASELINE_OVERHEAD:.0f}; all reused H*Kb + "
+          f"{cycles.REUSED_OVERHEAD} = {h * kb + cycles.REUSED_OVERHEAD}")
     for predictor, theta, mode in (("none", 0.25, "relative"), ("bnn", 0.25, "relative"),
                                    ("bnn", 255.0, "absolute")):
         cfg = config_for(params, dataclasses.replace(
