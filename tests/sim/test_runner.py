@@ -5,7 +5,8 @@ cycles on the input stream and random back-pressure on the output stream; every 
 counter of every sequence (cycles included) must equal the golden model's. Together the cases
 cover LSTM and GRU, 1 and 2 layers, lanes 4, 8 and 16, sizes that are not multiples of the lanes,
 predictors none and bnn (and a memo build run with memoization off), relative and absolute
-modes, and reuse caps. Seeds derive from the case name and are printed.
+modes, reuse caps, and boundary sizes (X = H = 1 with one lane and one BNN bit, lanes and BNN
+bits wider than a row, odd lane counts). Seeds derive from the case name and are printed.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ CASES = {
     "lstm-2l-n8-bnn-abs-cap1": ("lstm", 4, 7, 2, 8, 16, "bnn", "bnn", 4.0, "absolute", 1),
     "gru-1l-n8-none": ("gru", 6, 11, 1, 8, 32, "none", "none", 0.25, "relative", 0),
     "lstm-1l-n16-memo-off": ("lstm", 5, 6, 1, 16, 8, "bnn", "none", 0.5, "relative", 0),
+    # boundary sizes: one input, one neuron, one lane, one BNN bit; lanes and BNN bits wider
+    # than the row; lanes and BNN bits that are not powers of two
+    "lstm-x1-h1-n1-b1": ("lstm", 1, 1, 1, 1, 1, "bnn", "bnn", 1.0, "relative", 0),
+    "gru-x2-h3-2l-n8-b64": ("gru", 2, 3, 2, 8, 64, "bnn", "bnn", 0.5, "relative", 0),
+    "gru-x1-h4-n3-b2-abs-cap1": ("gru", 1, 4, 1, 3, 2, "bnn", "bnn", 2.0, "absolute", 1),
 }
 
 
