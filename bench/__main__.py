@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from bench import golden_speed
+from bench import golden_speed, rtl
 
 
 def main() -> int:
-    for section in (golden_speed,):
+    for section in (rtl, golden_speed):
         section.run()
     return 0
 
