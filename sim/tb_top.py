@@ -34,8 +34,7 @@ from cocotb.triggers import ClockCycles, Event, RisingEdge, SimTimeoutError, wit
 from epur.config import load_config
 from golden.model import run_fixed
 from golden.params import load_state_dict, quantize_params, weight_load_list
-from hw.top import EpurTop
-from sim.ports import stream_port
+from sim.ports import top_stream_ports
 from sim.scoreboard import Scoreboard
 from sim.stream import StreamDriver, StreamMonitor, random_pause
 from sim.weights import WeightLoader
@@ -66,17 +65,17 @@ class Bench:
             self._corrupt_one_word()
         self.xq = self.cfg.data_format.quantize(self.x)
         self.scoreboard = Scoreboard(self.golden, dut._log)
-        top = EpurTop(self.build_cfg)
+        ports = top_stream_ports(self.build_cfg)
         seed = int(job["seed"])
         idle, back = float(job["idle"]), float(job["backpressure"])
         clk = dut.clk
-        self.x_driver = StreamDriver(dut, stream_port(top, "x"), clk,
+        self.x_driver = StreamDriver(dut, ports["x"], clk,
                                      random_pause(seed, idle, burst=3))
-        self.wl_driver = StreamDriver(dut, stream_port(top, "wl"), clk,
+        self.wl_driver = StreamDriver(dut, ports["wl"], clk,
                                       random_pause(seed + 1, idle))
         h_pause = itertools.repeat(True) if job.get("stall_output") else \
             random_pause(seed + 2, back, burst=4)
-        self.monitor = StreamMonitor(dut, stream_port(top, "h"), clk, self._on_h, h_pause)
+        self.monitor = StreamMonitor(dut, ports["h"], clk, self._on_h, h_pause)
         self._drained = Event()
         self._watch = None
         self.rng = np.random.default_rng(seed + 3)

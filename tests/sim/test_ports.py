@@ -9,7 +9,7 @@ from amaranth.lib import data
 
 from epur.config import DEFAULT
 from hw.top import EpurTop
-from sim.ports import stream_port
+from sim.ports import mark_used, stream_port, top_stream_ports
 
 CFGS = {
     "default": DEFAULT,
@@ -21,7 +21,9 @@ CFGS = {
 @pytest.mark.parametrize("port", ["x", "h", "wl"])
 def test_fields_match_amaranth_layout(cfg_name, port):
     top = EpurTop(CFGS[cfg_name])
+    mark_used(top)
     sp = stream_port(top, port)
+    assert top_stream_ports(CFGS[cfg_name])[port] == sp
     layout = top.signature.members[port].signature.members["payload"].shape
     assert sp.width == layout.size
     assert [f.name for f in sp.fields] == [name for name, _ in layout]
@@ -38,7 +40,7 @@ def test_fields_match_amaranth_layout(cfg_name, port):
 
 
 def test_x_payload_bits():
-    sp = stream_port(EpurTop(DEFAULT), "x")
+    sp = top_stream_ports(DEFAULT)["x"]
     assert sp.pack(data=-1, first=1) == (1 << 16) | 0xFFFF
     assert sp.pack(data=5, first=0) == 5
     assert sp.unpack((1 << 16) | 0x8000) == {"data": -32768, "first": 1}
@@ -52,6 +54,6 @@ def test_x_payload_bits():
     ({"data": 0, "first": 0, "last": 1}, "has fields"),
 ])
 def test_pack_rejects(values, match):
-    sp = stream_port(EpurTop(DEFAULT), "x")
+    sp = top_stream_ports(DEFAULT)["x"]
     with pytest.raises(ValueError, match=match):
         sp.pack(**values)

@@ -7,8 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from epur.config import DEFAULT
-from hw.top import EpurTop
-from sim.ports import stream_port
+from sim.ports import top_stream_ports
 from sim.stream import StreamDriver
 from sim.weights import WeightLoader
 
@@ -20,7 +19,7 @@ def fake_dut(port):
 
 @pytest.mark.parametrize("name, ok", [("wl", True), ("x", False), ("h", False)])
 def test_weight_loader_port(name, ok):
-    port = stream_port(EpurTop(DEFAULT), name)
+    port = top_stream_ports(DEFAULT)[name]
     driver = StreamDriver(fake_dut(port), port, clk=None)
     if ok:
         assert WeightLoader(driver).driver is driver
