@@ -70,12 +70,13 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
         cfg.save(build_dir / "config.json")
         tmp.replace(verilog)
     sources, args = [verilog], []
-    if simulator_name() == "icarus":
+    icarus = simulator_name() == "icarus"
+    if icarus:
         # Yosys starts every ``always @*`` block with a time-0 event from a ``reg ... = 0``
         # declaration; Icarus's 2009+ semantics run declaration initialisers before time 0, so
         # no event happens and comb logic stays X: compile the design as Verilog-2005.
         args.append("-g2005")
-    if waves:
+    if waves and icarus:
         # cocotb's own dump module is SystemVerilog; a plain one works with -g2005
         dump = build_dir / "epur_waves.v"
         dump.write_text(f"module epur_waves;\n  initial begin\n"
@@ -85,7 +86,8 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
         args += ["-s", "epur_waves"]
     runner = get_runner(simulator_name())
     runner.build(sources=sources, build_args=args, hdl_toplevel=cfg.name, build_dir=build_dir,
-                 timescale=TIMESCALE, waves=False, log_file=build_dir / "build.log")
+                 timescale=TIMESCALE, waves=waves and not icarus,
+                 log_file=build_dir / "build.log")
     return build_dir, runner
 
 
