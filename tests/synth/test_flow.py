@@ -1,0 +1,156 @@
+"""Synthesis of real configs: baseline vs memo structure, memory sizes, drift against baselines.
+
+The default config is synthesized once per target for the whole module (``generic`` always;
+``ice40`` on tests/synth/ice40_small.toml; ``ecp5`` only with ``EPUR_SYNTH_ECP5=1``, because
+its place and route takes longer than the whole suite's synthesis budget). The figures are
+compared with tests/synth/baselines/default_<target>.json within ``TOLERANCE``: a change of the
+hardware that moves an area figure by more than 10 % (Fmax 15 %) fails until the baseline is
+regenerated on purpose (``python -m tests.synth.test_flow --update TARGET``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from epur.config import DEFAULT, load_config
+from synth.flow import synthesize
+
+HERE = Path(__file__).resolve().parent
+BASELINES = HERE / "baselines"
+ICE40_CONFIG = HERE / "ice40_small.toml"
+
+# relative tolerance of each figure; metrics not listed (run times) are not compared
+TOLERANCE = {"cells": 0.10, "ffs": 0.10, "transistors": 0.10, "memory_bits": 0.10,
+             "luts": 0.10, "carries": 0.10, "dsps": 0.10, "brams": 0.10, "lutram": 0.10,
+             "muxes": 0.10, "pnr_lcs": 0.10, "pnr_combs": 0.10, "pnr_ffs": 0.10,
+             "pnr_brams": 0.10, "pnr_dsps": 0.10, "fmax_mhz": 0.15}
+OVERHEAD_TOLERANCE = 1.0      # percentage points of the total memo overhead
+
+
+def target_config(target):
+    return load_config(ICE40_CONFIG) if target == "ice40" else DEFAULT
+
+
+def _enabled(target):
+    return target != "ecp5" or os.environ.get("EPUR_SYNTH_ECP5") == "1"
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    cache = {}
+
+    def get(target):
+        if not _enabled(target):
+            pytest.skip("ECP5 place and route is slow: set EPUR_SYNTH_ECP5=1 to run it")
+        if target not in cache:
+            out = tmp_path_factory.mktemp(f"synth_{target}")
+            cache[target] = synthesize(target_config(target), target, out)
+        return cache[target]
+    return get
+
+
+def drift(report: dict, expected: dict) -> list[str]:
+    """Figures of ``report`` outside the tolerance of ``expected`` (a list of messages)."""
+    problems = []
+    for build in ("baseline", "memo"):
+        for metric, tol in TOLERANCE.items():
+            if metric not in expected[build]:
+                continue
+            want, got = expected[build][metric], report[build].get(metric)
+            if got is None or abs(got - want) > tol * max(abs(want), 1):
+                problems.append(f"{build} {metric}: {got} (baseline {want}, +-{tol:.0%})")
+    if abs(report["overhead_percent"] - expected["overhead_percent"]) > OVERHEAD_TOLERANCE:
+        problems.append(f"overhead {report['overhead_percent']:.2f} % (baseline "
+                        f"{expected['overhead_percent']:.2f} %, +-{OVERHEAD_TOLERANCE} points)")
+    return problems
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["generic", "ice40", "ecp5"])
+def test_no_drift_from_baseline(reports, target):
+    expected = json.loads((BASELINES / f"default_{target}.json").read_text())
+    problems = drift(reports(target), expected)
+    assert not problems, "; ".join(problems)
+
+
+def test_drift_detects_a_change():
+    expected = {"baseline": {"cells": 1000, "fmax_mhz": 100.0}, "memo": {"cells": 1100},
+                "overhead_percent": 10.0}
+    same = {"baseline": {"cells": 1090, "fmax_mhz": 86.0}, "memo": {"cells": 1010},
+            "overhead_percent": 10.9}
+    assert drift(same, expected) == []
+    moved = {"baseline": {"cells": 1200, "fmax_mhz": 80.0}, "memo": {"cells": 1100},
+             "overhead_percent": 8.5}
+    assert [p.split(":")[0] for p in drift(moved, expected)] == [
+        "baseline cells", "baseline fmax_mhz", "overhead 8.50 % (baseline 10.00 %, +-1.0 points)"]
+
+
+def _weight_bits(cfg):
+    layers = range(cfg.layers)
+    per_gate = sum(cfg.hidden_size * cfg.dpu_cycles(k) * cfg.lanes for k in layers)
+    per_gate += cfg.layers * cfg.hidden_size * (2 if cfg.cell == "gru" else 1)
+    return cfg.gates * per_gate * cfg.weight_format.width
+
+
+def _sign_bits(cfg):
+    return cfg.gates * sum(cfg.hidden_size * cfg.bnn_cycles(k) for k in range(cfg.layers)) \
+        * cfg.bnn_bits
+
+
+@pytest.mark.slow
+def test_generic_memories_match_the_config(reports):
+    """Weight and sign memories hold exactly the bits the config asks for (an independent count
+    from the config: rows padded to whole DPU and BNN chunks)."""
+    report = reports("generic")
+    units = report["units"]
+    assert units["weights"]["baseline_memory_bits"] == _weight_bits(DEFAULT)
+    assert units["weights"]["memo_memory_bits"] == _weight_bits(DEFAULT)
+    assert units["bnn"]["memo_memory_bits"] == _sign_bits(DEFAULT)
+    assert units["bnn"]["baseline_memory_bits"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target, metric", [("generic", "cells"), ("ice40", "luts")])
+def test_memo_adds_units_and_changes_no_shared_one(reports, target, metric):
+    units = reports(target)["units"]
+    for unit in ("bnn", "comparator"):
+        assert units[unit][f"baseline_{metric}"] == 0
+        assert units[unit][f"memo_{metric}"] > 0
+    # the memo build leaves the DPU and the weight memories as they are (ABC's LUT mapping may
+    # differ by a few LUTs between two runs on the same module)
+    for unit in ("dpu", "weights"):
+        assert units[unit][f"memo_{metric}"] == pytest.approx(
+            units[unit][f"baseline_{metric}"], rel=0.01)
+    assert units["dpu"][f"baseline_{metric}"] > 0
+
+
+@pytest.mark.slow
+def test_ice40_small_config_places_and_routes(reports):
+    report = reports("ice40")
+    for build in ("baseline", "memo"):
+        assert report[build]["fits"] == 1
+        assert report[build]["fmax_mhz"] > 5
+        assert report[build]["pnr_brams"] == report[build]["brams"]
+
+
+def _update(target):
+    BASELINES.mkdir(exist_ok=True)
+    out = Path("build/synth-baseline") / target
+    report = synthesize(target_config(target), target, out)
+    keep = {k: report[k] for k in ("target", "baseline", "memo", "overhead_percent", "units")}
+    for build in ("baseline", "memo"):     # run times are not figures of the design
+        keep[build] = {k: v for k, v in keep[build].items() if not k.endswith("_seconds")}
+    (BASELINES / f"default_{target}.json").write_text(json.dumps(keep, indent=1) + "\n")
+    print(f"wrote {BASELINES / f'default_{target}.json'}")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--update":
+        _update(sys.argv[2])
+    else:
+        sys.exit("usage: python -m tests.synth.test_flow --update generic|ice40|ecp5")
