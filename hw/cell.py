@@ -12,9 +12,10 @@ Ports
     ``h_state``, ``c_state`` (out): the state registers.
     ``done`` (out): one-cycle pulse, the step's last h is written.
 Behaviour: neuron j is issued at the first cycle >= (issue of j-1) + 1 at which every gate's
-``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 5 cycles later (gate read,
-products, sum and ``rq``, tanh ROM, products; the final ``rq`` in the write cycle). ``done``
-pulses one cycle after the last write: ``LATENCY`` = 6 cycles after neuron H-1 was issued.
+``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 6 cycles later (gate read,
+products, sum and ``rq``, GRU ``a_x + r*a_h``, tanh ROM, products; the final ``rq`` in the
+write cycle). ``done`` pulses one cycle after the last write: ``LATENCY`` = 7 cycles after
+neuron H-1 was issued. One neuron per cycle.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from amaranth.lib.wiring import In, Out
 from golden.activation import activation_table
 from hw.arith import index, lut_address, requantize, saturate
 
-LATENCY = 6    # issue of neuron j -> ``done`` when j is the step's last neuron
+LATENCY = 7    # issue of neuron j -> ``done`` when j is the step's last neuron
 
 
 class CellUnit(wiring.Component):
@@ -65,12 +66,12 @@ class CellUnit(wiring.Component):
                 m.d.sync += j.eq(j + 1)
         m.d.comb += self.y_addr.eq(j)
 
-        # Stages (cycles after the issue of neuron j): 1 gate outputs arrive, products;
-        # 2 sum, rq (LSTM c written), tanh argument; 3 tanh ROM read; 4 products; 5 rq, h
-        # written. Every multiplier sits alone between registers (Fmax).
+        # Stages (cycles after the issue of neuron j): 1 gate outputs arrive, products; 2 sum
+        # and rq (LSTM c written); 3 GRU a_x + r*a_h, saturated; 4 tanh ROM read; 5 products;
+        # 6 rq, h written. At most one multiplier or one rounding between registers (Fmax).
         valid = [issue]
         entry = [self.layer * hidden + j]
-        for k in range(1, 6):
+        for k in range(1, 7):
             valid.append(Signal(name=f"valid{k}"))
             entry.append(Signal(index(cfg.layers * hidden), name=f"entry{k}"))
             m.d.sync += [valid[k].eq(valid[k - 1]), entry[k].eq(entry[k - 1])]
@@ -88,32 +89,34 @@ class CellUnit(wiring.Component):
 
         product = signed(2 * fmt.width + 2)
         prod_a2, prod_b2 = Signal(product), Signal(product)
-        prod_a5, prod_b5 = Signal(product), Signal(product)
-        arg3 = Signal(dshape)                    # tanh argument: c, or sat(a_x + r*a_h)
-        keep = stage_regs("keep", dshape, 2, 4)  # o (LSTM) or z (GRU)
-        m.d.comb += tanh.addr.eq(lut_address(arg3, cfg))
+        prod_a6, prod_b6 = Signal(product), Signal(product)
+        rq3 = Signal(dshape)                     # c (LSTM) or rq(r * a_h) (GRU)
+        arg4 = Signal(dshape)                    # tanh argument: c, or sat(a_x + r*a_h)
+        keep = stage_regs("keep", dshape, 2, 5)  # o (LSTM) or z (GRU)
+        m.d.comb += tanh.addr.eq(lut_address(arg4, cfg))
         h_state, c_state = self.h_state, self.c_state
         if cfg.cell == "lstm":
             i, f, g, o = (self.y[k] for k in range(4))
             m.d.sync += [prod_a2.eq(f * c_state[entry[1]]), prod_b2.eq(i * g), keep[2].eq(o)]
             c = requantize(prod_a2 + prod_b2, fmt, 2 * frac)
-            m.d.sync += arg3.eq(c)
+            m.d.sync += [rq3.eq(c), arg4.eq(rq3)]
             with m.If(valid[2]):
                 m.d.sync += c_state[entry[2]].eq(c)
-            m.d.sync += [prod_a5.eq(keep[4] * tanh.data), prod_b5.eq(0)]
+            m.d.sync += [prod_a6.eq(keep[5] * tanh.data), prod_b6.eq(0)]
         else:
             r, z = self.y[0], self.y[1]
-            a_x = stage_regs("a_x", dshape, 2, 2)
-            h_prev = stage_regs("h_prev", dshape, 2, 4)
+            a_x = stage_regs("a_x", dshape, 2, 3)
+            h_prev = stage_regs("h_prev", dshape, 2, 5)
             m.d.sync += [prod_a2.eq(r * self.y_h), a_x[2].eq(self.y[2]), keep[2].eq(z),
                          h_prev[2].eq(h_state[entry[1]])]
-            m.d.sync += arg3.eq(saturate(a_x[2] + requantize(prod_a2, fmt, 2 * frac), fmt))
-            m.d.sync += [prod_a5.eq(((1 << frac) - keep[4]) * tanh.data),
-                         prod_b5.eq(keep[4] * h_prev[4])]
-        h = requantize(prod_a5 + prod_b5, fmt, 2 * frac)
+            m.d.sync += [rq3.eq(requantize(prod_a2, fmt, 2 * frac)),
+                         arg4.eq(saturate(a_x[3] + rq3, fmt))]
+            m.d.sync += [prod_a6.eq(((1 << frac) - keep[5]) * tanh.data),
+                         prod_b6.eq(keep[5] * h_prev[5])]
+        h = requantize(prod_a6 + prod_b6, fmt, 2 * frac)
         with m.If(self.clear):
             m.d.sync += [h_state.eq(0), c_state.eq(0)]
-        with m.Elif(valid[5]):
-            m.d.sync += h_state[entry[5]].eq(h)
-        m.d.sync += self.done.eq(valid[5] & (entry[5] == self.layer * hidden + hidden - 1))
+        with m.Elif(valid[6]):
+            m.d.sync += h_state[entry[6]].eq(h)
+        m.d.sync += self.done.eq(valid[6] & (entry[6] == self.layer * hidden + hidden - 1))
         return m
