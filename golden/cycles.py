@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 LAT_DPU_START = 1  # baseline: step start -> first weight chunk read
-LAT_BNN = 2        # step start -> sign-chunk pipeline, decision of neuron j at LAT_BNN + (j+1)*Kb
+LAT_BNN = 3        # start -> BNN pipeline + registered decision: neuron j at LAT_BNN + (j+1)*Kb
 LAT_QUEUE = 2      # decision -> first weight chunk read of a computed neuron (compute queue)
 LAT_REUSE = 1      # decision -> a reused neuron's output marked done
 LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)

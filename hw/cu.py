@@ -14,9 +14,9 @@ Ports
     ``computed``, ``reused`` (out): one-cycle pulses per neuron evaluation, for the counters.
 Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B)):
     baseline: neuron j's first chunk is read at ``a_j = 1 + j*Kd``;
-    memo: the BNN decides neuron j at ``d_j = 2 + (j+1)*Kb``; a reused neuron is done at
-    ``d_j + 1``; a computed one enters the queue and its first chunk is read at
-    ``a_j = max(a_{j-1} + Kd, d_j + 2)``.
+    memo: the BNN's yb of neuron j is out at ``2 + (j+1)*Kb`` and the comparator's decision
+    is registered at ``d_j = 3 + (j+1)*Kb``; a reused neuron is done at ``d_j + 1``; a computed
+    one enters the queue and its first chunk is read at ``a_j = max(a_{j-1} + Kd, d_j + 2)``.
     Either way ``done[j]`` is set ``Kd + 5`` cycles after ``a_j`` (weight read 1, DPU 2, MU 2,
     buffer write 1). The DPU reads one chunk per cycle with no bubble between neurons.
 """
@@ -236,19 +236,29 @@ class ComputeUnit(wiring.Component):
             comparator.valid.eq(memo.valid), comparator.reuse_count.eq(held_count),
             comparator.theta.eq(self.theta), comparator.mode_abs.eq(self.mode_abs),
         ]
-        decide = bnn.o.valid & self.memo_enable
-        reuse = decide & comparator.reuse
-        compute = decide & ~comparator.reuse
+        # the decision is registered (one cycle after the BNN result) and acted on from there:
+        # the comparator's multiplier and compare do not reach the memo, queue and counters
+        decide = Signal()
+        reuse = Signal()
+        d_neuron = Signal(index(hidden))
+        d_yb, d_yb_m = Signal(signed(cfg.yb_width)), Signal(signed(cfg.yb_width))
+        d_count = Signal(unsigned(cfg.reuse_count_width))
+        m.d.sync += [
+            decide.eq(bnn.o.valid & self.memo_enable), reuse.eq(comparator.reuse),
+            d_neuron.eq(bnn.o.p.neuron), d_yb.eq(bnn.o.p.yb), d_yb_m.eq(held_yb_m),
+            d_count.eq(held_count),
+        ]
+        compute = decide & ~reuse
         m.d.comb += [
             memo.update.valid.eq(decide),
-            memo.update.p.addr.eq(layer * hidden + bnn.o.p.neuron),
-            memo.update.p.yb_m.eq(Mux(reuse, held_yb_m, bnn.o.p.yb)),
-            memo.update.p.reuse_count.eq(Mux(reuse, held_count + 1, 0)),
+            memo.update.p.addr.eq(layer * hidden + d_neuron),
+            memo.update.p.yb_m.eq(Mux(reuse, d_yb_m, d_yb)),
+            memo.update.p.reuse_count.eq(Mux(reuse, d_count + 1, 0)),
             memo.update.p.set_valid.eq(compute),
-            queue.w_en.eq(compute), queue.w_data.eq(bnn.o.p.neuron),
+            queue.w_en.eq(compute), queue.w_data.eq(d_neuron),
             self.computed.eq(Mux(self.memo_enable, compute, active & (c == 0))),
-            self.reused.eq(reuse),
+            self.reused.eq(decide & reuse),
         ]
-        with m.If(reuse):
-            m.d.sync += done.bit_select(bnn.o.p.neuron, 1).eq(1)
+        with m.If(decide & reuse):
+            m.d.sync += done.bit_select(d_neuron, 1).eq(1)
         return m

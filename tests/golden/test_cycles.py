@@ -72,11 +72,11 @@ def test_formulas(name):
     assert step <= 1.05 * h * kd + cycles.BASELINE_OVERHEAD
     memo = dataclasses.replace(cfg, predictor="bnn")
     # every neuron reused: Kb cycles each, no DPU cycle
-    assert cycles.layer_step_cycles(memo, 0, ~every)[0] == h * kb + 11
-    assert cycles.REUSED_OVERHEAD == 11
+    assert cycles.layer_step_cycles(memo, 0, ~every)[0] == h * kb + 12
+    assert cycles.REUSED_OVERHEAD == 12
     if kb <= kd:       # B >= N: the BNN keeps ahead of the DPU
-        assert cycles.layer_step_cycles(memo, 0, every)[0] == h * kd + kb + 17
-        assert cycles.COMPUTED_OVERHEAD == 17
+        assert cycles.layer_step_cycles(memo, 0, every)[0] == h * kd + kb + 18
+        assert cycles.COMPUTED_OVERHEAD == 18
 
 
 def test_reusing_never_costs_cycles():

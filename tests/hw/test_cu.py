@@ -151,7 +151,7 @@ def test_memo_cu_reuses_as_golden(cell, gate, mode):
     if kind == "pair":
         np.testing.assert_array_equal(y_h, np.where(reuse, y0_h, y1_h))
     assert (computed, reused) == (cfg.hidden_size - reuse.sum(), reuse.sum())
-    decided = 2 + (np.arange(cfg.hidden_size) + 1) * cfg.bnn_cycles(0)
+    decided = 3 + (np.arange(cfg.hidden_size) + 1) * cfg.bnn_cycles(0)
     np.testing.assert_array_equal(done_at[reuse], decided[reuse] + 1)
     end, kd = -1, cfg.dpu_cycles(0)
     for j in np.flatnonzero(~reuse):

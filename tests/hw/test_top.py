@@ -85,10 +85,10 @@ def check_top(case, cell, build, predictor, theta, mode, cap, lanes, bits, xs=5,
     if cap:
         assert gold.reused.sum() > 0
     if theta == 255.0:
-        # after the first step every neuron is reused: H * Kb + 11 cycles, no DPU cycle
-        first = [cfg.hidden_size * cfg.dpu_cycles(k) + cfg.bnn_cycles(k) + 17
+        # after the first step every neuron is reused: H * Kb + 12 cycles, no DPU cycle
+        first = [cfg.hidden_size * cfg.dpu_cycles(k) + cfg.bnn_cycles(k) + 18
                  for k in range(cfg.layers)]
-        reused = [cfg.hidden_size * cfg.bnn_cycles(k) + 11 for k in range(cfg.layers)]
+        reused = [cfg.hidden_size * cfg.bnn_cycles(k) + 12 for k in range(cfg.layers)]
         np.testing.assert_array_equal(counters["cycles"],
                                       sum(first) + (LENGTHS - 1) * sum(reused))
     if predictor == "none":
