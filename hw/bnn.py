@@ -80,11 +80,13 @@ class BNNUnit(wiring.Component):
             m.d.sync += [active.eq(1), neuron.eq(0), c.eq(0),
                          addr.eq(by_layer(self.layer, base))]
         with m.Elif(active):
-            m.d.sync += [addr.eq(addr + 1), c.eq(c + 1)]
-            with m.If(c == kb - 1):
-                m.d.sync += [c.eq(0), neuron.eq(neuron + 1)]
-                with m.If(neuron == hidden - 1):
-                    m.d.sync += active.eq(0)
+            # addresses stay inside the memories once the walk is over
+            with m.If(c != kb - 1):
+                m.d.sync += [addr.eq(addr + 1), c.eq(c + 1)]
+            with m.Elif(neuron != hidden - 1):
+                m.d.sync += [addr.eq(addr + 1), c.eq(0), neuron.eq(neuron + 1)]
+            with m.Else():
+                m.d.sync += [c.eq(0), neuron.eq(0), active.eq(0)]
         read = mem.read_port()
         m.d.comb += [read.addr.eq(addr), self.issue_neuron.eq(neuron),
                      self.issue_first.eq(active & (c == 0))]

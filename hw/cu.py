@@ -131,9 +131,10 @@ class ComputeUnit(wiring.Component):
         with m.Elif(active & ~last_chunk):
             m.d.sync += [c.eq(c + 1), row.eq(row + 1)]
         with m.Elif(sequential):
-            with m.If(active):
-                m.d.sync += [c.eq(0), row.eq(row + 1), neuron.eq(neuron + 1),
-                             active.eq(neuron != hidden - 1)]
+            with m.If(active & (neuron != hidden - 1)):
+                m.d.sync += [c.eq(0), row.eq(row + 1), neuron.eq(neuron + 1)]
+            with m.Elif(active):       # done: addresses stay inside the memories
+                m.d.sync += [c.eq(0), neuron.eq(0), active.eq(0)]
         if cfg.memo:
             with m.Else():
                 m.d.comb += queue.r_en.eq(1)
