@@ -11,7 +11,8 @@ accelerator's function is checked by simulation (tests/hw, sim/).
 
 Entry points: ``epur synth --target ecp5 --bitstream`` or ``python -m synth.board [--config C]
 [--out DIR]``. The build uses Amaranth's build system with the YoWASP tools (``YOSYS``,
-``NEXTPNR_ECP5``, ``ECPPACK``, synth/tools.py); ``synth_ecp5 -noabc9`` as in the synthesis flow.
+``NEXTPNR_ECP5``, ``ECPPACK``, synth/tools.py) and Amaranth's script: a flattened
+``synth_ecp5`` (its ``abc9`` works on the flattened design).
 """
 
 from __future__ import annotations
@@ -145,7 +146,7 @@ def build_bitstream(cfg, out_dir: Path, name: str = "epur_ulx3s") -> Path:
 
     out_dir = Path(out_dir)
     platform = ULX3S_85F_Platform()
-    plan = platform.prepare(BoardHarness(cfg), name=name, synth_opts="-noabc9",
+    plan = platform.prepare(BoardHarness(cfg), name=name,
                             nextpnr_opts="--seed 1 --timing-allow-fail")
     try:
         products = plan.execute_local(str(out_dir), env=tool_env())
