@@ -42,8 +42,9 @@ def run(args) -> int:
     report = synthesize(cfg, args.target, out)
     if args.bitstream:
         from synth.board import build_bitstream
+        from synth.flow import builds
 
-        bit = build_bitstream(cfg, out / "board")
+        bit = build_bitstream(builds(cfg)["memo"], out / "board")
         report["bitstream"] = str(bit)
     for note in report.get("notes", []):
         print(f"epur synth: note: {note}", file=sys.stderr)
