@@ -29,7 +29,7 @@ def test_derived_numbers_of_the_default():
     assert c.dpu_cycles(0) == 10 and c.bnn_cycles(0) == 3
     assert c.acc_frac == 23
     assert c.yb_width == 8                       # yb in [-76, 76]
-    assert c.theta_int == 64                     # 0.25 in UQ8.8
+    assert c.theta_int == 96                     # 0.375 in UQ8.8
     assert c.weight_address(1, 0, 3, 63, 0) == (1 << 16) | (3 << 13) | (63 << 7)
 
 
