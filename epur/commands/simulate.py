@@ -110,7 +110,7 @@ def run(args) -> int:
                         / max(1, int(rtl_cycles.sum())))
     info = {
         "source": source, "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
-        "sequences": int(len(lengths)), "timesteps": int(np.sum(lengths)),
+        "sequences": int(len(res.lengths)), "timesteps": int(np.sum(res.lengths)),
         "h_identical": identical, "mismatches": res.mismatches,
         "reuse": float(reused.sum() / total) if total else 0.0,
         "cycles": int(rtl_cycles.sum()), "golden_cycles": int(gold.cycles.sum()),
