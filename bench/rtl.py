@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
+import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -30,13 +32,20 @@ def _generation(cfgs: dict) -> None:
         print(f"{kind:10s} {t:8.2f} {lines:7d} {t / base:11.2f}x")
 
 
+VERILATOR_MIN = (5, 36)     # the oldest Verilator cocotb 2.1 supports
+
+
 def _simulators() -> list[tuple[str, str]]:
     out = [("icarus", "")]
-    if shutil.which("verilator"):
-        out.append(("verilator", ""))
-    else:
-        out.append(("verilator", "not installed"))
-    return out
+    if not shutil.which("verilator"):
+        return out + [("verilator", "not installed")]
+    text = subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout
+    found = re.search(r"(\d+)\.(\d+)", text)
+    version = tuple(int(v) for v in found.groups()) if found else (0, 0)
+    if version < VERILATOR_MIN:
+        return out + [("verilator", f"{'.'.join(map(str, version))} is older than cocotb 2.1 "
+                                    f"supports ({'.'.join(map(str, VERILATOR_MIN))}+)")]
+    return out + [("verilator", "")]
 
 
 def _simulation(cfgs: dict, workload) -> dict:
