@@ -43,8 +43,8 @@ def _simulators() -> list[tuple[str, str]]:
     found = re.search(r"(\d+)\.(\d+)", text)
     version = tuple(int(v) for v in found.groups()) if found else (0, 0)
     if version < VERILATOR_MIN:
-        return out + [("verilator", f"{'.'.join(map(str, version))} is older than cocotb 2.1 "
-                                    f"supports ({'.'.join(map(str, VERILATOR_MIN))}+)")]
+        have, need = (f"{v[0]}.{v[1]:03d}" for v in (version, VERILATOR_MIN))
+        return out + [("verilator", f"{have} is older than cocotb 2.1 supports ({need}+)")]
     return out + [("verilator", "")]
 
 
