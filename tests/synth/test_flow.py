@@ -73,8 +73,9 @@ def drift(report: dict, expected: dict) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("target", ["generic", "ice40", "ecp5"])
 def test_no_drift_from_baseline(reports, target):
+    report = reports(target)
     expected = json.loads((BASELINES / f"default_{target}.json").read_text())
-    problems = drift(reports(target), expected)
+    problems = drift(report, expected)
     assert not problems, "; ".join(problems)
 
 
