@@ -74,6 +74,7 @@ bench: venv data iverilog
 	$(BIN)/python -m bench
 
 lint: venv
+	@$(BIN)/python -m ruff --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet 'ruff>=0.6,<1'
 	$(BIN)/python -m ruff check .
 
 clean:

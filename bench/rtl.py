@@ -11,8 +11,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 WORKLOAD = "jvowels-lstm"
 SEQUENCES = 4
 

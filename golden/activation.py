@@ -21,7 +21,7 @@ FUNCTIONS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _table(kind: str, lut_int: int, lut_frac: int, data_format) -> np.ndarray:
     n = 1 << (lut_int + lut_frac + 1)
     s = np.arange(n, dtype=np.int64)

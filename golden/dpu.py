@@ -6,7 +6,9 @@ import numpy as np
 
 
 def dot(weights, inputs) -> np.ndarray:
-    """``sum_k w[..., k] * v[..., k]`` in exact int64 arithmetic (weights (..., K), inputs (..., K))."""
+    """``sum_k w[..., k] * v[..., k]`` in exact int64 arithmetic.
+
+    weights (..., K), inputs (..., K)."""
     w = np.asarray(weights, dtype=np.int64)
     v = np.asarray(inputs, dtype=np.int64)
     return np.einsum("...k,...k->...", w, v)

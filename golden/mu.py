@@ -9,7 +9,8 @@ from golden.activation import activate
 
 def preactivation(acc, bias, cfg) -> np.ndarray:
     """``data_format.requantize(acc + (bias << F), acc_frac)``: accumulator -> data format."""
-    acc = np.asarray(acc, dtype=np.int64) + (np.asarray(bias, dtype=np.int64) << cfg.data_format.frac)
+    bias = np.asarray(bias, dtype=np.int64) << cfg.data_format.frac
+    acc = np.asarray(acc, dtype=np.int64) + bias
     return cfg.data_format.requantize(acc, cfg.acc_frac)
 
 
