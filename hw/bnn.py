@@ -2,7 +2,9 @@
 
 Ports
     ``load`` (in, always ready): ``layer``, ``row``, ``col``, ``sign`` -- one weight's sign bit
-    (its MSB), written by the weight load port; columns >= X_l + H are ignored.
+    (its MSB), written by the weight load port; columns >= X_l + H are ignored. One load per
+    cycle, in any order, only while no step is walking (the word is read, then rewritten with
+    the bit replaced, one cycle later).
     ``start`` (in): pulse; the unit then walks the H neurons of ``layer`` (held during the step).
     ``signs`` (in): sign bits of v = [x, h] (bit k: v[k] < 0), stable during the step.
     ``o`` (out, always ready): ``neuron`` and ``yb = 2 * popcount(XNOR) - (X_l + H)``.
@@ -59,16 +61,26 @@ class BNNUnit(wiring.Component):
         klen = by_layer(self.layer, [cfg.row_length(n) for n in layers])
         m.submodules.signs = mem = Memory(shape=bits, depth=depth, init=[])
 
-        # sign write: one bit of one row per loaded weight
-        write = mem.write_port(granularity=1)
+        # sign write, read-modify-write of whole words: one loaded weight's sign replaces one
+        # bit of its chunk. Bit enables would split the memory into one block RAM per enable
+        # group on FPGAs (8 DP16KD per gate on ECP5 instead of 1). Loads come while the walker
+        # is idle (the weight port is ready only then), so its read port serves them; it is
+        # transparent to the write port, so back-to-back loads into one word see each other.
+        write = mem.write_port()
+        read = mem.read_port(transparent_for=(write,))
         chunk, bit = divmod_const(self.load.p.col, bits)
         lay = self.load.p.layer
         row_addr = by_layer(lay, [base[n] + self.load.p.row * cfg.bnn_cycles(n) for n in layers])
         in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])
+        l_valid, l_sign = Signal(), Signal()
+        l_addr, l_bit = Signal.like(read.addr), Signal(range(bits))
+        m.d.sync += [l_valid.eq(self.load.valid & in_row), l_addr.eq(row_addr + chunk),
+                     l_bit.eq(bit), l_sign.eq(self.load.p.sign)]
+        updated = Signal(bits)
         m.d.comb += [
-            write.addr.eq(row_addr + chunk),
-            write.data.eq(self.load.p.sign.replicate(bits)),
-            write.en.eq(Cat(self.load.valid & in_row).as_unsigned() << bit),
+            updated.eq(read.data),
+            updated.bit_select(l_bit, 1).eq(l_sign),
+            write.addr.eq(l_addr), write.data.eq(updated), write.en.eq(l_valid),
         ]
 
         # chunk walker
@@ -87,9 +99,8 @@ class BNNUnit(wiring.Component):
                 m.d.sync += [addr.eq(addr + 1), c.eq(0), neuron.eq(neuron + 1)]
             with m.Else():
                 m.d.sync += [c.eq(0), neuron.eq(0), active.eq(0)]
-        read = mem.read_port()
-        m.d.comb += [read.addr.eq(addr), self.issue_neuron.eq(neuron),
-                     self.issue_first.eq(active & (c == 0))]
+        m.d.comb += [read.addr.eq(Mux(active, addr, row_addr + chunk)),
+                     self.issue_neuron.eq(neuron), self.issue_first.eq(active & (c == 0))]
 
         def last_mask(n):      # real columns of the last chunk of layer n's rows
             return (1 << (cfg.row_length(n) - (cfg.bnn_cycles(n) - 1) * bits)) - 1

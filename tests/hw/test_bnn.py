@@ -13,20 +13,26 @@ from hw.bnn import BNNUnit
 from tests.hw.rtl import put, simulate
 
 
-def rtl_bnn(cfg, weights, inputs):
+def rtl_bnn(cfg, weights, inputs, rng=None):
     """Load the signs of ``weights[l]`` (H, X_l + H) for each layer, then run a step of every
-    layer l on ``inputs[l]``. Returns yb (layers, H) and the decision cycle of each neuron."""
+    layer l on ``inputs[l]``. Returns yb (layers, H) and the decision cycle of each neuron.
+    With ``rng`` the signs are loaded in a random order with random idle cycles between them
+    (back to back otherwise, row after row)."""
     dut = BNNUnit(cfg)
     layers, hidden = cfg.layers, cfg.hidden_size
     yb = np.zeros((layers, hidden), dtype=np.int64)
     when = np.zeros((layers, hidden), dtype=np.int64)
 
+    loads = [(layer, row, col, int(value < 0)) for layer in range(layers)
+             for row in range(hidden) for col, value in enumerate(weights[layer][row])]
+    if rng is not None:
+        loads = [loads[k] for k in rng.permutation(len(loads))]
+
     async def tb(ctx):
-        for layer in range(layers):
-            for row in range(hidden):
-                for col, value in enumerate(weights[layer][row]):
-                    await put(ctx, dut.load, layer=layer, row=row, col=col,
-                              sign=int(value < 0))
+        for layer, row, col, sign in loads:
+            if rng is not None and rng.random() < 0.3:
+                await ctx.tick().repeat(int(rng.integers(1, 3)))
+            await put(ctx, dut.load, layer=layer, row=row, col=col, sign=sign)
         for layer in range(layers):
             signs = sign_bits(inputs[layer])
             ctx.set(dut.signs, sum(int(s) << k for k, s in enumerate(signs)))
@@ -47,9 +53,10 @@ def rtl_bnn(cfg, weights, inputs):
     return yb, when
 
 
+@pytest.mark.parametrize("shuffled", [False, True])
 @pytest.mark.parametrize("bits", [1, 3, 8, 32])
 @pytest.mark.parametrize("input_size", [5, 9])
-def test_bnn_matches_golden(bits, input_size):
+def test_bnn_matches_golden(bits, input_size, shuffled):
     seed = bits * 13 + input_size
     print("seed", seed)
     rng = np.random.default_rng(seed)
@@ -65,7 +72,7 @@ def test_bnn_matches_golden(bits, input_size):
         v = rng.integers(-4, 4, k)
         v[0] = -5
         inputs.append(v)
-    yb, when = rtl_bnn(cfg, weights, inputs)
+    yb, when = rtl_bnn(cfg, weights, inputs, np.random.default_rng(seed) if shuffled else None)
     for layer in range(cfg.layers):
         want = popcount_yb(sign_bits(weights[layer]), sign_bits(inputs[layer])[None, :])
         np.testing.assert_array_equal(yb[layer], want)
