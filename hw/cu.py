@@ -223,22 +223,20 @@ class ComputeUnit(wiring.Component):
             memo.lookup_addr.eq(layer * hidden + bnn.issue_neuron),
             memo.valid_addr.eq(layer * hidden + bnn.o.p.neuron),
         ]
-        # the entry read at the neuron's first chunk is held until the BNN's decision
-        lookup_ready = Signal()
-        held_yb_m = Signal(signed(cfg.yb_width))
-        held_count = Signal(unsigned(cfg.reuse_count_width))
-        m.d.sync += lookup_ready.eq(bnn.issue_first)
-        with m.If(lookup_ready):
-            m.d.sync += [held_yb_m.eq(memo.yb_m), held_count.eq(memo.reuse_count)]
-
+        # the entry read at the neuron's first chunk is held (with theta * |yb_m|) in the
+        # comparator until the BNN's decision
         m.submodules.comparator = comparator = Comparator(cfg)
+        lookup_ready = Signal()
+        m.d.sync += lookup_ready.eq(bnn.issue_first)
+        held_yb_m, held_count = comparator.held_yb_m, comparator.held_count
         m.d.comb += [
-            comparator.yb.eq(bnn.o.p.yb), comparator.yb_m.eq(held_yb_m),
-            comparator.valid.eq(memo.valid), comparator.reuse_count.eq(held_count),
+            comparator.hold.eq(lookup_ready), comparator.yb_m.eq(memo.yb_m),
+            comparator.reuse_count.eq(memo.reuse_count),
+            comparator.yb.eq(bnn.o.p.yb), comparator.valid.eq(memo.valid),
             comparator.theta.eq(self.theta), comparator.mode_abs.eq(self.mode_abs),
         ]
         # the decision is registered (one cycle after the BNN result) and acted on from there:
-        # the comparator's multiplier and compare do not reach the memo, queue and counters
+        # the comparator's subtract and compare do not reach the memo, queue and counters
         decide = Signal()
         reuse = Signal()
         d_neuron = Signal(index(hidden))

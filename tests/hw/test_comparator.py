@@ -14,20 +14,33 @@ from tests.hw.rtl import simulate
 
 
 def rtl_reuse(cfg, yb, yb_m, valid, count, theta_int, mode_abs):
+    """One decision per entry: the entry (yb_m, count) is held one cycle, then yb and valid
+    are presented; the next entry is held in that same cycle, as the CU does with B >= X + H."""
     dut = Comparator(cfg)
     out = []
 
     async def tb(ctx):
         ctx.set(dut.theta, theta_int)
         ctx.set(dut.mode_abs, mode_abs)
-        for a, b, v, c in zip(yb, yb_m, valid, count, strict=True):
-            ctx.set(dut.yb, int(a))
-            ctx.set(dut.yb_m, int(b))
-            ctx.set(dut.valid, int(v))
-            ctx.set(dut.reuse_count, int(c))
-            out.append(ctx.get(dut.reuse))
+        ctx.set(dut.hold, 1)
+        for k in range(len(yb) + 1):
+            if k < len(yb):
+                ctx.set(dut.yb_m, int(yb_m[k]))
+                ctx.set(dut.reuse_count, int(count[k]))
+            else:
+                ctx.set(dut.hold, 0)
+            if k:
+                ctx.set(dut.yb, int(yb[k - 1]))
+                ctx.set(dut.valid, int(valid[k - 1]))
+                out.append(ctx.get(dut.reuse))
+                assert ctx.get(dut.held_yb_m) == yb_m[k - 1]
+            await ctx.tick()
+        # held while hold is low
+        ctx.set(dut.yb_m, 0)
+        await ctx.tick()
+        assert ctx.get(dut.held_yb_m) == yb_m[-1]
 
-    simulate(dut, tb, clock=False)
+    simulate(dut, tb)
     return np.array(out, dtype=bool)
 
 
