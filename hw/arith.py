@@ -48,6 +48,16 @@ def tree_sum(values):
     return values[0]
 
 
+def mul_const(value, factor: int):
+    """``value * factor`` for a constant ``factor`` >= 1, as a sum of shifted copies of ``value``.
+
+    FPGA flows map every ``*`` to a DSP block, even by a constant; an address such as
+    ``row * Kd`` costs a few adders instead of one of the multipliers the datapath needs."""
+    if factor < 1:
+        raise ValueError(f"factor must be >= 1, not {factor}")
+    return tree_sum(value << s for s in range(factor.bit_length()) if factor >> s & 1)
+
+
 def divmod_const(value, divisor: int):
     """``(value // divisor, value % divisor)`` for an unsigned value and a constant divisor."""
     if divisor & (divisor - 1) == 0:

@@ -22,7 +22,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.arith import by_layer, divmod_const, index, tree_sum
+from hw.arith import by_layer, divmod_const, index, mul_const, tree_sum
 
 
 def sign_layout(cfg):
@@ -70,7 +70,8 @@ class BNNUnit(wiring.Component):
         read = mem.read_port(transparent_for=(write,))
         chunk, bit = divmod_const(self.load.p.col, bits)
         lay = self.load.p.layer
-        row_addr = by_layer(lay, [base[n] + self.load.p.row * cfg.bnn_cycles(n) for n in layers])
+        row_addr = by_layer(lay, [base[n] + mul_const(self.load.p.row, cfg.bnn_cycles(n))
+                                   for n in layers])
         in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])
         l_valid, l_sign = Signal(), Signal()
         l_addr, l_bit = Signal.like(read.addr), Signal(range(bits))

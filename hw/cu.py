@@ -29,7 +29,7 @@ from amaranth.lib.fifo import SyncFIFO
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.arith import by_layer, divmod_const, index
+from hw.arith import by_layer, divmod_const, index, mul_const
 from hw.bnn import BNNUnit
 from hw.comparator import Comparator
 from hw.dpu import DotProductUnit
@@ -97,7 +97,7 @@ class ComputeUnit(wiring.Component):
         chunk, lane = divmod_const(ld.col, n)
         in_row = ld.col < by_layer(ld.layer, [cfg.row_length(k) for k in layers])
         m.d.comb += [
-            wwrite.addr.eq(by_layer(ld.layer, [base[k] + ld.row * cfg.dpu_cycles(k)
+            wwrite.addr.eq(by_layer(ld.layer, [base[k] + mul_const(ld.row, cfg.dpu_cycles(k))
                                                for k in layers]) + chunk),
             wwrite.data.eq(ld.data.as_unsigned().replicate(n)),
             wwrite.en.eq(Cat(self.load.valid & (ld.kind == 0) & in_row).as_unsigned() << lane),
@@ -138,9 +138,10 @@ class ComputeUnit(wiring.Component):
         if cfg.memo:
             with m.Else():
                 m.d.comb += queue.r_en.eq(1)
+                queued_row = by_layer(layer, [base[k] + mul_const(queue.r_data, cfg.dpu_cycles(k))
+                                              for k in layers])
                 m.d.sync += [c.eq(0), neuron.eq(queue.r_data), active.eq(queue.r_rdy),
-                             row.eq(by_layer(layer, [base[k] + queue.r_data * cfg.dpu_cycles(k)
-                                                     for k in layers]))]
+                             row.eq(queued_row)]
         m.d.comb += wread.addr.eq(row)
 
         # stage 1 (aligned with the weight read): the input chunk
