@@ -72,10 +72,11 @@ class BNNUnit(wiring.Component):
         lay = self.load.p.layer
         row_addr = by_layer(lay, [base[n] + mul_const(self.load.p.row, cfg.bnn_cycles(n))
                                    for n in layers])
+        load_addr = row_addr + chunk
         in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])
         l_valid, l_sign = Signal(), Signal()
         l_addr, l_bit = Signal.like(read.addr), Signal(range(bits))
-        m.d.sync += [l_valid.eq(self.load.valid & in_row), l_addr.eq(row_addr + chunk),
+        m.d.sync += [l_valid.eq(self.load.valid & in_row), l_addr.eq(load_addr),
                      l_bit.eq(bit), l_sign.eq(self.load.p.sign)]
         updated = Signal(bits)
         m.d.comb += [
@@ -100,7 +101,7 @@ class BNNUnit(wiring.Component):
                 m.d.sync += [addr.eq(addr + 1), c.eq(0), neuron.eq(neuron + 1)]
             with m.Else():
                 m.d.sync += [c.eq(0), neuron.eq(0), active.eq(0)]
-        m.d.comb += [read.addr.eq(Mux(active, addr, row_addr + chunk)),
+        m.d.comb += [read.addr.eq(Mux(active, addr, load_addr)),
                      self.issue_neuron.eq(neuron), self.issue_first.eq(active & (c == 0))]
 
         def last_mask(n):      # real columns of the last chunk of layer n's rows

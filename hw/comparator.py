@@ -29,7 +29,7 @@ class Comparator(wiring.Component):
             "hold": In(1), "yb_m": In(yb), "reuse_count": In(count),
             "held_yb_m": Out(yb), "held_count": Out(count),
             "yb": In(yb), "valid": In(1),
-            "theta": In(unsigned(self.cfg.theta_format.width)), "mode_abs": In(1),
+            "theta": In(unsigned(cfg.theta_format.width)), "mode_abs": In(1),
             "reuse": Out(1),
         })
 
