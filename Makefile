@@ -65,6 +65,7 @@ verilator:
 	fi
 
 test: venv data iverilog verilator
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 demo: venv data iverilog

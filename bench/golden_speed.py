@@ -7,9 +7,9 @@ import time
 
 import numpy as np
 
+from core.params import config_for, random_params
 from golden.float_model import run_float
 from golden.model import run_fixed
-from golden.params import config_for, random_params
 
 X, H, STEPS, BATCH = 64, 128, 1000, 32
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import shutil
@@ -110,13 +109,13 @@ def _cycles(results: dict, cfg) -> None:
 
 
 def run() -> None:
-    from epur.config import DEFAULT
-    from golden.params import config_for
+    from core.config import DEFAULT
+    from core.params import config_for
     from workloads import get
 
     workload = get(WORKLOAD)
     memo = config_for(workload.params, DEFAULT, predictor="bnn")
-    cfgs = {"baseline": dataclasses.replace(memo, predictor="none"), "memo": memo}
+    cfgs = memo.builds()
     _generation(cfgs)
     results = _simulation(cfgs, workload)
     _cycles(results, memo)

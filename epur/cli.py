@@ -1,8 +1,9 @@
 """The ``epur`` command line: one subcommand per module in ``epur/commands/``.
 
 Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args) -> int``. A bad
-input raises :class:`epur.errors.InputError` (or ``ValueError``); it is printed as one line on
-stderr and the command exits with status 2.
+input raises :class:`core.errors.InputError` (or ``ValueError``); it is printed as one line on
+stderr and the command exits with status 2. A failing external tool (simulator, Yosys, nextpnr)
+raises :class:`core.errors.ToolError`: one line naming the tool and its log, exit status 1.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import argparse
 import importlib
 import sys
 
-from epur.errors import InputError
+from core.errors import InputError, ToolError
 
 COMMANDS = ("generate", "run", "simulate", "evaluate", "synth", "demo")
 
@@ -51,6 +52,9 @@ def main(argv=None) -> int:
     except (InputError, ValueError) as e:
         print(f"epur {args.command}: error: {e}", file=sys.stderr)
         return 2
+    except ToolError as e:
+        print(f"epur {args.command}: error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"epur {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -18,15 +18,16 @@ from dataclasses import dataclass
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from epur.config import EpurConfig
-from epur.errors import InputError
+from core.activation import activate
+from core.config import EpurConfig
+from core.errors import InputError
+from core.params import RNNParams
 from golden import cycles
-from golden.activation import activate
 from golden.bnn import sign_bits
 from golden.cell import gru_update, lstm_update
 from golden.comparator import within
 from golden.mu import preactivation
-from golden.params import QuantLayer, RNNParams, quantize_params
+from golden.params import QuantLayer, quantize_params
 
 
 @dataclass

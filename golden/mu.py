@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from golden.activation import activate
+from core.activation import activate
 
 
 def preactivation(acc, bias, cfg) -> np.ndarray:

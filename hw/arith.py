@@ -30,7 +30,7 @@ def requantize(value, fmt, from_frac: int):
 
 
 def lut_address(pre, cfg):
-    """Activation-table address of a data-format pre-activation (golden.activation.lut_index)."""
+    """Activation-table address of a data-format pre-activation (core.activation.lut_index)."""
     half = 1 << (cfg.lut_int + cfg.lut_frac)
     s = pre >> (cfg.data_format.frac - cfg.lut_frac)
     s = Mux(s > half - 1, half - 1, Mux(s < -half, -half, s))

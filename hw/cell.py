@@ -25,7 +25,7 @@ from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from golden.activation import activation_table
+from core.activation import activation_table
 from hw.arith import index, lut_address, requantize, saturate
 
 LATENCY = 7    # issue of neuron j -> ``done`` when j is the step's last neuron

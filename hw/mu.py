@@ -8,7 +8,7 @@ Ports
     ``bias_h`` (``b_hn``).
     ``o`` (out, always ready): ``y`` (data format) and for ``pair`` ``y_h``.
 Behaviour (docs/formats.md step 2): ``pre = data_format.requantize(acc + (bias << F), acc_frac)``;
-``y = table[lut_address(pre)]`` with the ROM from ``golden.activation.activation_table``; pair:
+``y = table[lut_address(pre)]`` with the ROM from ``core.activation.activation_table``; pair:
 ``y = pre``, ``y_h = requantize(acc_h + (bias_h << F))``.
 Latency 2 (requantize registered, then the synchronous ROM read); throughput 1 per cycle.
 """
@@ -20,7 +20,7 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from golden.activation import activation_table
+from core.activation import activation_table
 from hw.arith import lut_address, requantize
 
 KINDS = ("sigmoid", "tanh", "pair")

@@ -23,7 +23,7 @@ from amaranth.hdl import Cat, Module, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from epur.config import HW_PREDICTORS
+from core.config import HW_PREDICTORS
 from hw.cell import CellUnit
 from hw.controller import Controller
 from hw.cu import ComputeUnit

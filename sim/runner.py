@@ -14,7 +14,6 @@ h words, its counters, the golden run and the scoreboard's mismatches.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 import os
@@ -23,16 +22,19 @@ from pathlib import Path
 
 import numpy as np
 
-from epur.config import EpurConfig
+from core.config import EpurConfig
+from core.errors import ToolError
+from core.io import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUILD_ROOT = Path("build") / "sim"
 TESTS = ("sequences", "streamed", "reset_mid_sequence")
 RUNTIME_KEYS = ("theta", "mode")        # registers of the design, not generation parameters
+SOURCE_PACKAGES = ("core", "hw", "golden")  # the Verilog and the bench's reference come from these
 TIMESCALE = ("1ns", "1ps")
 
 
-class SimulationError(RuntimeError):
+class SimulationError(ToolError):
     """The simulator did not produce results (crash, timeout, missing tool)."""
 
 
@@ -46,9 +48,9 @@ def build_key(cfg: EpurConfig, waves: bool = False) -> str:
     hw_cfg = {k: v for k, v in cfg.to_dict().items() if k not in RUNTIME_KEYS}
     h.update(json.dumps(hw_cfg, sort_keys=True).encode())
     h.update(f"{simulator_name()} waves={bool(waves)}".encode())
-    for folder in ("hw", "golden"):
-        for path in sorted((ROOT / folder).glob("*.py")):
-            h.update(path.name.encode())
+    for folder in SOURCE_PACKAGES:
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            h.update(str(path.relative_to(ROOT)).encode())
             h.update(path.read_bytes())
     return h.hexdigest()[:16]
 
@@ -65,10 +67,8 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
     build_dir.mkdir(parents=True, exist_ok=True)
     verilog = build_dir / f"{cfg.name}.v"
     if not verilog.is_file():
-        tmp = verilog.with_name(verilog.name + ".tmp")
-        tmp.write_text(generate_verilog(cfg))
         cfg.save(build_dir / "config.json")
-        tmp.replace(verilog)
+        write_atomic(verilog, generate_verilog(cfg))
     sources, args = [verilog], []
     icarus = simulator_name() == "icarus"
     if icarus:
@@ -147,10 +147,7 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
 
     if test not in TESTS:
         raise ValueError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
-    run_cfg = dataclasses.replace(cfg, **{k: v for k, v in (
-        ("predictor", predictor), ("theta", theta), ("mode", mode)) if v is not None})
-    if run_cfg.predictor not in ("none", "bnn"):
-        raise ValueError(f"the RTL runs predictors none and bnn, not {run_cfg.predictor!r}")
+    run_cfg = cfg.with_overrides(predictor, theta, mode).require_hardware()
     if run_cfg.predictor == "bnn" and not cfg.memo:
         raise ValueError("predictor bnn needs a memo build: a config with predictor bnn")
     x, lengths = check_inputs(cfg, x, lengths)
@@ -175,10 +172,10 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
                     log_file=log)
     except (SystemExit, RuntimeError) as e:
         if not (run_dir / "rtl.npz").is_file():
-            tail = log.read_text(errors="replace")[-3000:] if log.is_file() else ""
-            raise SimulationError(f"simulation failed ({e!r}); log {log}:\n{tail}") from None
+            raise SimulationError(f"the {simulator_name()} simulation failed ({e!r}); "
+                                  f"log: {log}") from None
     if not (run_dir / "rtl.npz").is_file():
-        raise SimulationError(f"the simulation wrote no results; log: {log}")
+        raise SimulationError(f"the {simulator_name()} simulation wrote no results; log: {log}")
     with np.load(run_dir / "rtl.npz") as f:
         out = {k: f[k] for k in f.files}
     golden = run_fixed(run_cfg, params, x, lengths)

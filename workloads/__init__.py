@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 
-from epur.errors import InputError
+from core.errors import InputError
 
 NAMES = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 

@@ -1,7 +1,7 @@
 """The workload interface: a real trained recurrent model, its test split and its task metric.
 
 A workload hands the accelerator only the recurrent part (a PyTorch-style LSTM/GRU state_dict as
-:class:`golden.params.RNNParams`) and the test inputs of that part; whatever runs on the host
+:class:`core.params.RNNParams`) and the test inputs of that part; whatever runs on the host
 (embeddings, convolutional front ends, dense heads) is applied by the workload itself, before
 (``test_x``) and after (:meth:`Workload.score`) the recurrent layers.
 """
@@ -20,7 +20,7 @@ class Workload:
     metric: str                # "accuracy", "agreement" (percent, 0-100) or "bpc"
     higher_is_better: bool
     loss_budget: float         # in the metric's unit (1 point, or 1 % relative of the baseline)
-    params: object             # golden.params.RNNParams: the recurrent layers only
+    params: object             # core.params.RNNParams: the recurrent layers only
     test_x: np.ndarray         # (batch, time, features) float64, zero-padded after each length
     test_lengths: np.ndarray   # (batch,) int64 valid timesteps of each sequence
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from epur.errors import InputError
+from core.errors import InputError
 from workloads.base import Workload, dense, log_softmax, weights_path
 
 SEQ_LEN = 256
@@ -75,7 +75,7 @@ class CharLM(Workload):
     """Bits per character of the dense head over every position of the test windows."""
 
     def __init__(self, weights=None, sequences: int | None = None, split: str = "test"):
-        from golden.params import params_from_state_dict
+        from core.params import params_from_state_dict
 
         path = Path(weights) if weights else weights_path("charlm.npz")
         with np.load(path) as f:

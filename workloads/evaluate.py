@@ -25,13 +25,17 @@ Besides the keys that ``epur evaluate --json`` promises, a document carries ``sp
 from __future__ import annotations
 
 import dataclasses
+import io
 import math
 import multiprocessing
 import os
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+from core.io import write_atomic
 
 PREDICTORS = ("bnn", "oracle", "delta")
 DEFAULT_THETAS = {      # multiples of 2**-8, so that the theta register holds them exactly
@@ -61,7 +65,7 @@ def _setup(where):
     """The workload and config of ``where = (name, limit, split, mode, reuse_cap)``, loaded
     once per process."""
     if _STATE.get("key") != where:
-        from golden.params import config_for
+        from core.params import config_for
         from workloads import get
 
         name, limit, split, mode, reuse_cap = where
@@ -276,8 +280,10 @@ def plot(docs: list[dict], path) -> None:
             h2, l2 = loss_ax.get_legend_handles_labels()
             ax.legend(h1 + h2, l1 + l2, fontsize=7, loc="upper left")
     fig.tight_layout()
-    fig.savefig(path, dpi=120)
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
     plt.close(fig)
+    write_atomic(path, buf.getvalue())
 
 
 def parse_thetas(text: str) -> tuple[float, ...]:

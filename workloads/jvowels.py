@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from epur.errors import InputError
+from core.errors import InputError
 from workloads.base import Workload, dense, last_valid, weights_path
 
 FEATURES = 12
@@ -78,7 +78,7 @@ class JVowels(Workload):
     """Accuracy (%) of the dense head on the last valid frame's h."""
 
     def __init__(self, cell: str, weights=None, split: str = "test"):
-        from golden.params import params_from_state_dict
+        from core.params import params_from_state_dict
 
         if cell not in CELLS:
             raise InputError(f"cell must be lstm or gru, not {cell!r}")

@@ -48,9 +48,9 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from epur.errors import InputError
+from core.errors import InputError
+from core.params import params_from_state_dict
 from golden.float_model import run_float
-from golden.params import params_from_state_dict
 from workloads.base import Workload
 
 NAME = "silero-vad"
@@ -140,7 +140,7 @@ def load_weights() -> dict[str, np.ndarray]:
 
 
 def lstm_params(weights: dict):
-    """The LSTMCell as a one-layer ``nn.LSTM`` (:class:`golden.params.RNNParams`)."""
+    """The LSTMCell as a one-layer ``nn.LSTM`` (:class:`core.params.RNNParams`)."""
     sd = {f"{k}_l0": weights[f"lstm_cell.{k}"]
           for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
     return params_from_state_dict(sd, cell="lstm")

@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 import time
@@ -47,9 +46,10 @@ def _done(t0: float, text: str = "") -> None:
 
 
 def run(args) -> int:
-    from epur.config import DEFAULT, load_config
-    from epur.errors import InputError
-    from golden.params import config_for
+    from core.config import DEFAULT, load_config
+    from core.errors import InputError
+    from core.io import write_atomic
+    from core.params import config_for
     from hw.top import generate_verilog
     from sim.runner import simulate
     from synth.flow import TARGETS, synthesize
@@ -71,12 +71,12 @@ def run(args) -> int:
 
     t0 = _step(f"1/5 generate: {cfg.cell.upper()} X={cfg.input_size} H={cfg.hidden_size} "
                f"L={cfg.layers} N={cfg.lanes} B={cfg.bnn_bits}")
-    builds = {"baseline": dataclasses.replace(cfg, predictor="none"), "memo": cfg}
+    builds = cfg.builds()
     rtl = out / "rtl"
     rtl.mkdir(exist_ok=True)
     for kind, c in builds.items():
-        (rtl / f"{c.name}_{kind}.v").write_text(generate_verilog(c))
-        (rtl / f"config_{kind}.json").write_text(c.to_json())
+        write_atomic(rtl / f"{c.name}_{kind}.v", generate_verilog(c))
+        write_atomic(rtl / f"config_{kind}.json", c.to_json())
     _done(t0, f"Verilog in {rtl}")
 
     t0 = _step(f"2/5 evaluate the golden model on the whole {args.workload} test split")
@@ -91,7 +91,7 @@ def run(args) -> int:
               f"config's theta {theta}", file=sys.stderr)
     point = next(p for p in doc["points"] if p["predictor"] == "bnn" and p["theta"] == theta) \
         if picks.get("bnn") is not None else None
-    (out / f"{args.workload}.json").write_text(json.dumps(doc, indent=1) + "\n")
+    write_atomic(out / f"{args.workload}.json", json.dumps(doc, indent=1) + "\n")
     plot([doc], out / f"{args.workload}.png")
     _done(t0)
 
@@ -131,8 +131,8 @@ def run(args) -> int:
                       for t, r in synth_reports.items()},
         "seconds": round(time.perf_counter() - t_start, 1),
     }
-    (out / "summary.json").write_text(json.dumps(summary, indent=1) + "\n")
-    (out / "report.md").write_text(_report(summary, doc))
+    write_atomic(out / "summary.json", json.dumps(summary, indent=1) + "\n")
+    write_atomic(out / "report.md", _report(summary, doc))
     _done(t0, f"{out / 'report.md'}")
     if args.json:
         print(json.dumps(summary))

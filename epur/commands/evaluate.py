@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from epur.errors import InputError
+from core.config import DEFAULT
+from core.errors import InputError
+from core.io import write_atomic
 
 NAME = "evaluate"
 HELP = ("sweep predictors none, bnn, oracle and delta over thresholds on a workload's test split: "
@@ -81,9 +83,10 @@ def _thetas(args) -> dict:
             out[p] = parse_thetas(given) if given is not None else None
     except ValueError as e:
         raise InputError(str(e)) from None
-    bad = [t for t in out.get("bnn") or () if t > 255.99]
+    bad = [t for t in out.get("bnn") or () if t > DEFAULT.theta_max]
     if bad:
-        raise InputError(f"theta {bad[0]} exceeds the theta register's range (max 255.99)")
+        raise InputError(f"theta {bad[0]} exceeds the theta register's range "
+                         f"(max {DEFAULT.theta_max})")
     return out
 
 
@@ -112,7 +115,7 @@ def run(args) -> int:
             print()
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
-            (args.out / f"{name}.json").write_text(json.dumps(doc, indent=1) + "\n")
+            write_atomic(args.out / f"{name}.json", json.dumps(doc, indent=1) + "\n")
             plot([doc], args.out / f"{name}.png")
     if args.plot:
         args.plot.parent.mkdir(parents=True, exist_ok=True)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
-from epur.config import DEFAULT, HW_PREDICTORS, load_config
-from epur.errors import InputError
+from core.config import DEFAULT, load_config
+from core.errors import InputError
+from core.io import write_atomic
 
 NAME = "generate"
 HELP = "write the Verilog of an accelerator (DIR/<name>.v) and its config (DIR/config.json)"
@@ -24,27 +23,8 @@ def add_arguments(p):
                    help="print the written paths and the top level's ports as one JSON document")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file in the same directory, then rename over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def run(args) -> int:
-    cfg = DEFAULT if args.config is None else load_config(args.config)
-    if cfg.predictor not in HW_PREDICTORS:
-        raise InputError(
-            f"predictor {cfg.predictor!r} is software-only (golden model: epur run/evaluate); "
-            f"hardware can be generated for {' or '.join(HW_PREDICTORS)}")
+    cfg = (DEFAULT if args.config is None else load_config(args.config)).require_hardware()
     out = args.out
     if out.exists() and not out.is_dir():
         raise InputError(f"output {out} exists and is not a directory")
@@ -60,8 +40,8 @@ def run(args) -> int:
     seconds = time.perf_counter() - start
     v_path, c_path = out / f"{cfg.name}.v", out / "config.json"
     # Verilog and config land together: the config is renamed last, after the Verilog
-    _write_atomic(v_path, verilog)
-    _write_atomic(c_path, cfg.to_json())
+    write_atomic(v_path, verilog)
+    write_atomic(c_path, cfg.to_json())
     if args.json:
         ports = [{"name": n, "direction": d, "width": w}
                  for n, d, w in verilog_ports(verilog, cfg.name)]

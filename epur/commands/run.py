@@ -8,8 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from epur.config import DEFAULT, MODES, PREDICTORS, load_config
-from epur.errors import InputError
+from core.config import MODES, PREDICTORS
+from core.io import load_inputs, save_npz
+from core.params import load_state_dict, resolve_config
 
 NAME = "run"
 HELP = "run the golden model on a PyTorch LSTM/GRU state_dict and an inputs .npz"
@@ -32,50 +33,6 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="print the counters as one JSON document")
 
 
-def load_inputs(path: Path):
-    if not path.is_file():
-        raise InputError(f"inputs file not found: {path}")
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            if "x" not in f.files:
-                raise InputError(f"{path} has no array 'x' (arrays: {', '.join(f.files)})")
-            x = f["x"]
-            lengths = f["lengths"] if "lengths" in f.files else None
-    except (OSError, ValueError) as e:
-        if isinstance(e, InputError):
-            raise
-        raise InputError(f"cannot read {path} as .npz: {e}") from None
-    return x, lengths
-
-
-def resolve_config(args, params):
-    """The config for this model: --config (checked against the model) or the default resized."""
-    from golden.params import check_matches, config_for
-
-    overrides = {k: getattr(args, k) for k in ("predictor", "theta", "mode")
-                 if getattr(args, k) is not None}
-    if args.config is not None:
-        import dataclasses
-        cfg = load_config(args.config)
-        cfg = dataclasses.replace(cfg, **overrides)
-        check_matches(cfg, params)
-        return cfg
-    return config_for(params, DEFAULT, **overrides)
-
-
-def save_npz(path: Path, **arrays) -> None:
-    """Write atomically: a temporary file renamed into place, so no half-written output."""
-    if path.suffix != ".npz":
-        raise InputError(f"output file must end in .npz, not {path.name}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp.npz")
-    try:
-        np.savez(tmp, **arrays)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 def summary(result) -> dict:
     cfg = result.cfg
     return {
@@ -92,10 +49,10 @@ def summary(result) -> dict:
 def run(args) -> int:
     from golden.float_model import run_float
     from golden.model import check_inputs, run_fixed
-    from golden.params import load_state_dict
 
     params = load_state_dict(args.model)
-    cfg = resolve_config(args, params)
+    cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
+                         mode=args.mode)
     x, lengths = load_inputs(args.inputs)
     x, lengths = check_inputs(cfg, x, lengths)
     if args.float:

@@ -10,15 +10,16 @@ has the keys of ``epur run`` (the RTL's h and counters; MAC totals from the gold
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from epur.config import DEFAULT, HW_PREDICTORS, MODES, load_config
-from epur.errors import InputError
+from core.config import HW_PREDICTORS, MODES
+from core.errors import InputError
+from core.io import load_inputs, save_npz
+from core.params import load_state_dict, resolve_config
 
 NAME = "simulate"
 HELP = "simulate the generated RTL under cocotb and check it against the golden model"
@@ -68,8 +69,6 @@ def load_workload(name: str, sequences: int):
 
 
 def run(args) -> int:
-    from epur.commands.run import load_inputs, save_npz
-    from golden.params import check_matches, config_for, load_state_dict
     from sim.runner import simulate
 
     if (args.model is None) != (args.inputs is None):
@@ -88,15 +87,8 @@ def run(args) -> int:
         name = args.workload or DEFAULT_WORKLOAD
         params, x, lengths = load_workload(name, args.sequences)
         source = f"workload {name}, {len(x)} sequences"
-    overrides = {k: getattr(args, k) for k in ("predictor", "theta", "mode")
-                 if getattr(args, k) is not None}
-    if args.config is not None:
-        cfg = dataclasses.replace(load_config(args.config), **overrides)
-        check_matches(cfg, params)
-    else:
-        cfg = config_for(params, DEFAULT, **overrides)
-    if cfg.predictor not in HW_PREDICTORS:
-        raise InputError(f"the RTL implements predictors none and bnn, not {cfg.predictor!r}")
+    cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
+                         mode=args.mode).require_hardware()
 
     res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
                    backpressure=args.backpressure, root=args.build_dir, waves=args.waves)

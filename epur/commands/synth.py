@@ -6,8 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from epur.config import DEFAULT, load_config
-from epur.errors import InputError
+from core.config import DEFAULT, load_config
+from core.errors import InputError
 
 NAME = "synth"
 HELP = ("synthesize the baseline (no memo) and memo builds of an accelerator: area per unit, "

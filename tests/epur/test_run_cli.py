@@ -6,10 +6,10 @@ import re
 import numpy as np
 import pytest
 
+from core.params import config_for, random_params
 from epur.cli import main
 from golden.float_model import run_float
 from golden.model import run_fixed
-from golden.params import config_for, random_params
 
 PARAMS = random_params("gru", 6, 10, 2, seed=3)
 

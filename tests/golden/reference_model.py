@@ -6,7 +6,7 @@ their own) with golden/model.py; the dot products, the BNN, the predictors, the 
 the counters are re-derived here, so a bug in the vectorized bookkeeping shows up as a mismatch.
 """
 
-from golden.activation import activate
+from core.activation import activate
 from golden.cell import gru_update, lstm_update
 from golden.mu import preactivation
 from golden.params import quantize_params

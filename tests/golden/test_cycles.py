@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from golden import cycles
 
 CONFIGS = {

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from golden import energy
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.params import params_from_state_dict
 from golden.float_model import run_float
-from golden.params import params_from_state_dict
 
 REF = Path(__file__).parent / "data" / "torch_ref.npz"
 CASES = ["lstm1", "lstm2", "gru1", "gru2"]

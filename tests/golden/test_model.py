@@ -6,10 +6,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
+from core.params import config_for, random_params
 from golden.float_model import run_float
 from golden.model import run_fixed
-from golden.params import config_for, random_params
 from tests.golden.reference_model import reference_run
 
 SEED = 20261123

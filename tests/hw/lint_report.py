@@ -9,7 +9,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from epur.config import DEFAULT, load_config
+from core.config import DEFAULT, load_config
 from hw.top import generate_verilog
 
 ROOT = Path(__file__).resolve().parents[2]

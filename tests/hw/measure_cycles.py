@@ -8,10 +8,11 @@ import time
 
 import numpy as np
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
+from core.params import config_for, random_params
 from golden import cycles
 from golden.model import run_fixed
-from golden.params import config_for, quantize_params, random_params, weight_load_list
+from golden.params import quantize_params, weight_load_list
 from tests.hw.rtl import rtl_top
 
 STEPS = 3

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from golden.bnn import popcount_yb, sign_bits
 from hw.bnn import BNNUnit
 from tests.hw.rtl import put, simulate

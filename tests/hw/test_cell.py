@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from golden.cell import gru_update, lstm_update
 from hw.cell import LATENCY, CellUnit
 from tests.hw.rtl import simulate, unpack

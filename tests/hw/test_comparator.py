@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from golden.comparator import reuse
 from hw.comparator import Comparator
 from tests.hw.rtl import simulate

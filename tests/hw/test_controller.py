@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from hw.controller import Controller
 from tests.hw.rtl import put, simulate, unpack
 

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from golden.bnn import popcount_yb, sign_bits
 from golden.comparator import reuse as golden_reuse
 from golden.dpu import dot

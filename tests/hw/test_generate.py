@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from core.config import DEFAULT, load_config
 from epur.cli import main
-from epur.config import DEFAULT, load_config
 from hw import top
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from hw.memo import MemoBuffer
 from tests.hw.rtl import simulate
 

@@ -7,8 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
-from golden.fixed import FixedFormat
+from core.config import DEFAULT
+from core.fixed import FixedFormat
 from golden.mu import mu, preactivation
 from hw.mu import MultiFunctionUnit
 from tests.hw.rtl import simulate

@@ -12,10 +12,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
+from core.params import config_for, random_params
 from golden import cycles
 from golden.model import run_fixed
-from golden.params import config_for, quantize_params, random_params, weight_load_list
+from golden.params import quantize_params, weight_load_list
 from tests.hw.rtl import rtl_top
 
 LENGTHS = np.array([4, 2, 3])

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from amaranth.lib import data
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from hw.top import EpurTop
 from sim.ports import mark_used, stream_port, top_stream_ports
 

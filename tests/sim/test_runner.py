@@ -16,9 +16,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
+from core.params import config_for, random_params
 from golden.model import run_fixed
-from golden.params import config_for, random_params
 from sim.runner import simulate
 
 LENGTHS = np.array([6, 3, 5])

@@ -16,11 +16,11 @@ import re
 import numpy as np
 import pytest
 
+from core.config import DEFAULT
+from core.params import config_for, random_params
 from epur.cli import main
 from epur.commands.simulate import load_workload
-from epur.config import DEFAULT
 from golden.model import run_fixed
-from golden.params import config_for, random_params
 
 SEQUENCES = 5
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from sim.ports import top_stream_ports
 from sim.stream import StreamDriver
 from sim.weights import WeightLoader

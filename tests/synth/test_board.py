@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from amaranth.sim import Simulator
 
-from epur.config import DEFAULT
+from core.config import DEFAULT
 from synth.board import BoardHarness, harness_verilog
 
 TINY = dataclasses.replace(DEFAULT, name="epur_tiny", input_size=2, hidden_size=4, lanes=2,

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from epur.config import DEFAULT, load_config
+from core.config import DEFAULT, load_config
 from synth.flow import synthesize
 
 HERE = Path(__file__).resolve().parent

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from epur.errors import InputError
+from core.errors import InputError
 from golden.float_model import run_float
 from workloads import charlm
 

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import pytest
 
+from core.params import config_for
 from epur.cli import main
 from golden.model import run_fixed
-from golden.params import config_for
 from workloads import evaluate, get
 
 LIMIT = 60
@@ -188,7 +188,7 @@ def test_validation_split(name, sequences):
 
 
 def test_bad_split():
-    from epur.errors import InputError
+    from core.errors import InputError
 
     with pytest.raises(InputError, match="split must be test or val"):
         get("jvowels-lstm", "train")

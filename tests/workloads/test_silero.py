@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from epur.errors import InputError
+from core.errors import InputError
+from core.params import config_for
 from golden.float_model import run_float
 from golden.model import run_fixed
-from golden.params import config_for
 from workloads import silero
 
 REF = Path(__file__).parent / "data" / "silero_ref.npz"

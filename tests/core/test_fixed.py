@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from epur.config import DEFAULT
-from golden.fixed import FixedFormat, shift_round
+from core.config import DEFAULT
+from core.fixed import FixedFormat, shift_round
 
 FORMATS = {
     "weight": DEFAULT.weight_format,

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from epur.config import DEFAULT, EpurConfig, load_config
+from core.config import DEFAULT, EpurConfig, load_config
 
 
 @pytest.mark.parametrize("suffix", [".json", ".toml"])

@@ -16,7 +16,10 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from golden.fixed import FixedFormat, signed_bits_for
+from core import layout
+from core.errors import InputError
+from core.fixed import FixedFormat, signed_bits_for
+from core.io import write_atomic
 
 CELLS = ("lstm", "gru")
 PREDICTORS = ("none", "bnn", "oracle", "delta")
@@ -167,28 +170,41 @@ class EpurConfig:
         return max(1, self.reuse_cap.bit_length())
 
     @property
-    def col_bits(self) -> int:
-        return max(1, (self.max_row_length - 1).bit_length())
-
-    @property
-    def row_bits(self) -> int:
-        return max(1, (self.hidden_size - 1).bit_length())
-
-    @property
-    def layer_bits(self) -> int:
-        return max(1, (self.layers - 1).bit_length())
-
-    @property
     def weight_address_bits(self) -> int:
-        return self.col_bits + self.row_bits + 2 + self.layer_bits + 2
+        return layout.address_bits(self)
 
     def weight_address(self, kind: int, layer: int, gate: int, row: int, col: int = 0) -> int:
-        """Address on the weight load port (docs/formats.md): kind 0 weight, 1 bias, 2 b_hn."""
-        addr = kind
-        for value, bits in ((layer, self.layer_bits), (gate, 2), (row, self.row_bits),
-                            (col, self.col_bits)):
-            addr = (addr << bits) | value
-        return addr
+        """Address on the weight load port (core/layout.py): kind 0 weight, 1 bias, 2 b_hn."""
+        return layout.weight_address(self, kind, layer, gate, row, col)
+
+    @property
+    def theta_max(self) -> float:
+        """The largest threshold the theta register holds."""
+        return self.theta_format.max_value
+
+    # -- variants ------------------------------------------------------------------------------
+
+    def with_overrides(self, predictor: str | None = None, theta: float | None = None,
+                       mode: str | None = None) -> EpurConfig:
+        """This config with the run-time choices a command line or sweep overrides (``None``
+        keeps the config's own); validated like any config."""
+        changes = {k: v for k, v in (("predictor", predictor), ("theta", theta), ("mode", mode))
+                   if v is not None}
+        return dataclasses.replace(self, **changes) if changes else self
+
+    def builds(self) -> dict[str, EpurConfig]:
+        """The pair every area and cycle comparison uses (SPEC 2): ``baseline`` (predictor none:
+        no BNN, comparator or memo buffer) and ``memo`` (predictor bnn), same parameters."""
+        return {"baseline": dataclasses.replace(self, predictor="none"),
+                "memo": dataclasses.replace(self, predictor="bnn")}
+
+    def require_hardware(self) -> EpurConfig:
+        """This config, if hardware can be built for its predictor; else an InputError."""
+        if self.predictor not in HW_PREDICTORS:
+            raise InputError(
+                f"predictor {self.predictor!r} is software-only (golden model: epur run and "
+                f"evaluate); the hardware implements {' and '.join(HW_PREDICTORS)}")
+        return self
 
     # -- serialization --------------------------------------------------------------------------
 
@@ -236,11 +252,9 @@ class EpurConfig:
         return "\n".join(lines + tables) + "\n"
 
     def save(self, path) -> None:
+        """Write as TOML (``.toml``) or JSON, whole or not at all."""
         path = Path(path)
-        text = self.to_toml() if path.suffix == ".toml" else self.to_json()
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+        write_atomic(path, self.to_toml() if path.suffix == ".toml" else self.to_json())
 
 
 def _toml_value(v) -> str:

@@ -1,0 +1,83 @@
+"""Files in and out: every file epur writes is written whole or not at all.
+
+A file is written to a temporary name unique to the writer, in the target's own directory (so the
+final rename stays on one file system), then renamed over the target with :func:`os.replace`,
+which is atomic on POSIX: a reader sees the old file or the new one, never half of either, and
+two writers racing on one target cannot remove each other's temporary file. An interrupt leaves
+at most a hidden ``.<name>.*.tmp`` file, which the next successful write does not touch and
+``make clean`` removes with the build.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from core.errors import InputError
+
+
+def write_atomic(path, data: str | bytes) -> Path:
+    """Write ``data`` (text or bytes) to ``path`` whole or not at all; returns the path.
+
+    Bad targets (a directory, a read-only or missing place, a full disk) raise
+    :class:`InputError` naming the path and the reason, and leave nothing behind."""
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory")
+    payload = data.encode() if isinstance(data, str) else bytes(data)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except OSError as e:
+        Path(tmp).unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def save_npz(path, **arrays) -> Path:
+    """Write an ``.npz`` of ``arrays`` atomically (see :func:`write_atomic`)."""
+    path = Path(path)
+    if path.suffix != ".npz":
+        raise InputError(f"output file must end in .npz, not {path.name}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create directory {path.parent}: {e.strerror or e}") from None
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return write_atomic(path, buf.getvalue())
+
+
+def load_npz(path, what: str = "file") -> dict[str, np.ndarray]:
+    """Every array of an ``.npz`` file; a missing, truncated or foreign file is an InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{what} not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except Exception as e:  # noqa: BLE001 - zipfile, OSError, ValueError, EOFError alike
+        raise InputError(f"cannot read {path} as .npz: {e}") from None
+
+
+def load_inputs(path) -> tuple[np.ndarray, np.ndarray | None]:
+    """``x`` (batch, time, features) and, when present, ``lengths`` of an inputs ``.npz``."""
+    arrays = load_npz(path, "inputs file")
+    if "x" not in arrays:
+        raise InputError(f"{path} has no array 'x' (arrays: {', '.join(arrays)})")
+    return arrays["x"], arrays.get("lengths")

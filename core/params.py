@@ -1,0 +1,195 @@
+"""Recurrent-layer parameters in PyTorch layout: read from state_dicts, checked, resized configs."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.config import DEFAULT, GATE_NAMES, EpurConfig, load_config
+from core.errors import InputError
+from core.io import load_npz
+
+_GATES_OF = {len(g): cell for cell, g in GATE_NAMES.items()}   # 4 -> lstm, 3 -> gru
+
+
+@dataclass(frozen=True)
+class LayerParams:
+    """One layer in PyTorch layout: w_ih (G*H, X_l), w_hh (G*H, H), b_ih and b_hh (G*H,)."""
+
+    w_ih: np.ndarray
+    w_hh: np.ndarray
+    b_ih: np.ndarray
+    b_hh: np.ndarray
+
+
+@dataclass(frozen=True)
+class RNNParams:
+    """A stack of LSTM or GRU layers (gate order of PyTorch: LSTM i f g o, GRU r z n)."""
+
+    cell: str
+    layers: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "layers", tuple(self.layers))
+        if self.cell not in GATE_NAMES:
+            raise InputError(f"cell must be lstm or gru, not {self.cell!r}")
+        if not self.layers:
+            raise InputError("the model has no layers")
+        g, h = self.gates, self.hidden_size
+        for k, layer in enumerate(self.layers):
+            x = self.input_size if k == 0 else h
+            expect = {"w_ih": (g * h, x), "w_hh": (g * h, h), "b_ih": (g * h,), "b_hh": (g * h,)}
+            for name, shape in expect.items():
+                a = getattr(layer, name)
+                torch_name = name.replace("w_", "weight_").replace("b_", "bias_") + f"_l{k}"
+                if a.shape != shape:
+                    raise InputError(f"{torch_name} has shape {a.shape}, expected {shape}")
+                if not np.all(np.isfinite(a)):
+                    raise InputError(f"{torch_name} contains NaN or infinite values")
+
+    @property
+    def gates(self) -> int:
+        return len(GATE_NAMES[self.cell])
+
+    @property
+    def hidden_size(self) -> int:
+        return self.layers[0].w_hh.shape[1]
+
+    @property
+    def input_size(self) -> int:
+        return self.layers[0].w_ih.shape[1]
+
+    @property
+    def num_layers(self) -> int:
+        return len(self.layers)
+
+    def state_dict(self) -> dict:
+        out = {}
+        for k, layer in enumerate(self.layers):
+            out[f"weight_ih_l{k}"] = layer.w_ih
+            out[f"weight_hh_l{k}"] = layer.w_hh
+            out[f"bias_ih_l{k}"] = layer.b_ih
+            out[f"bias_hh_l{k}"] = layer.b_hh
+        return out
+
+
+def params_from_state_dict(sd: dict, cell: str | None = None) -> RNNParams:
+    """Build :class:`RNNParams` from an ``nn.LSTM``/``nn.GRU`` state_dict (a common key prefix,
+    such as ``rnn.``, is accepted; keys that belong to other modules are ignored)."""
+    found = [k for k in sd if k.endswith("weight_ih_l0")]
+    if len(found) != 1:
+        keys = ", ".join(sorted(sd)[:8]) or "none"
+        what = "no" if not found else "more than one"
+        raise InputError(f"state_dict has {what} 'weight_ih_l0' key (keys: {keys})")
+    prefix = found[0][: -len("weight_ih_l0")]
+    own = {k[len(prefix):]: v for k, v in sd.items() if k.startswith(prefix)}
+    for k in own:
+        if k.endswith("_reverse"):
+            raise InputError(f"bidirectional layers are not supported ({prefix}{k})")
+        if re.fullmatch(r"weight_hr_l\d+", k):
+            raise InputError(f"LSTM projections (proj_size) are not supported ({prefix}{k})")
+    layers = []
+    while f"weight_ih_l{len(layers)}" in own:
+        k = len(layers)
+        if f"weight_hh_l{k}" not in own:
+            raise InputError(f"state_dict has {prefix}weight_ih_l{k} but no {prefix}weight_hh_l{k}")
+        w_ih, w_hh = (_array(own, f"{n}_l{k}", prefix) for n in ("weight_ih", "weight_hh"))
+        if w_hh.ndim != 2 or w_hh.shape[1] == 0:
+            raise InputError(f"{prefix}weight_hh_l{k} must be 2-D, has shape {w_hh.shape}")
+        rows = w_hh.shape[0]
+        biases = []
+        for n in ("bias_ih", "bias_hh"):
+            key = f"{n}_l{k}"
+            biases.append(_array(own, key, prefix) if key in own else np.zeros(rows))
+        layers.append(LayerParams(w_ih, w_hh, *biases))
+    h = layers[0].w_hh.shape[1]
+    ratio = layers[0].w_hh.shape[0] / h
+    inferred = _GATES_OF.get(ratio)
+    if inferred is None:
+        raise InputError(
+            f"weight_hh_l0 has shape {layers[0].w_hh.shape}: its rows must be 4*H (LSTM) or "
+            f"3*H (GRU) for H = {h}")
+    if cell is not None and cell != inferred:
+        raise InputError(f"the state_dict holds a {inferred.upper()}, not a {cell.upper()}")
+    return RNNParams(inferred, layers)
+
+
+def _array(d: dict, key: str, prefix: str) -> np.ndarray:
+    v = d[key]
+    if hasattr(v, "detach"):                   # a torch tensor
+        v = v.detach().cpu().numpy()
+    a = np.asarray(v)
+    if a.dtype.kind not in "fiu":
+        raise InputError(f"{prefix}{key} is not a numeric array (dtype {a.dtype})")
+    return a.astype(np.float64)
+
+
+def load_state_dict(path) -> RNNParams:
+    """Read a state_dict saved with ``torch.save`` (``.pt``/``.pth``, needs torch) or ``.npz``."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"model file not found: {path}")
+    if path.suffix == ".npz":
+        sd = load_npz(path, "model file")
+    elif path.suffix in (".pt", ".pth"):
+        try:
+            import torch
+        except ImportError:
+            raise InputError(
+                f"reading {path.name} needs PyTorch (pip install 'epur[torch]'); or save the "
+                "state_dict as .npz with the same keys") from None
+        try:
+            sd = torch.load(path, map_location="cpu", weights_only=True)
+        except Exception as e:  # noqa: BLE001 - torch raises many types for a bad file
+            raise InputError(f"cannot read {path} as a PyTorch state_dict: {e}") from None
+        if not isinstance(sd, dict):
+            raise InputError(f"{path} holds a {type(sd).__name__}, not a state_dict")
+    else:
+        raise InputError(f"model file must be .npz or .pt, not {path.name}")
+    return params_from_state_dict(sd)
+
+
+def config_for(params: RNNParams, base: EpurConfig = DEFAULT, **overrides) -> EpurConfig:
+    """``base`` with the cell and sizes of ``params`` (and any other overrides)."""
+    return dataclasses.replace(base, cell=params.cell, input_size=params.input_size,
+                               hidden_size=params.hidden_size, layers=params.num_layers,
+                               **overrides)
+
+
+def resolve_config(params: RNNParams, config_path=None, **overrides) -> EpurConfig:
+    """The config a command runs ``params`` with: the file at ``config_path`` (checked against
+    the model) or the default resized to it, with the run-time ``overrides`` (predictor, theta,
+    mode; ``None`` keeps the config's)."""
+    if config_path is None:
+        return config_for(params).with_overrides(**overrides)
+    cfg = load_config(config_path).with_overrides(**overrides)
+    check_matches(cfg, params)
+    return cfg
+
+
+def check_matches(cfg: EpurConfig, params: RNNParams) -> None:
+    for key, want, have in (("cell", cfg.cell, params.cell),
+                            ("input_size", cfg.input_size, params.input_size),
+                            ("hidden_size", cfg.hidden_size, params.hidden_size),
+                            ("layers", cfg.layers, params.num_layers)):
+        if want != have:
+            raise InputError(f"the model's {key} is {have} but the config's is {want}")
+
+
+def random_params(cell: str, input_size: int, hidden_size: int, layers: int = 1,
+                  seed: int = 0, scale: float | None = None) -> RNNParams:
+    """Random weights with PyTorch's initialisation, U(-1/sqrt(H), 1/sqrt(H)), or ``scale``."""
+    rng = np.random.default_rng(seed)
+    gates = len(GATE_NAMES[cell])
+    bound = scale if scale is not None else 1.0 / np.sqrt(hidden_size)
+    out = []
+    for k in range(layers):
+        x = input_size if k == 0 else hidden_size
+        out.append(LayerParams(*(rng.uniform(-bound, bound, shape) for shape in (
+            (gates * hidden_size, x), (gates * hidden_size, hidden_size),
+            (gates * hidden_size,), (gates * hidden_size,)))))
+    return RNNParams(cell, out)

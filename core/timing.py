@@ -1,0 +1,15 @@
+"""Pipeline latencies of the accelerator: one number each, read by the hardware and its models.
+
+The hardware (``hw/``) builds its pipelines to these depths and the cycle model
+(``golden/cycles.py``) predicts the ``cycles`` counter from them; tests/hw checks the RTL against
+the cycle model cycle for cycle. Times are cycles after a layer step's ``start`` cycle
+(docs/architecture.md has the schedule).
+"""
+
+LAT_DPU_START = 1  # baseline: step start -> first weight chunk read
+LAT_BNN = 3        # start -> BNN pipeline + registered decision: neuron j at LAT_BNN + (j+1)*Kb
+LAT_QUEUE = 2      # decision -> first weight chunk read of a computed neuron (compute queue)
+LAT_REUSE = 1      # decision -> a reused neuron's output marked done
+LAT_DPU = 2        # DPU: products registered, then adder tree and accumulator
+LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
+LAT_CELL = 7       # cell issue of neuron H-1 -> step end seen by the controller
