@@ -69,7 +69,8 @@ def load_npz(path, what: str = "file") -> dict[str, np.ndarray]:
     if not path.is_file():
         raise InputError(f"{what} not found: {path}")
     try:
-        with np.load(path, allow_pickle=False) as f:
+        # the file is opened here, not by np.load, which leaks its handle on a truncated zip
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as f:
             return {k: f[k] for k in f.files}
     except Exception as e:  # noqa: BLE001 - zipfile, OSError, ValueError, EOFError alike
         raise InputError(f"cannot read {path} as .npz: {e}") from None

@@ -5,6 +5,7 @@ import dataclasses
 import pytest
 
 from core.config import DEFAULT, EpurConfig, load_config
+from core.errors import InputError
 
 
 @pytest.mark.parametrize("suffix", [".json", ".toml"])
@@ -71,3 +72,33 @@ def test_missing_file():
 
 def test_default_is_the_documented_default():
     assert EpurConfig() == DEFAULT
+
+
+def test_overrides_are_validated_and_none_keeps_the_config():
+    assert DEFAULT.with_overrides() is DEFAULT
+    assert DEFAULT.with_overrides(None, None, None) is DEFAULT
+    c = DEFAULT.with_overrides(predictor="oracle", theta=0.5, mode="absolute")
+    assert (c.predictor, c.theta, c.mode) == ("oracle", 0.5, "absolute")
+    with pytest.raises(ValueError, match="predictor must be one of"):
+        DEFAULT.with_overrides(predictor="magic")
+    with pytest.raises(ValueError, match="exceeds the theta register's range"):
+        DEFAULT.with_overrides(theta=DEFAULT.theta_max + 1)
+
+
+def test_theta_max_is_what_the_register_holds():
+    assert DEFAULT.theta_max == (2 ** 16 - 1) / 2 ** 8
+    assert DEFAULT.with_overrides(theta=DEFAULT.theta_max).theta_int == 2 ** 16 - 1
+
+
+@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+def test_software_predictors_have_no_hardware(predictor):
+    with pytest.raises(InputError, match=f"predictor '{predictor}' is software-only"):
+        DEFAULT.with_overrides(predictor=predictor).require_hardware()
+    assert DEFAULT.require_hardware() is DEFAULT
+
+
+def test_builds_pair_baseline_and_memo():
+    builds = DEFAULT.with_overrides(predictor="none").builds()
+    assert builds["baseline"].predictor == "none" and not builds["baseline"].memo
+    assert builds["memo"].predictor == "bnn" and builds["memo"].memo
+    assert dataclasses.replace(builds["memo"], predictor="none") == builds["baseline"]

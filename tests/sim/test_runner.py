@@ -140,3 +140,24 @@ def test_waves(tmp_path):
                    waves=True)
     assert res.ok
     assert res.waves is not None and res.waves.stat().st_size > 1000
+
+
+@pytest.mark.parametrize("package", ["core", "hw", "golden"])
+def test_build_key_covers_every_source_the_build_depends_on(tmp_path, monkeypatch, package):
+    """A change in any package that shapes the Verilog (core/config.py included) must give a
+    new build directory, or a stale compiled simulation is reused."""
+    import shutil
+
+    import sim.runner as runner
+
+    for name in runner.SOURCE_PACKAGES:
+        shutil.copytree(runner.ROOT / name, tmp_path / name,
+                        ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(runner, "ROOT", tmp_path)
+    before = runner.build_key(DEFAULT)
+    victim = sorted((tmp_path / package).rglob("*.py"))[-1]
+    victim.write_text(victim.read_text() + "\n# changed\n")
+    after = runner.build_key(DEFAULT)
+    assert after != before
+    # the run-time registers are not build parameters
+    assert runner.build_key(DEFAULT.with_overrides(theta=1.0, mode="absolute")) == after

@@ -63,3 +63,19 @@ def test_json_is_one_document_with_the_contract_keys(tmp_path, capsys):
         total = sum(u[f"{build}_transistors"] for u in report["units"].values())
         assert total == report[build]["transistors"]
     assert (tmp_path / "o" / "memo" / "generic" / "epur_tiny.v").is_file()
+
+
+def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, monkeypatch):
+    """A tool that fails is not the user's fault: status 1 (not 2), one line, tool and log."""
+    fake = tmp_path / "yosys"
+    fake.write_text("#!/bin/sh\necho 'ERROR: simulated crash' >&2\nexit 3\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("YOSYS", str(fake))
+    config = tmp_path / "tiny.toml"
+    config.write_text(TINY)
+    assert main(["synth", "--config", str(config), "--out", str(tmp_path / "o")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1, err
+    assert "yosys failed with status 3" in err[0] and "simulated crash" in err[0]
+    log = err[0].split("(log: ")[1].split(")")[0]
+    assert "simulated crash" in open(log).read()
