@@ -42,16 +42,23 @@ def random_pause(seed: int, probability: float, burst: int = 1) -> Iterator[bool
     return gen()
 
 
-class StreamDriver:
-    """Drives words onto a stream input of the design, in order, pausing between transfers."""
+class _StreamEnd:
+    """The handles of one stream port of the design and the pause pattern of this end."""
 
-    def __init__(self, dut, port: StreamPort, clk, pause: Iterable[bool] | None = None):
+    def __init__(self, dut, port: StreamPort, clk, pause: Iterable[bool] | None):
         self.port = port
         self._clk = clk
         self._valid = getattr(dut, port.valid)
         self._ready = getattr(dut, port.ready)
         self._payload = getattr(dut, port.payload)
         self._pause = iter(pause) if pause is not None else itertools.repeat(False)
+
+
+class StreamDriver(_StreamEnd):
+    """Drives words onto a stream input of the design, in order, pausing between transfers."""
+
+    def __init__(self, dut, port: StreamPort, clk, pause: Iterable[bool] | None = None):
+        super().__init__(dut, port, clk, pause)
         self._queue: deque[int] = deque()
         self._wake = Event()
         self._idle = Event()
@@ -102,7 +109,7 @@ class StreamDriver:
                     valid.value = 0
 
 
-class StreamMonitor:
+class StreamMonitor(_StreamEnd):
     """Takes words from a stream output of the design, with random back-pressure on ``ready``.
 
     ``callback(fields)`` is called for every transfer with the payload's fields (a dict).
@@ -110,12 +117,7 @@ class StreamMonitor:
 
     def __init__(self, dut, port: StreamPort, clk, callback: Callable[[dict], None],
                  pause: Iterable[bool] | None = None):
-        self.port = port
-        self._clk = clk
-        self._valid = getattr(dut, port.valid)
-        self._ready = getattr(dut, port.ready)
-        self._payload = getattr(dut, port.payload)
-        self._pause = iter(pause) if pause is not None else itertools.repeat(False)
+        super().__init__(dut, port, clk, pause)
         self._callback = callback
         self.received = 0
         self._ready.value = 0

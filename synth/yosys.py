@@ -27,6 +27,15 @@ from pathlib import Path
 
 from synth.tools import ToolError, run_tool
 
+# after technology mapping: statistics, per-unit cell lists, the flat netlist for nextpnr
+_FPGA_TAIL = """\
+tee -q -o stat.json stat -json
+{cell_lists}
+flatten
+opt_clean
+write_json netlist.json
+"""
+
 SCRIPTS = {
     "generic": """\
 read_verilog {verilog}
@@ -48,12 +57,7 @@ techmap -map +/ice40/ff_map.v
 clean
 opt_lut -tech ice40
 synth_ice40 -top {top} -noflatten -run map_cells:
-tee -q -o stat.json stat -json
-{cell_lists}
-flatten
-opt_clean
-write_json netlist.json
-""",
+""" + _FPGA_TAIL,
     "ecp5": """\
 read_verilog {verilog}
 synth_ecp5 -top {top} -noflatten -run :map_luts
@@ -61,12 +65,7 @@ techmap -map +/lattice/latches_map.v
 abc -dress -lut 4
 clean
 synth_ecp5 -top {top} -noflatten -run map_cells:
-tee -q -o stat.json stat -json
-{cell_lists}
-flatten
-opt_clean
-write_json netlist.json
-""",
+""" + _FPGA_TAIL,
 }
 
 # how a technology cell counts, per target: cell type -> {metric: amount}
