@@ -85,9 +85,13 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
         sources.append(dump)
         args += ["-s", "epur_waves"]
     runner = get_runner(simulator_name())
-    runner.build(sources=sources, build_args=args, hdl_toplevel=cfg.name, build_dir=build_dir,
-                 timescale=TIMESCALE, waves=waves and not icarus,
-                 log_file=build_dir / "build.log")
+    log = build_dir / "build.log"
+    try:
+        runner.build(sources=sources, build_args=args, hdl_toplevel=cfg.name,
+                     build_dir=build_dir, timescale=TIMESCALE, waves=waves and not icarus,
+                     log_file=log)
+    except (SystemExit, RuntimeError, OSError) as e:
+        raise SimulationError(f"the {simulator_name()} build failed ({e!r}); log: {log}") from None
     return build_dir, runner
 
 

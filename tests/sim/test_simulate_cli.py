@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
+import os
 import re
 
 import numpy as np
@@ -21,6 +22,7 @@ from core.params import config_for, random_params
 from epur.cli import main
 from epur.commands.simulate import load_workload
 from golden.model import run_fixed
+from sim.runner import simulator_name
 
 SEQUENCES = 5
 
@@ -116,3 +118,23 @@ def test_simulate_bad_input(argv, match, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert re.search(match, err), err
+
+
+def test_a_crashed_simulator_exits_1_naming_it_and_its_log(tmp_path, capsys, monkeypatch):
+    """A simulator that fails is a tool failure (status 1), not bad input (2), and no traceback
+    reaches the user: one line with the simulator and its log file."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    for tool in ("iverilog", "vvp", "verilator"):
+        (fake / tool).write_text("#!/bin/sh\necho 'simulated crash' >&2\nexit 7\n")
+        (fake / tool).chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    params = random_params("lstm", 2, 3, seed=1)
+    np.savez(tmp_path / "model.npz", **params.state_dict())
+    np.savez(tmp_path / "inputs.npz", x=np.zeros((1, 2, 2)))
+    status = main(["simulate", "--model", str(tmp_path / "model.npz"), "--inputs",
+                   str(tmp_path / "inputs.npz"), "--build-dir", str(tmp_path / "b")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert len(err) == 1 and simulator_name() in err[0] and "log: " in err[0], err
+    assert not (tmp_path / "out.npz").exists()
