@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -70,7 +71,11 @@ def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, mo
     fake = tmp_path / "yosys"
     fake.write_text("#!/bin/sh\necho 'ERROR: simulated crash' >&2\nexit 3\n")
     fake.chmod(0o755)
-    monkeypatch.setenv("YOSYS", str(fake))
+    import synth.tools
+
+    real = synth.tools.tool_path
+    monkeypatch.setattr(synth.tools, "tool_path",
+                        lambda name: str(fake) if name == "yosys" else real(name))
     config = tmp_path / "tiny.toml"
     config.write_text(TINY)
     assert main(["synth", "--config", str(config), "--out", str(tmp_path / "o")]) == 1
@@ -78,4 +83,4 @@ def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, mo
     assert len(err) == 1, err
     assert "yosys failed with status 3" in err[0] and "simulated crash" in err[0]
     log = err[0].split("(log: ")[1].split(")")[0]
-    assert "simulated crash" in open(log).read()
+    assert "simulated crash" in Path(log).read_text()
