@@ -9,7 +9,9 @@ point records (SPEC 4):
 - ``metric_value`` and ``loss`` against the fixed-point baseline (predictor ``none``), in the
   metric's unit, positive = worse;
 - ``speedup``: cycles of ``none`` / cycles of the predictor, summed over the test split;
-- ``energy_saving``: 1 - energy / energy of ``none`` (golden/energy.py), as a fraction.
+- ``energy_saving``: 1 - energy / energy of ``none`` (golden/energy.py), as a fraction;
+- ``per_gate``: per gate, by the RTL's gate names, reused / (reused + computed) evaluations of
+  that gate's neurons (0 for ``none`` and ``delta``, which compute every neuron).
 
 Thresholds are held by the theta register (``EpurConfig.theta_format``, UQ8.8), so a requested
 theta is rounded to a multiple of 2**-8; points report the theta that was used. ``bnn`` and
@@ -56,7 +58,8 @@ def default_thetas(name: str) -> dict:
     return {**DEFAULT_THETAS, **WORKLOAD_THETAS.get(name, {})}
 
 
-POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", "energy_saving")
+POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", "energy_saving",
+              "per_gate")
 
 _STATE: dict = {}          # per process: the workload and its config (set before forking)
 
@@ -103,9 +106,13 @@ def _run(task):
         reuse = float(r.macs_skipped.sum() / r.macs.sum())
     else:
         reuse = r.reuse
+    computed, reused = r.computed.sum(axis=0), r.reused.sum(axis=0)
+    per_gate = {name: float(reused[g] / (computed[g] + reused[g])) if computed[g] + reused[g]
+                else 0.0 for g, name in enumerate(r.cfg.gate_names)}
     return {"predictor": predictor, "theta": r.cfg.theta_int / (1 << r.cfg.theta_format.frac),
             "reuse": reuse, "metric_value": w.score(r.h), "cycles": int(r.cycles.sum()),
-            "energy_pj": energy(r)["total"], "seconds": time.perf_counter() - t0}
+            "energy_pj": energy(r)["total"], "per_gate": per_gate,
+            "seconds": time.perf_counter() - t0}
 
 
 def _float_metric(task):
@@ -180,6 +187,7 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
             "metric_value": p["metric_value"], "loss": w.loss(baseline, p["metric_value"]),
             "speedup": base["cycles"] / p["cycles"],
             "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
+            "per_gate": p["per_gate"],
         })
     return {
         "workload": name, "split": split, "metric": w.metric,

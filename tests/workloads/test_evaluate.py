@@ -76,6 +76,23 @@ def test_point_matches_golden_model(doc):
     assert p["reuse"] > 0.1 and p["speedup"] > 1.0 and p["energy_saving"] > 0.0
 
 
+def test_per_gate_reuse(doc):
+    # per gate, reused / (reused + computed); the mean over equal-sized gates is ``reuse``
+    w = get("jvowels-gru")
+    cfg = config_for(w.params)
+    r = run_fixed(cfg, w.params, w.test_x[:LIMIT], w.test_lengths[:LIMIT], predictor="oracle",
+                  theta=0.25)
+    p = point(doc, "oracle", 0.25)
+    assert list(p["per_gate"]) == list(cfg.gate_names) == ["r", "z", "n"]
+    for g, name in enumerate(cfg.gate_names):
+        done = r.computed[:, g].sum() + r.reused[:, g].sum()
+        assert p["per_gate"][name] == pytest.approx(r.reused[:, g].sum() / done)
+    assert np.mean(list(p["per_gate"].values())) == pytest.approx(p["reuse"])
+    for p in doc["points"]:
+        if p["predictor"] in ("none", "delta"):
+            assert set(p["per_gate"].values()) == {0.0}
+
+
 def test_serial_equals_parallel(doc, capsys):
     assert main(ARGS + ["-j", "1"]) == 0
     serial = json.loads(capsys.readouterr().out)
