@@ -7,7 +7,7 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 EXTRAS  ?=
 
-.PHONY: demo test bench lint iverilog verilator venv data clean
+.PHONY: demo test bench lint iverilog verilator venv data clean results
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -77,6 +77,13 @@ bench: venv data iverilog
 lint: venv
 	@$(BIN)/python -m ruff --version >/dev/null 2>&1 || $(BIN)/python -m pip install --quiet 'ruff>=0.6,<1'
 	$(BIN)/python -m ruff check .
+
+# The published figures of README.md and docs/results.md, written from the stored JSON
+# (docs/data/eval, tests/synth/baselines); EVAL=1 first runs the evaluation again (about a
+# minute on two cores) into build/eval and stores its JSON.
+results: venv $(if $(EVAL),data)
+	$(if $(EVAL),$(BIN)/epur evaluate -w all --choose-on-val --out build/eval --plot build/eval/figure1.png -q)
+	$(BIN)/python -m workloads.results $(if $(EVAL),--eval-from build/eval)
 
 clean:
 	rm -rf build

@@ -1,0 +1,393 @@
+"""The published figures: rewrites the generated regions of README.md and docs/results.md.
+
+A region is the text between ``<!-- results: NAME ARGS -->`` and ``<!-- /results -->``: on lines
+of their own it is a block (a table, a paragraph), on one line it is a figure inside prose. Each
+NAME is a function of :data:`REGIONS` that formats the stored JSON:
+
+- ``docs/data/eval/<workload>.json``: ``epur evaluate -w all --choose-on-val --out DIR``;
+- ``tests/synth/baselines/default_<target>.json``: the synthesis baselines that the drift tests
+  hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth.
+
+``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
+first copies DIR's ``<workload>.json`` into docs/data/eval (``make results-eval``); ``--check``
+rewrites nothing and exits 1 naming the regions that differ. tests/test_results.py runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+from core.io import write_atomic
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = Path("docs/data/eval")
+SYNTH_DIR = Path("tests/synth/baselines")
+FILES = ("README.md", "docs/results.md")
+WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
+TARGETS = ("generic", "ice40", "ecp5")
+REGION = re.compile(r"<!-- results: ([^>]*?) -->(.*?)<!-- /results -->", re.S)
+_KIND = {"jvowels-lstm": "LSTM", "jvowels-gru": "GRU", "silero-vad": "LSTMCell", "charlm": "LSTM"}
+_VAL_DATA = {"jvowels-lstm": "training split", "jvowels-gru": "training split",
+             "silero-vad": "calibration data", "charlm": "validation text"}
+
+
+class Data:
+    """The stored JSON under ``root``: ``eval[workload]`` and ``synth[target]``."""
+
+    def __init__(self, root: Path = ROOT):
+        self.eval = {w: json.loads((root / EVAL_DIR / f"{w}.json").read_text())
+                     for w in WORKLOADS}
+        self.synth = {t: json.loads((root / SYNTH_DIR / f"default_{t}.json").read_text())
+                      for t in TARGETS}
+
+    def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
+        """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
+        from workloads.evaluate import chosen
+
+        doc = self.eval[workload]
+        if theta is None:
+            return chosen(doc)[predictor]
+        (p,) = [p for p in doc["points"] if p["predictor"] == predictor and p["theta"] == theta]
+        return p
+
+    def on_val(self, workload: str, predictor: str) -> dict | None:
+        """The test-split point at the theta chosen on the validation data (None: none was)."""
+        theta = self.eval[workload]["chosen_on_val"][predictor]
+        return None if theta is None else self.point(workload, predictor, theta)
+
+
+# -- formats ------------------------------------------------------------------------------------
+
+def _points(doc) -> bool:
+    """Whether the metric is in percent (loss in points) rather than bits per character."""
+    return doc["metric"] in ("accuracy", "agreement")
+
+
+def metric(doc, value: float, bpc_digits: int = 4) -> str:
+    if _points(doc):
+        text = f"{value:.2f}"
+        return f"{text[:-3] if text.endswith('.00') else text} %"
+    return f"{value:.{bpc_digits}f} bpc"
+
+
+def loss(doc, value: float, unit: bool = True, sign: str = "+", digits: int | None = None) -> str:
+    digits = digits if digits is not None else 2 if _points(doc) else 3
+    text = f"{value:{sign}.{digits}f}"
+    return f"{text} {'points' if _points(doc) else 'bpc'}" if unit else text
+
+
+def theta(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def pct(fraction: float, digits: int = 1) -> str:
+    return f"{100 * fraction:.{digits}f} %"
+
+
+def speedup(value: float) -> str:
+    return f"{value:.2f}x"
+
+
+def count(value: int) -> str:
+    return f"{value:,}"
+
+
+def growth(base: float, memo: float, digits: int = 1) -> str:
+    return f"{100 * (memo / base - 1):+.{digits}f} %"
+
+
+def model(doc) -> str:
+    c, kind = doc["config"], _KIND[doc["workload"]]
+    sizes = str(c["hidden_size"]) if kind == "LSTMCell" else \
+        f"{c['input_size']}->{c['hidden_size']}"
+    return f"{kind} {sizes}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["|" + "|".join(f" {c} " if c else " " for c in r) + "|" for r in rows]
+    return "\n".join(lines)
+
+
+# -- evaluation regions -------------------------------------------------------------------------
+
+def readme_summary(d: Data) -> str:
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        p = d.point(w, "bnn")
+        at = p or d.point(w, "bnn", 0.0)
+        rows.append([f"{w} ({model(doc)})", metric(doc, doc["float"], 3),
+                     metric(doc, doc["baseline"], 3),
+                     theta(p["theta"]) if p else "none within budget",
+                     pct(at["reuse"]) + ("" if p else " at theta 0"),
+                     loss(doc, at["loss"], sign="-", digits=2), speedup(at["speedup"]),
+                     pct(at["energy_saving"])])
+    rows.append(["*paper, average*", "", "", "", "*24.2 %*", "*negligible*", "*1.35x*",
+                 "*18.5 %*"])
+    return _table(["workload", "float", "fixed point", "theta", "reuse", "loss", "speedup",
+                   "energy saving"], rows)
+
+
+def float_fixed(d: Data) -> str:
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        diff = doc["baseline"] - doc["float"]
+        if _points(doc):
+            gap = "0.00" if f"{diff:.2f}" in ("0.00", "-0.00") else loss(doc, diff)
+        else:
+            gap = f"{diff:+.4f} bpc"
+        if (diff > 0) == doc["higher_is_better"] and gap != "0.00":
+            gap += " (better)"
+        budget = doc["loss_budget"]
+        reference = " (the reference itself)" if doc["metric"] == "agreement" else ""
+        rows.append([w, metric(doc, doc["float"]) + reference, metric(doc, doc["baseline"]),
+                     gap, f"{budget:.3g} {'point' if budget == 1 else 'points'}"
+                     if _points(doc) else f"{budget:.3g} bpc"])
+    return _table(["workload", "float", "fixed point (`none`)", "fixed - float", "loss budget"],
+                  rows)
+
+
+def within_budget(d: Data) -> str:
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        for pred in ("bnn", "oracle", "delta"):
+            p = d.point(w, pred)
+            if p is None:
+                p = d.point(w, pred, 0.0)
+                first = [f"none: theta 0 already loses {loss(doc, p['loss'], sign='-', digits=2)}",
+                         f"{pct(p['reuse'])} at theta 0"]
+            else:
+                first = [theta(p["theta"]), pct(p["reuse"])]
+            rows.append([w, pred, *first, loss(doc, p["loss"]), speedup(p["speedup"]),
+                         pct(p["energy_saving"])])
+    rows.append(["*paper, average (bnn)*", "", "", "*>= 24.2 % (26.7 %)*", "*negligible*",
+                 "*1.35x (1.4x)*", "*18.5 % (21 %)*"])
+    rows.append(["*paper, oracle*", "", "", "*> 30 %*", "*negligible*", "", ""])
+    return _table(["workload", "predictor", "theta", "reuse", "loss", "speedup",
+                   "energy saving"], rows)
+
+
+def chosen_on_val(d: Data) -> str:
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        budget = doc["loss_budget"]
+        for pred in ("bnn", "oracle", "delta"):
+            p = d.on_val(w, pred)
+            if p is None:
+                rows.append([w, pred, f"none within budget on the {_VAL_DATA[w]}", "", "", "",
+                             "", ""])
+                continue
+            ok = "yes" if p["loss"] <= budget + 1e-12 else \
+                "no" if _points(doc) else f"no (budget {budget:.3f})"
+            rows.append([w, pred, theta(p["theta"]), pct(p["reuse"]),
+                         loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
+                         pct(p["energy_saving"])])
+    return _table(["workload", "predictor", "theta", "reuse", "test loss", "within budget",
+                   "speedup", "energy saving"], rows)
+
+
+PAPER = {"reuse": 24.2, "speedup": 1.35, "energy": 18.5}    # Silfa et al., averages (bnn)
+
+
+def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str = "",
+           digits: str = "") -> str:
+    """One figure of a point, bare (the unit stays in the prose): ``WORKLOAD PREDICTOR AT KEY
+    [DIGITS]``, AT a theta, ``budget`` (the largest within budget on the test split) or ``val``
+    (chosen on the validation data); KEY ``reuse``, ``energy``, ``gate:NAME``, ``gates`` (the
+    range over the gates) in percent, ``loss``, ``speedup``, ``theta``, ``budgets`` (loss over
+    budget), ``below-paper-reuse``, ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's
+    time."""
+    doc = d.eval[workload]
+    if predictor == "seconds":
+        return f"{doc['seconds']:.1f}"
+    p = d.point(workload, predictor, None if at == "budget" else float(at)) if at != "val" \
+        else d.on_val(workload, predictor)
+    n = int(digits) if digits else None
+    if key in ("reuse", "energy") or key.startswith("gate:"):
+        value = 100 * (p["reuse"] if key == "reuse" else p["energy_saving"] if key == "energy"
+                       else p["per_gate"][key[5:]])
+        return f"{value:.{1 if n is None else n}f}"
+    if key == "gates":
+        values = [100 * v for v in p["per_gate"].values()]
+        return f"{min(values):.{1 if n is None else n}f}-{max(values):.{1 if n is None else n}f}"
+    if key == "loss":
+        return loss(doc, p["loss"], unit=False, sign="-", digits=n)
+    if key == "budgets":
+        return f"{p['loss'] / doc['loss_budget']:.{n or 0}f}"
+    if key == "speedup":
+        return f"{p['speedup']:.{2 if n is None else n}f}"
+    if key == "theta":
+        return theta(p["theta"])
+    if key == "below-paper-reuse":
+        return f"{PAPER['reuse'] - 100 * p['reuse']:.{1 if n is None else n}f}"
+    if key == "below-paper-speedup":
+        return f"{PAPER['speedup'] - p['speedup']:.{2 if n is None else n}f}"
+    raise ValueError(f"unknown figure {key!r}")
+
+
+# -- area and timing ----------------------------------------------------------------------------
+
+_UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights", "harness")
+_MEASURES = {       # target: (measure, column title) of the table
+    "generic": (("cells", "cells"), ("transistors", "transistors"),
+                ("memory_bits", "memory bits")),
+    "ice40": (("luts", "LUTs"), ("ffs", "FFs"), ("brams", "block RAMs")),
+    "ecp5": (("luts", "LUTs"), ("ffs", "FFs"), ("dsps", "DSPs"), ("brams", "DP16KD"),
+             ("lutram", "LUT RAM")),
+}
+_MAIN = {"generic": "transistors", "ice40": "luts", "ecp5": "luts"}
+
+
+def _total(doc, build: str, measure: str) -> int:
+    if measure in doc[build]:
+        return doc[build][measure]
+    return sum(u.get(f"{build}_{measure}", 0) for u in doc["units"].values())
+
+
+def area_table(d: Data, target: str) -> str:
+    doc = d.synth[target]
+    measures = _MEASURES[target]
+    main = _MAIN[target]
+    rows = []
+    for name in _UNITS:
+        u = doc["units"][name]
+        cells = [f"{count(u.get(f'baseline_{m}', 0))} / {count(u.get(f'memo_{m}', 0))}"
+                 for m, _ in measures]
+        if not any(u.get(f"{b}_{m}", 0) for b in ("baseline", "memo") for m, _ in measures):
+            continue
+        rows.append([name, *cells, f"{u['overhead_percent']:.2f}"])
+    total = []
+    for m, _ in measures:
+        base, memo = _total(doc, "baseline", m), _total(doc, "memo", m)
+        change = f"({growth(base, memo)})" if m != main else \
+            f"(**{growth(base, memo, 2 if target == 'generic' else 1)}**)"
+        total.append(f"{count(base)} / {count(memo)} {change}")
+    rows.append(["**total**", *total, f"**{doc['overhead_percent']:.2f}**"])
+    main_title = dict(measures)[main]
+    return _table(["unit", *[f"{t} base / memo" for _, t in measures],
+                   f"overhead, % of baseline {main_title}"], rows)
+
+
+def _fmax(doc) -> tuple[float, float, str]:
+    base, memo = doc["baseline"]["fmax_mhz"], doc["memo"]["fmax_mhz"]
+    return base, memo, growth(base, memo)
+
+
+def area_heading(d: Data, target: str) -> str:
+    doc = d.synth[target]
+    if target == "generic":
+        return f"### Generic (default config): {doc['overhead_percent']:.2f} % more transistors"
+    base, memo, change = _fmax(doc)
+    title = "iCE40 (small config)" if target == "ice40" else "ECP5 (default config)"
+    lut = growth(doc["baseline"]["luts"], doc["memo"]["luts"])
+    return f"### {title}: {lut} LUTs, Fmax {base:.2f} -> {memo:.2f} MHz ({change})"
+
+
+def area(d: Data, target: str, key: str, digits: str = "") -> str:
+    """One area or timing figure, bare: ``area TARGET KEY [DIGITS]``, KEY ``unit:NAME`` (its
+    overhead in points), ``growth:MEASURE`` (memo against baseline, percent), ``fmax`` (baseline
+    -> memo, MHz), ``fmax:BUILD`` (MHz, 2 decimals), ``fmax-change``, ``placed`` (the placed cells' line), ``share:UNIT``
+    (transistors of UNIT as a percent of the baseline), ``signs`` (the BNN's memory bits at 6
+    transistors each, points of the baseline)."""
+    doc = d.synth[target]
+    n = int(digits) if digits else 1
+    if key.startswith("unit:"):
+        return f"{doc['units'][key[5:]]['overhead_percent']:.{n}f}"
+    if key.startswith("growth:"):
+        m = key[7:]
+        return f"{100 * (_total(doc, 'memo', m) / _total(doc, 'baseline', m) - 1):.{n}f}"
+    if key == "fmax":
+        base, memo, _ = _fmax(doc)
+        return f"{base:.{n}f} -> {memo:.{n}f}"
+    if key.startswith("fmax:"):
+        return f"{doc[key[5:]]['fmax_mhz']:.2f}"
+    if key == "fmax-change":
+        return _fmax(doc)[2][:-2]
+    if key.startswith("share:"):
+        part = doc["units"][key[6:]]["baseline_transistors"]
+        return f"{100 * part / doc['baseline']['transistors']:.{n}f}"
+    if key == "signs":
+        bits = doc["units"]["bnn"]["memo_memory_bits"]
+        return f"{100 * 6 * bits / doc['baseline']['transistors']:.{n}f}"
+    if key == "placed" and target == "ice40":
+        return f"{count(doc['baseline']['pnr_lcs'])} / {count(doc['memo']['pnr_lcs'])}"
+    if key == "placed":
+        b, m = doc["baseline"], doc["memo"]
+        return (f"{count(b['pnr_combs'])} / {count(m['pnr_combs'])} TRELLIS_COMB cells, "
+                f"{count(b['pnr_ffs'])} / {count(m['pnr_ffs'])} FFs, {b['pnr_brams']} / "
+                f"{m['pnr_brams']} DP16KD, {b['pnr_dsps']} / {m['pnr_dsps']} DSPs")
+    raise ValueError(f"unknown area figure {key!r}")
+
+
+REGIONS = {
+    "readme-summary": readme_summary,
+    "float-fixed": float_fixed,
+    "within-budget": within_budget,
+    "chosen-on-val": chosen_on_val,
+    "area-table": area_table,
+    "area-heading": area_heading,
+    "area": area,
+}
+
+
+def region_text(d: Data, spec: str) -> str:
+    """The text of the region ``spec`` (``NAME ARGS``; a workload's name starts a figure)."""
+    name, *args = spec.split()
+    if name in WORKLOADS:
+        return figure(d, name, *args)
+    if name not in REGIONS:
+        raise ValueError(f"unknown results region {name!r}")
+    return REGIONS[name](d, *args)
+
+
+def render(text: str, d: Data) -> str:
+    """``text`` with every region regenerated (a block keeps its lines, a figure its line)."""
+    def one(m):
+        body = region_text(d, m.group(1))
+        if m.group(2).startswith("\n"):
+            body = f"\n{body}\n"
+        return f"<!-- results: {m.group(1)} -->{body}<!-- /results -->"
+
+    return REGION.sub(one, text)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m workloads.results", description=__doc__.split(
+        "\n")[0])
+    ap.add_argument("--eval-from", type=Path, metavar="DIR",
+                    help="first copy DIR/<workload>.json (epur evaluate --out DIR) into "
+                         f"{EVAL_DIR}")
+    ap.add_argument("--check", action="store_true",
+                    help="rewrite nothing; exit 1 if a region differs from the stored JSON")
+    ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.eval_from:
+        for w in WORKLOADS:
+            doc = json.loads((args.eval_from / f"{w}.json").read_text())
+            write_atomic(args.root / EVAL_DIR / f"{w}.json", json.dumps(doc, indent=1) + "\n")
+    d = Data(args.root)
+    stale = []
+    for name in FILES:
+        path = args.root / name
+        old = path.read_text()
+        new = render(old, d)
+        if new != old:
+            stale.append(name)
+            if not args.check:
+                write_atomic(path, new)
+    for name in stale:
+        print(f"{name}: {'differs from' if args.check else 'rewritten from'} the stored JSON",
+              file=sys.stderr)
+    return 1 if stale and args.check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
