@@ -10,7 +10,8 @@ Ports
 Behaviour (docs/formats.md step 2): ``pre = data_format.requantize(acc + (bias << F), acc_frac)``;
 ``y = table[lut_address(pre)]`` with the ROM from ``core.activation.activation_table``; pair:
 ``y = pre``, ``y_h = requantize(acc_h + (bias_h << F))``.
-Latency 2 (requantize registered, then the synchronous ROM read); throughput 1 per cycle.
+Latency ``LATENCY`` = 2 (requantize registered, then the synchronous ROM read); throughput 1
+per cycle.
 """
 
 from __future__ import annotations
@@ -24,13 +25,17 @@ from core.activation import activation_table
 from hw.arith import lut_address, requantize
 
 KINDS = ("sigmoid", "tanh", "pair")
+LATENCY = 2    # ``i`` -> ``o``: requantize registered, then the ROM read
 
 
 class MultiFunctionUnit(wiring.Component):
-    def __init__(self, cfg, kind: str):
+    def __new__(cls, cfg, kind: str):
+        # checked before the object exists: a dropped, unelaborated one would warn as unused
         if kind not in KINDS:
-            self._MustUse__silence = True     # never elaborated: no "unused" warning
             raise ValueError(f"MU kind must be one of {', '.join(KINDS)}, not {kind!r}")
+        return super().__new__(cls)
+
+    def __init__(self, cfg, kind: str):
         self.cfg = cfg
         self.kind = kind
         acc, bias = signed(cfg.acc_width), signed(cfg.weight_format.width)

@@ -1,14 +1,16 @@
-"""Top level of an epur accelerator: ``EpurTop(cfg)`` and ``generate_verilog(cfg)``.
+"""Top level of an epur accelerator: ``EpurTop(cfg)``, ``top_signature(cfg)`` and
+``generate_verilog(cfg)``.
 
 Ports (Verilog names in docs/architecture.md)
     ``x`` (in stream): ``data`` (data format), ``first``: x_t element by element; ``first`` on
     the first element of a sequence (h = c = 0, memo entries invalid, counters cleared).
     ``h`` (out stream): ``data``, ``last``: the last layer's h_t, H elements per timestep,
     ``last`` on element H-1. Back-pressure stalls the core between layer steps; nothing is lost.
-    ``wl`` (in stream): ``addr`` (``cfg.weight_address`` layout), ``data`` (weight format): the
-    weight load port, ready while the core is idle. Addresses outside the network are ignored.
-    ``theta``, ``mode_abs``, ``memo_enable`` (in, memo builds only): the theta register (theta
-    format), 1 for the absolute reuse test, 0 to compute every neuron (baseline behaviour).
+    ``wl`` (in stream): ``addr`` (core/layout.py), ``data`` (weight format): the weight load
+    port, ready while the core is idle. Addresses outside the network are ignored.
+    The reuse scheme's run-time controls (hw/schemes/; memo builds: ``theta`` (theta format),
+    ``mode_abs`` (1 for the absolute reuse test), ``memo_enable`` (0 to compute every neuron,
+    baseline behaviour)).
     ``busy`` (out): a layer step is pending or running.
     ``cycles``, ``computed_<gate>``, ``reused_<gate>`` (out): counters of the current sequence.
 The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo buffer.
@@ -23,68 +25,59 @@ from amaranth.hdl import Cat, Module, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from core.config import HW_PREDICTORS
+from core.layout import field_slices
 from hw.cell import CellUnit
 from hw.controller import Controller
 from hw.cu import ComputeUnit
+from hw.schemes import scheme_class
 
 
-def _check(cfg):
-    if cfg.predictor not in HW_PREDICTORS:
-        raise ValueError(
-            f"predictor {cfg.predictor!r} is software-only (golden model); the hardware "
-            f"implements {' and '.join(HW_PREDICTORS)}")
+def top_signature(cfg) -> wiring.Signature:
+    """The signature of ``EpurTop(cfg)``, without building it (for testbenches).
+
+    A predictor without hardware is a ``core.errors.InputError``."""
+    controls = scheme_class(cfg).controls(cfg)
+    dshape = signed(cfg.data_format.width)
+    count = unsigned(cfg.counter_width)
+    ports = {
+        "x": In(stream.Signature(data.StructLayout({"data": dshape, "first": 1}))),
+        "h": Out(stream.Signature(data.StructLayout({"data": dshape, "last": 1}))),
+        "wl": In(stream.Signature(data.StructLayout({
+            "addr": cfg.weight_address_bits, "data": signed(cfg.weight_format.width)}))),
+    }
+    ports.update({name: In(shape) for name, shape in controls.items()})
+    ports.update({"busy": Out(1), "cycles": Out(count)})
+    for kind in ("computed", "reused"):
+        ports.update({f"{kind}_{name}": Out(count) for name in cfg.gate_names})
+    return wiring.Signature(ports)
 
 
 class EpurTop(wiring.Component):
+    def __new__(cls, cfg):
+        cfg.require_hardware()    # before the object exists: a dropped one would warn as unused
+        return super().__new__(cls)
+
     def __init__(self, cfg):
-        if cfg.predictor not in HW_PREDICTORS:
-            self._MustUse__silence = True     # never elaborated: no "unused" warning
-        _check(cfg)
         self.cfg = cfg
-        dshape = signed(cfg.data_format.width)
-        count = unsigned(cfg.counter_width)
-        ports = {
-            "x": In(stream.Signature(data.StructLayout({"data": dshape, "first": 1}))),
-            "h": Out(stream.Signature(data.StructLayout({"data": dshape, "last": 1}))),
-            "wl": In(stream.Signature(data.StructLayout({
-                "addr": cfg.weight_address_bits, "data": signed(cfg.weight_format.width)}))),
-        }
-        if cfg.memo:
-            ports.update({"theta": In(unsigned(cfg.theta_format.width)), "mode_abs": In(1),
-                          "memo_enable": In(1)})
-        ports.update({"busy": Out(1), "cycles": Out(count)})
-        for name in cfg.gate_names:
-            ports[f"computed_{name}"] = Out(count)
-        for name in cfg.gate_names:
-            ports[f"reused_{name}"] = Out(count)
-        super().__init__(ports)
-        self.controller = Controller(cfg)
-        self.cell = CellUnit(cfg)
-        self.cus = [ComputeUnit(cfg, g) for g in range(cfg.gates)]
+        super().__init__(top_signature(cfg))
 
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        m.submodules.controller = ctrl = self.controller
-        m.submodules.cell = cell = self.cell
+        m.submodules.controller = ctrl = Controller(cfg)
+        m.submodules.cell = cell = CellUnit(cfg)
+        cus = [ComputeUnit(cfg, g) for g in range(cfg.gates)]
         wiring.connect(m, wiring.flipped(self.x), ctrl.x)
         wiring.connect(m, ctrl.h, wiring.flipped(self.h))
 
-        # weight load port: address fields from the LSB: col, row, gate, layer, kind
-        addr = self.wl.p.addr
-        fields, pos = {}, 0
-        for name, bits in (("col", cfg.col_bits), ("row", cfg.row_bits), ("gate", 2),
-                           ("layer", cfg.layer_bits), ("kind", 2)):
-            fields[name] = addr[pos:pos + bits]
-            pos += bits
+        # weight load port: the address fields of core/layout.py
+        fields = {name: self.wl.p.addr[bits] for name, bits in field_slices(cfg).items()}
         accept = (self.wl.valid & ctrl.idle & (fields["row"] < cfg.hidden_size)
                   & (fields["layer"] < cfg.layers))
         m.d.comb += self.wl.ready.eq(ctrl.idle)
 
-        cus = self.cus
-        for g, name in enumerate(cfg.gate_names):
-            cu = cus[g]
+        controls = list(scheme_class(cfg).controls(cfg))
+        for g, (name, cu) in enumerate(zip(cfg.gate_names, cus, strict=True)):
             m.submodules[f"cu_{name}"] = cu
             m.d.comb += [
                 cu.load.valid.eq(accept & (fields["gate"] == g)),
@@ -97,9 +90,7 @@ class EpurTop(wiring.Component):
                 getattr(self, f"computed_{name}").eq(ctrl.computed_count[g]),
                 getattr(self, f"reused_{name}").eq(ctrl.reused_count[g]),
             ]
-            if cfg.memo:
-                m.d.comb += [cu.theta.eq(self.theta), cu.mode_abs.eq(self.mode_abs),
-                             cu.memo_enable.eq(self.memo_enable)]
+            m.d.comb += [getattr(cu, c).eq(getattr(self, c)) for c in controls]
         m.d.comb += [
             cell.start.eq(ctrl.start), cell.layer.eq(ctrl.layer), cell.clear.eq(ctrl.clear),
             cell.done_bits.eq(Cat(cu.done for cu in cus)), cell.y_h.eq(cus[-1].y_h),
@@ -113,7 +104,6 @@ class EpurTop(wiring.Component):
 
 def generate_verilog(cfg) -> str:
     """Verilog of ``EpurTop(cfg)``, top module named ``cfg.name``."""
-    _check(cfg)
     return verilog.convert(EpurTop(cfg), name=cfg.name, emit_src=False)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from amaranth.hdl import Elaboratable, Shape
+from amaranth.hdl import Shape
 
 
 @dataclass(frozen=True)
@@ -76,42 +76,19 @@ class StreamPort:
 
 
 def top_stream_ports(cfg) -> dict[str, StreamPort]:
-    """The stream ports ``x``, ``h`` and ``wl`` of ``hw.top.EpurTop(cfg)``.
+    """The stream ports ``x``, ``h`` and ``wl`` of ``hw.top.EpurTop(cfg)``, read from
+    ``hw.top.top_signature(cfg)`` (nothing is built)."""
+    from hw.top import top_signature
 
-    The component is built only for its signature, never elaborated: it and the blocks its
-    constructor makes are marked used, so Amaranth does not warn that they were dropped.
-    """
-    from hw.top import EpurTop
-
-    top = EpurTop(cfg)
-    ports = {name: stream_port(top, name) for name in ("x", "h", "wl")}
-    mark_used(top)
-    return ports
+    signature = top_signature(cfg)
+    return {name: stream_port(signature, name) for name in ("x", "h", "wl")}
 
 
-def mark_used(obj, seen: set | None = None) -> None:
-    """Mark an elaboratable built only for its signature, and those it holds, as used.
-
-    Amaranth warns (an error under pytest) when an ``Elaboratable`` is dropped unused; the flag
-    it checks is private, and the linter comment that silences it would have to be in the file
-    that builds the sub-blocks (``hw/``), so the flag is set here.
-    """
-    seen = set() if seen is None else seen
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, (list, tuple)):
-        for item in obj:
-            mark_used(item, seen)
-    elif isinstance(obj, Elaboratable):
-        obj._MustUse__used = True
-        for value in vars(obj).values():
-            mark_used(value, seen)
-
-
-def stream_port(component, name: str) -> StreamPort:
-    """The :class:`StreamPort` of ``component``'s stream member ``name``."""
-    member = component.signature.members[name]
+def stream_port(interface, name: str) -> StreamPort:
+    """The :class:`StreamPort` of the stream member ``name`` of ``interface`` (a signature, or a
+    component or interface that has one)."""
+    signature = getattr(interface, "signature", interface)
+    member = signature.members[name]
     layout = member.signature.members["payload"].shape
     fields = []
     for field_name, field in layout:

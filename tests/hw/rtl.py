@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from amaranth.sim import Simulator
 
-from hw.top import EpurTop
+from hw.top import EpurTop, top_signature
 
 
 def simulate(dut, *testbenches, vcd=None, clock=True):
@@ -40,6 +40,16 @@ async def put(ctx, port, **payload):
     ctx.set(port.valid, 0)
 
 
+class ObservedTop(EpurTop):
+    """``EpurTop`` whose cell unit (its h and c state) a testbench can read once the simulator
+    has elaborated it."""
+
+    def elaborate(self, platform):
+        m = super().elaborate(platform)
+        self.cell = m.submodules.cell
+        return m
+
+
 def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, seed=0,
             gaps=True):
     """Run ``EpurTop(cfg)`` over a batch of sequences, one after the other.
@@ -51,7 +61,8 @@ def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, see
     read after each sequence (dict of int64 arrays over the batch).
     """
     rng = np.random.default_rng(seed)
-    dut = EpurTop(cfg)
+    dut = ObservedTop(cfg)
+    assert dut.signature == top_signature(cfg)
     batch, steps, _ = xq.shape
     hidden, layers, dw = cfg.hidden_size, cfg.layers, cfg.data_format.width
     h_out = np.zeros((batch, steps, hidden), dtype=np.int64)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from core.config import DEFAULT
+from core.layout import address_fields
 from golden.bnn import popcount_yb, sign_bits
 from golden.comparator import reuse as golden_reuse
 from golden.dpu import dot
@@ -178,8 +179,9 @@ def test_columns_outside_a_row_are_ignored():
     w, b, b_h = random_gate(cfg, rng)
     # columns X_l + H .. 2**col_bits - 1 of every row carry garbage: they must not land in the
     # row's padding lanes or in the next row
+    col_bits = dict(address_fields(cfg))["col"]
     padded = [np.concatenate([w[k], rng.integers(-30000, 30000, (cfg.hidden_size,
-                              (1 << cfg.col_bits) - cfg.row_length(k)))], axis=1)
+                              (1 << col_bits) - cfg.row_length(k)))], axis=1)
               for k in range(cfg.layers)]
     v = rng.integers(-3000, 3000, cfg.max_row_length)     # nonzero beyond layer 0's row too
     results = rtl_cu(cfg, 0, padded, b, b_h, [(0, v, 1), (1, v, 0)])

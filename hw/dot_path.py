@@ -1,0 +1,94 @@
+"""Dot-product path of a compute unit: input-chunk select, DPU, MU, and the neuron beside them.
+
+Ports
+    ``i`` (in, always ready): ``neuron``, ``chunk``, ``first``, ``last`` of the weight chunk the
+    weight store reads this cycle (the row sequencer's ``o``).
+    ``w`` (in): that chunk's N weights, one cycle after ``i``.
+    ``layer`` (in, held during the step), ``v`` (in): the layer's input vector [x, h], stable
+    during the step.
+    ``bias_addr`` (out) -> ``bias``, ``bias_h`` (in, the weight store's, one cycle later).
+    ``o`` (out, always ready): ``neuron``, ``y`` and (GRU ``n`` pair) ``y_h``: the MU's output.
+Latency: ``o`` is valid ``LATENCY`` cycles after ``i`` carried the neuron's last chunk (weight
+read 1, DPU ``core.timing.LAT_DPU``, MU 2; ``LATENCY + 1 = core.timing.LAT_MU`` counts the output
+buffer's write too). Throughput one chunk per cycle, neurons back to back; no back-pressure.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, Cat, Module, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from core.timing import LAT_DPU
+from hw.arith import by_layer, index
+from hw.dpu import DotProductUnit
+from hw.mu import LATENCY as MU_LATENCY
+from hw.mu import MultiFunctionUnit
+from hw.sequencer import chunk_layout
+
+LATENCY = 1 + LAT_DPU + MU_LATENCY   # last chunk on ``i`` -> ``o.valid``
+
+
+def result_layout(cfg):
+    """A neuron's gate output: ``y`` and, GRU ``n`` gate, the pre-activation pair's ``y_h``."""
+    dshape = signed(cfg.data_format.width)
+    return data.StructLayout({"neuron": index(cfg.hidden_size), "y": dshape, "y_h": dshape})
+
+
+class DotPath(wiring.Component):
+    def __init__(self, cfg, kind: str):
+        self.cfg = cfg
+        self.kind = kind
+        wshape, dshape = signed(cfg.weight_format.width), signed(cfg.data_format.width)
+        super().__init__({
+            "i": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
+            "w": In(data.ArrayLayout(wshape, cfg.lanes)),
+            "layer": In(index(cfg.layers)),
+            "v": In(data.ArrayLayout(dshape, cfg.max_row_length)),
+            "bias_addr": Out(index(cfg.layers * cfg.hidden_size)),
+            "bias": In(wshape), "bias_h": In(wshape),
+            "o": Out(stream.Signature(result_layout(cfg), always_ready=True)),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self.cfg
+        n, hidden, layers = cfg.lanes, cfg.hidden_size, range(cfg.layers)
+        pair = self.kind == "pair"
+        kdmax = max(cfg.dpu_cycles(k) for k in layers)
+        c = self.i.p.chunk
+
+        # stage 1 (aligned with the weight read): the input chunk
+        s_valid, s_first, s_last = Signal(), Signal(), Signal()
+        s_neuron = Signal(index(hidden))
+        s_v = Signal(data.ArrayLayout(signed(cfg.data_format.width), n))
+        s_xmask = Signal(n)
+        m.d.sync += [s_valid.eq(self.i.valid), s_first.eq(self.i.p.first),
+                     s_last.eq(self.i.p.last), s_neuron.eq(self.i.p.neuron)]
+        kmax = cfg.max_row_length
+        for k in range(n):
+            lane_inputs = [self.v[q * n + k] if q * n + k < kmax else 0 for q in range(kdmax)]
+            m.d.sync += s_v[k].eq(Array(lane_inputs)[c] if kdmax > 1 else lane_inputs[0])
+        if pair:
+            xlen = by_layer(self.layer, [cfg.layer_input_size(k) for k in layers])
+            m.d.sync += s_xmask.eq(Cat(c * n + k < xlen for k in range(n)))
+
+        m.submodules.dpu = dpu = DotProductUnit(cfg, split=pair)
+        m.d.comb += [dpu.i.valid.eq(s_valid), dpu.i.p.w.eq(self.w), dpu.i.p.v.eq(s_v),
+                     dpu.i.p.first.eq(s_first), dpu.i.p.last.eq(s_last),
+                     dpu.i.p.xmask.eq(s_xmask)]
+
+        # the neuron index travels beside the DPU and MU pipelines
+        delay = [s_neuron]
+        for k in range(LAT_DPU + MU_LATENCY):
+            reg = Signal(index(hidden), name=f"neuron_d{k + 2}")
+            m.d.sync += reg.eq(delay[-1])
+            delay.append(reg)
+        m.submodules.mu = mu = MultiFunctionUnit(cfg, self.kind)
+        m.d.comb += [self.bias_addr.eq(self.layer * hidden + delay[LAT_DPU - 1]),
+                     mu.i.valid.eq(dpu.o.valid), mu.i.p.acc.eq(dpu.o.p.acc),
+                     mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(self.bias),
+                     mu.i.p.bias_h.eq(self.bias_h),
+                     self.o.valid.eq(mu.o.valid), self.o.p.neuron.eq(delay[-1]),
+                     self.o.p.y.eq(mu.o.p.y), self.o.p.y_h.eq(mu.o.p.y_h)]
+        return m
