@@ -22,16 +22,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.arith import by_layer, divmod_const, index, mul_const, tree_sum
-
-
-def sign_layout(cfg):
-    """Row bases of the sign memory: layer l's neuron j chunk c is at base[l] + j*Kb_l + c."""
-    base, depth = [], 0
-    for layer in range(cfg.layers):
-        base.append(depth)
-        depth += cfg.hidden_size * cfg.bnn_cycles(layer)
-    return base, depth
+from hw.arith import by_layer, divmod_const, index, tree_sum
+from hw.rows import row_address, row_layout
 
 
 class BNNUnit(wiring.Component):
@@ -56,7 +48,7 @@ class BNNUnit(wiring.Component):
         m = Module()
         cfg = self.cfg
         bits, hidden, layers = cfg.bnn_bits, cfg.hidden_size, range(cfg.layers)
-        base, depth = sign_layout(cfg)
+        base, depth = row_layout(cfg, cfg.bnn_cycles)   # the sign memory's rows
         kb = by_layer(self.layer, [cfg.bnn_cycles(n) for n in layers])
         klen = by_layer(self.layer, [cfg.row_length(n) for n in layers])
         m.submodules.signs = mem = Memory(shape=bits, depth=depth, init=[])
@@ -70,9 +62,7 @@ class BNNUnit(wiring.Component):
         read = mem.read_port(transparent_for=(write,))
         chunk, bit = divmod_const(self.load.p.col, bits)
         lay = self.load.p.layer
-        row_addr = by_layer(lay, [base[n] + mul_const(self.load.p.row, cfg.bnn_cycles(n))
-                                   for n in layers])
-        load_addr = row_addr + chunk
+        load_addr = row_address(cfg, cfg.bnn_cycles, lay, self.load.p.row) + chunk
         in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])
         l_valid, l_sign = Signal(), Signal()
         l_addr, l_bit = Signal.like(read.addr), Signal(range(bits))

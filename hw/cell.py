@@ -14,8 +14,8 @@ Ports
 Behaviour: neuron j is issued at the first cycle >= (issue of j-1) + 1 at which every gate's
 ``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 6 cycles later (gate read,
 products, sum and ``rq``, GRU ``a_x + r*a_h``, tanh ROM, products; the final ``rq`` in the
-write cycle). ``done`` pulses one cycle after the last write: ``LATENCY`` = 7 cycles after
-neuron H-1 was issued. One neuron per cycle.
+write cycle). ``done`` pulses one cycle after the last write: ``LATENCY`` =
+``core.timing.LAT_CELL`` = 7 cycles after neuron H-1 was issued. One neuron per cycle.
 """
 
 from __future__ import annotations
@@ -26,9 +26,11 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from core.activation import activation_table
+from core.timing import LAT_CELL
 from hw.arith import index, lut_address, requantize, saturate
 
-LATENCY = 7    # issue of neuron j -> ``done`` when j is the step's last neuron
+LATENCY = LAT_CELL     # issue of neuron j -> ``done`` when j is the step's last neuron
+H_STAGE = LATENCY - 1  # the stage that writes h (``done`` is registered one cycle later)
 
 
 class CellUnit(wiring.Component):
@@ -71,7 +73,7 @@ class CellUnit(wiring.Component):
         # 6 rq, h written. At most one multiplier or one rounding between registers (Fmax).
         valid = [issue]
         entry = [self.layer * hidden + j]
-        for k in range(1, 7):
+        for k in range(1, H_STAGE + 1):
             valid.append(Signal(name=f"valid{k}"))
             entry.append(Signal(index(cfg.layers * hidden), name=f"entry{k}"))
             m.d.sync += [valid[k].eq(valid[k - 1]), entry[k].eq(entry[k - 1])]
@@ -92,7 +94,7 @@ class CellUnit(wiring.Component):
         prod_a6, prod_b6 = Signal(product), Signal(product)
         rq3 = Signal(dshape)                     # c (LSTM) or rq(r * a_h) (GRU)
         arg4 = Signal(dshape)                    # tanh argument: c, or sat(a_x + r*a_h)
-        keep = stage_regs("keep", dshape, 2, 5)  # o (LSTM) or z (GRU)
+        keep = stage_regs("keep", dshape, 2, H_STAGE - 1)  # o (LSTM) or z (GRU)
         m.d.comb += tanh.addr.eq(lut_address(arg4, cfg))
         h_state, c_state = self.h_state, self.c_state
         if cfg.cell == "lstm":
@@ -102,21 +104,22 @@ class CellUnit(wiring.Component):
             m.d.sync += [rq3.eq(c), arg4.eq(rq3)]
             with m.If(valid[2]):
                 m.d.sync += c_state[entry[2]].eq(c)
-            m.d.sync += [prod_a6.eq(keep[5] * tanh.data), prod_b6.eq(0)]
+            m.d.sync += [prod_a6.eq(keep[H_STAGE - 1] * tanh.data), prod_b6.eq(0)]
         else:
             r, z = self.y[0], self.y[1]
             a_x = stage_regs("a_x", dshape, 2, 3)
-            h_prev = stage_regs("h_prev", dshape, 2, 5)
+            h_prev = stage_regs("h_prev", dshape, 2, H_STAGE - 1)
             m.d.sync += [prod_a2.eq(r * self.y_h), a_x[2].eq(self.y[2]), keep[2].eq(z),
                          h_prev[2].eq(h_state[entry[1]])]
             m.d.sync += [rq3.eq(requantize(prod_a2, fmt, 2 * frac)),
                          arg4.eq(saturate(a_x[3] + rq3, fmt))]
-            m.d.sync += [prod_a6.eq(((1 << frac) - keep[5]) * tanh.data),
-                         prod_b6.eq(keep[5] * h_prev[5])]
+            m.d.sync += [prod_a6.eq(((1 << frac) - keep[H_STAGE - 1]) * tanh.data),
+                         prod_b6.eq(keep[H_STAGE - 1] * h_prev[H_STAGE - 1])]
         h = requantize(prod_a6 + prod_b6, fmt, 2 * frac)
         with m.If(self.clear):
             m.d.sync += [h_state.eq(0), c_state.eq(0)]
-        with m.Elif(valid[6]):
-            m.d.sync += h_state[entry[6]].eq(h)
-        m.d.sync += self.done.eq(valid[6] & (entry[6] == self.layer * hidden + hidden - 1))
+        with m.Elif(valid[H_STAGE]):
+            m.d.sync += h_state[entry[H_STAGE]].eq(h)
+        last = self.layer * hidden + hidden - 1
+        m.d.sync += self.done.eq(valid[H_STAGE] & (entry[H_STAGE] == last))
         return m

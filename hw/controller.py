@@ -118,8 +118,12 @@ class Controller(wiring.Component):
                     m.d.sync += [obuf.eq(h_of[layers - 1]), o_full.eq(1)]
                     m.next = "IDLE"
         m.d.comb += self.busy.eq(~self.idle)
+        self.count(m, counting)
+        return m
 
-        # counters
+    def count(self, m, counting):
+        """The counters: cleared by ``clear``, ``cycles`` advanced while ``counting``."""
+        cfg = self.cfg
         with m.If(self.clear):
             m.d.sync += self.cycles.eq(1)
             m.d.sync += [self.computed_count[g].eq(0) for g in range(cfg.gates)]
@@ -132,4 +136,3 @@ class Controller(wiring.Component):
                     self.computed_count[g].eq(self.computed_count[g] + self.computed[g]),
                     self.reused_count[g].eq(self.reused_count[g] + self.reused[g]),
                 ]
-        return m
