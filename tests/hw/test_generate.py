@@ -58,8 +58,8 @@ def test_baseline_has_no_memo_hardware():
     base = top.generate_verilog(dataclasses.replace(SMALL, name="base", predictor="none"))
     memo = top.generate_verilog(dataclasses.replace(SMALL, name="memo"))
     for unit in ("bnn", "comparator", "memo"):
-        assert not re.search(rf"^module \\?base\.cu_\w+\.{unit} ", base, re.M)
-        assert re.search(rf"^module \\?memo\.cu_i\.{unit} ", memo, re.M)
+        assert not re.search(rf"^module \\?base\.cu_\w+(\.\w+)*\.{unit} ", base, re.M)
+        assert re.search(rf"^module \\?memo\.cu_i\.scheme\.{unit} ", memo, re.M)
     names = {p for p, _, _ in top.verilog_ports(base, "base")}
     assert not names & {"theta", "mode_abs", "memo_enable"}
 
