@@ -28,3 +28,11 @@ def gru_update(r, z, a_x, a_h, h_prev, cfg):
     n = activate("tanh", fmt.saturate_int(a_x + rh), cfg)
     one = 1 << fmt.frac
     return _rq((one - z) * n + z * h_prev, cfg)
+
+
+def cell_update(y, y2, h_prev, c_prev, cfg):
+    """One layer's cell step from its gate outputs y (batch, gates, H) (and, for the GRU, the n
+    gate's a_h ``y2``); returns (h, c), c None for the GRU."""
+    if cfg.cell == "lstm":
+        return lstm_update(y[:, 0], y[:, 1], y[:, 2], y[:, 3], c_prev, cfg)
+    return gru_update(y[:, 0], y[:, 1], y[:, 2], y2, h_prev, cfg), None

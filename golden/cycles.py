@@ -2,7 +2,8 @@
 
 It predicts the RTL's ``cycles`` counter exactly (tests/hw/test_top.py checks it). Times are
 cycles after the step's ``start`` cycle (cycle 0, counted); docs/architecture.md has the
-schedule. Kd = ceil((X_l + H) / N) DPU cycles and Kb = ceil((X_l + H) / B) BNN cycles per neuron.
+schedule and core/timing.py the latencies ``LAT_*``. Kd = ceil((X_l + H) / N) DPU cycles and
+Kb = ceil((X_l + H) / B) BNN cycles per neuron.
 
 - Baseline (no BNN): every neuron is computed; neuron j's first weight chunk is read at
   ``LAT_DPU_START + j * Kd``.
@@ -24,15 +25,13 @@ from __future__ import annotations
 
 import numpy as np
 
-LAT_DPU_START = 1  # baseline: step start -> first weight chunk read
-LAT_BNN = 3        # start -> BNN pipeline + registered decision: neuron j at LAT_BNN + (j+1)*Kb
-LAT_QUEUE = 2      # decision -> first weight chunk read of a computed neuron (compute queue)
-LAT_REUSE = 1      # decision -> a reused neuron's output marked done
-LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
-LAT_CELL = 7       # cell issue of neuron H-1 -> step end seen by the controller
-BASELINE_OVERHEAD = LAT_DPU_START + LAT_MU + LAT_CELL + 1   # C of the baseline formula
-REUSED_OVERHEAD = LAT_BNN + LAT_REUSE + LAT_CELL + 1         # memo, every neuron reused
-COMPUTED_OVERHEAD = LAT_BNN + LAT_QUEUE + LAT_MU + LAT_CELL + 1   # memo, all computed (+ Kb)
+from core import timing
+
+# the constant C of each step formula (tests/golden/test_cycles.py): baseline, H * Kd + C;
+# memo with every neuron reused, H * Kb + C; memo with every neuron computed, H * Kd + Kb + C
+BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
+REUSED_OVERHEAD = timing.LAT_BNN + timing.LAT_REUSE + timing.LAT_CELL + 1
+COMPUTED_OVERHEAD = timing.LAT_BNN + timing.LAT_QUEUE + timing.LAT_MU + timing.LAT_CELL + 1
 
 
 def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:
@@ -46,21 +45,21 @@ def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:
     kd, kb = cfg.dpu_cycles(layer), cfg.bnn_cycles(layer)
     j = np.arange(hidden, dtype=np.int64)
     if cfg.memo:
-        decided = LAT_BNN + (j + 1) * kb
-        arrive = decided + LAT_QUEUE
-        reused_done = decided + LAT_REUSE
+        decided = timing.LAT_BNN + (j + 1) * kb
+        arrive = decided + timing.LAT_QUEUE
+        reused_done = decided + timing.LAT_REUSE
     else:
-        arrive = np.full(hidden, LAT_DPU_START, dtype=np.int64)
+        arrive = np.full(hidden, timing.LAT_DPU_START, dtype=np.int64)
         reused_done = arrive                                  # unused: nothing is reused
     work = computed.astype(np.int64) * kd
     done_before = np.cumsum(work, axis=-1) - work            # D_{j-1}
     # DPU end of neuron j (for reused neurons: the end of the last computed one before it)
     candidates = np.where(computed, arrive - done_before, np.iinfo(np.int64).min // 4)
     dpu_end = np.maximum.accumulate(candidates, axis=-1) + done_before + work
-    out_ready = np.where(computed, dpu_end + LAT_MU, reused_done)
+    out_ready = np.where(computed, dpu_end + timing.LAT_MU, reused_done)
     all_gates = out_ready.max(axis=1)                        # (batch, H)
     cell_issue = np.maximum(np.maximum.accumulate(all_gates - j, axis=-1) + j, j + 1)
-    return cell_issue[:, -1] + LAT_CELL + 1
+    return cell_issue[:, -1] + timing.LAT_CELL + 1
 
 
 def baseline_step_cycles(cfg, layer: int) -> int:

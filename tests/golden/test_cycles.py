@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from core import timing
 from core.config import DEFAULT
 from golden import cycles
 
@@ -30,18 +31,18 @@ def loop_model(cfg, layer, computed):
             dpu_free = -10**9
             for j, comp in enumerate(gate):
                 if not cfg.memo:
-                    start = max(dpu_free, cycles.LAT_DPU_START)
+                    start = max(dpu_free, timing.LAT_DPU_START)
                 elif comp:
-                    start = max(dpu_free, cycles.LAT_BNN + (j + 1) * kb + cycles.LAT_QUEUE)
+                    start = max(dpu_free, timing.LAT_BNN + (j + 1) * kb + timing.LAT_QUEUE)
                 if comp:
                     dpu_free = start + kd
-                    ready[g, j] = dpu_free + cycles.LAT_MU
+                    ready[g, j] = dpu_free + timing.LAT_MU
                 else:
-                    ready[g, j] = cycles.LAT_BNN + (j + 1) * kb + cycles.LAT_REUSE
+                    ready[g, j] = timing.LAT_BNN + (j + 1) * kb + timing.LAT_REUSE
         issue = 0
         for j in range(seq.shape[1]):
             issue = max(issue + 1, ready[:, j].max())
-        out.append(issue + cycles.LAT_CELL + 1)
+        out.append(issue + timing.LAT_CELL + 1)
     return np.array(out)
 
 

@@ -1,0 +1,99 @@
+"""Golden controller: the loop over timesteps and layers, the sequence lengths and the counters.
+
+As hw/controller.py orders the work, timestep-major: for each timestep t, layers 0..L-1, each
+layer step fed with h_t of the layer below (x_t for layer 0) and its own h_{t-1}. A layer step
+is the compute units' step (golden/cu.py, the reuse scheme inside) and the cell update
+(golden/cell.py). Every sequence of the batch runs at once; a sequence past its length keeps its
+state frozen and counts nothing. The counters are the RTL's (``Result.counters``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.config import EpurConfig
+from golden import cu
+from golden.cell import cell_update
+from golden.schemes import scheme_for
+
+
+@dataclass
+class Result:
+    """Outputs and counters of one run over a batch of sequences."""
+
+    cfg: EpurConfig
+    h_int: np.ndarray            # (layers, batch, time, H) data-format integers
+    c_int: np.ndarray | None     # LSTM cell states, same shape; None for GRU
+    computed: np.ndarray         # (batch, gates) gate-neuron evaluations computed
+    reused: np.ndarray           # (batch, gates) gate-neuron evaluations reused
+    cycles: np.ndarray           # (batch,) busy cycles of the accelerator (cycle model)
+    macs: np.ndarray             # (batch,) multiply-accumulates of the baseline
+    macs_skipped: np.ndarray     # (batch,) of those, avoided by the predictor
+    lengths: np.ndarray          # (batch,) valid timesteps
+
+    @property
+    def h(self) -> np.ndarray:
+        """The last layer's h as real numbers (batch, time, H)."""
+        return self.cfg.data_format.to_float(self.h_int[-1])
+
+    @property
+    def reuse(self) -> float:
+        """reused / (reused + computed) over the whole batch (SPEC 4)."""
+        total = self.computed.sum() + self.reused.sum()
+        return float(self.reused.sum() / total) if total else 0.0
+
+    def counters(self) -> dict:
+        """Counters as the RTL names them, each an int64 array over the batch."""
+        out = {"cycles": self.cycles}
+        for g, name in enumerate(self.cfg.gate_names):
+            out[f"computed_{name}"] = self.computed[:, g]
+            out[f"reused_{name}"] = self.reused[:, g]
+        out["macs"] = self.macs
+        out["macs_skipped"] = self.macs_skipped
+        return out
+
+    @classmethod
+    def zeros(cls, cfg: EpurConfig, batch: int, steps: int, lengths) -> Result:
+        h_int = np.zeros((cfg.layers, batch, steps, cfg.hidden_size), dtype=np.int64)
+        per_gate = np.zeros((batch, cfg.gates), dtype=np.int64)
+        per_seq = np.zeros(batch, dtype=np.int64)
+        return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
+                   per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths)
+
+    def count(self, scheme, step: cu.LayerStep, active: np.ndarray) -> None:
+        """Add one layer step's counts for the active sequences."""
+        act = active.astype(np.int64)
+        self.computed += act[:, None] * (~step.reuse).sum(axis=2)
+        self.reused += act[:, None] * step.reuse.sum(axis=2)
+        self.cycles += act * scheme.cycles(step)
+        self.macs += act * (self.cfg.gates * self.cfg.hidden_size * self.cfg.row_length(step.layer))
+        self.macs_skipped += act * scheme.macs_skipped(step)
+
+
+def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
+    """Run the quantized ``layers`` over data-format inputs ``xq`` (batch, time, X) with their
+    ``lengths`` (batch,), every sequence from a fresh state."""
+    batch, steps, _ = xq.shape
+    scheme = scheme_for(cfg, layers)
+    weights = [cu.LayerWeights.of(cfg, k, q) for k, q in enumerate(layers)]
+    states = [scheme.layer_state(k, batch) for k in range(cfg.layers)]
+    h = np.zeros((cfg.layers, batch, cfg.hidden_size), dtype=np.int64)
+    c = np.zeros_like(h)
+    result = Result.zeros(cfg, batch, steps, lengths)
+    for t in range(steps):
+        active = t < lengths
+        below = xq[:, t]
+        for k in range(cfg.layers):
+            v = np.concatenate([below, h[k]], axis=1)
+            step = cu.step(cfg, scheme, states[k], weights[k], k, v, active)
+            h_new, c_new = cell_update(step.out, step.out2, h[k], c[k], cfg)
+            h[k] = np.where(active[:, None], h_new, h[k])
+            result.h_int[k, :, t] = h[k]
+            if c_new is not None:
+                c[k] = np.where(active[:, None], c_new, c[k])
+                result.c_int[k, :, t] = c[k]
+            result.count(scheme, step, active)
+            below = h[k]
+    return result

@@ -1,0 +1,87 @@
+"""Golden compute units: one layer step of every gate at once, as hw/cu.py computes each gate.
+
+A step takes the layer's input vector ``v = [x, h]`` and, through the reuse scheme
+(golden/schemes/), yields the gate outputs the cell-update unit uses: the scheme may change the
+inputs the DPU reads (delta), the DPU (golden/dpu.py) takes the exact dot products, the MU
+(golden/mu.py) adds the bias, requantizes and looks up the activation, the scheme decides which
+neurons reuse their memo entry, and the scheme's state is updated for the next step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.activation import activate
+from golden.dpu import Rows
+from golden.mu import preactivation
+from golden.params import QuantLayer
+
+
+@dataclass(frozen=True)
+class LayerWeights:
+    """One layer's parameters as the compute units hold them; the rows split ``[w_ih | w_hh]``
+    because the GRU n gate needs the two dot products apart."""
+
+    x_rows: Rows                  # (gates * H, X_l)
+    h_rows: Rows                  # (gates * H, H)
+    bias: np.ndarray              # (gates, H)
+    b_hn: np.ndarray | None       # (H,) GRU only
+
+    @classmethod
+    def of(cls, cfg, layer: int, q: QuantLayer) -> LayerWeights:
+        rows = q.w.reshape(cfg.gates * cfg.hidden_size, -1)
+        xl, bound = cfg.layer_input_size(layer), -cfg.data_format.min_int
+        return cls(Rows(rows[:, :xl], bound), Rows(rows[:, xl:], bound), q.b, q.b_hn)
+
+
+@dataclass
+class LayerStep:
+    """One layer step of all the gates of a batch; the scheme reads it and fills its parts."""
+
+    layer: int
+    v: np.ndarray                 # (batch, X_l + H) inputs the DPU (and BNN) read
+    columns: np.ndarray           # (batch,) of them, the ones each neuron's DPU pass reads
+    y: np.ndarray                 # (batch, gates, H) gate outputs computed by DPU and MU
+    y2: np.ndarray | None         # (batch, H) the GRU n gate's a_h; None for the LSTM
+    yb: np.ndarray | None = None  # (batch, gates, H) BNN outputs, when the scheme has a BNN
+    reuse: np.ndarray | None = None   # (batch, gates, H) True where the memo entry is used
+    out: np.ndarray | None = None     # (batch, gates, H) the outputs the cell unit uses
+    out2: np.ndarray | None = None    # (batch, H) the same for y2
+
+
+def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):
+    """MU of every gate: accumulators (batch, gates, H) -> outputs y and, for the GRU, a_h.
+
+    LSTM gates and GRU r, z: ``act(rq(acc_x + acc_h + bias))``, tanh for LSTM g, else sigmoid;
+    GRU n (the last gate): the pair ``a_x = rq(acc_x + b_in)`` (as y) and
+    ``a_h = rq(acc_h + b_hn)`` (returned apart), which the cell-update unit combines."""
+    pair = cfg.cell == "gru"
+    activated = cfg.gates - pair
+    pre = preactivation(acc_x[:, :activated] + acc_h[:, :activated], bias[:activated], cfg)
+    y = np.empty_like(acc_x)
+    for g in range(activated):
+        y[:, g] = activate("tanh" if cfg.gate_names[g] == "g" else "sigmoid", pre[:, g], cfg)
+    if not pair:
+        return y, None
+    y[:, -1] = preactivation(acc_x[:, -1], bias[-1], cfg)
+    return y, preactivation(acc_h[:, -1], b_hn, cfg)
+
+
+def step(cfg, scheme, state, weights: LayerWeights, layer: int, v, active) -> LayerStep:
+    """One layer step of every compute unit for the sequences of a batch.
+
+    ``v`` (batch, X_l + H): the layer's input vector; ``active`` (batch,): sequences still
+    running (the others' scheme state is left as it is). Returns the step, filled."""
+    v, columns = scheme.layer_input(state, v)
+    batch, xl = v.shape[0], cfg.layer_input_size(layer)
+    shape = (batch, cfg.gates, cfg.hidden_size)
+    acc_x = weights.x_rows.matvec(v[:, :xl]).reshape(shape)
+    acc_h = weights.h_rows.matvec(v[:, xl:]).reshape(shape)
+    s = LayerStep(layer, v, columns, *gate_outputs(cfg, acc_x, acc_h, weights.bias,
+                                                   weights.b_hn))
+    s.reuse = scheme.decide(state, s)
+    s.out, s.out2 = scheme.outputs(state, s)
+    scheme.update(state, s, active)
+    return s
