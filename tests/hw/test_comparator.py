@@ -48,9 +48,11 @@ def rtl_reuse(cfg, yb, yb_m, valid, count, theta_int, mode_abs):
 @pytest.mark.parametrize("theta", [0.0, 0.125, 0.5, 3.0, "max"])
 @pytest.mark.parametrize("cap", [0, 3])
 def test_comparator_matches_golden(mode, theta, cap):
-    cfg = dataclasses.replace(DEFAULT, reuse_cap=cap, input_size=12, hidden_size=20)
     if theta == "max":
-        theta = cfg.theta_format.max_value
+        theta = DEFAULT.theta_format.max_value
+    cfg = dataclasses.replace(DEFAULT, reuse_cap=cap, input_size=12, hidden_size=20, theta=theta,
+                              mode=mode)
+    assert cfg.theta_int == round(theta * (1 << cfg.theta_format.frac))
     seed = int(theta * 8) + 3 * cap + (mode == "absolute")
     print("seed", seed)
     rng = np.random.default_rng(seed)
@@ -62,9 +64,15 @@ def test_comparator_matches_golden(mode, theta, cap):
     yb[:6], yb_m[:6] = [k, -k, 0, 0, k, -k], [-k, k, 0, 1, k, 0]
     valid = rng.random(count) < 0.9
     counts = rng.integers(0, max(cap, 1) + 1, count)
-    got = rtl_reuse(cfg, yb, yb_m, valid, counts, cfg.theta_int if theta else 0,
-                    int(mode == "absolute"))
-    want = reuse(yb, yb_m, valid, counts, cfg.theta_int if theta else 0, cfg.theta_format.frac,
-                 mode, cap)
+    got = rtl_reuse(cfg, yb, yb_m, valid, counts, cfg.theta_int, int(mode == "absolute"))
+    want = reuse(yb, yb_m, valid, counts, cfg.theta_int, cfg.theta_format.frac, mode, cap)
     np.testing.assert_array_equal(got, want)
     assert 0 < want.sum() < count or theta == 0
+    # the theta port, not the build's theta, decides: another register value, other decisions
+    # (a comparator that read cfg.theta_int or a constant instead of its port fails here)
+    fmt = cfg.theta_format
+    other = fmt.max_int if cfg.theta_int < fmt.max_int // 2 else 0
+    got = rtl_reuse(cfg, yb, yb_m, valid, counts, other, int(mode == "absolute"))
+    want_other = reuse(yb, yb_m, valid, counts, other, fmt.frac, mode, cap)
+    np.testing.assert_array_equal(got, want_other)
+    assert (want_other != want).any()
