@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 
+from core.config import PREDICTORS
 from core.params import config_for, random_params
 from golden.float_model import run_float
 from golden.model import run_fixed
@@ -28,11 +29,10 @@ def run() -> None:
     cfg = config_for(params)
     x = np.random.default_rng(0).normal(0, 1, (BATCH, STEPS, X))
     steps = BATCH * STEPS
-    rows = [("fixed point, predictor none", _best(lambda: run_fixed(cfg, params, x,
-                                                                  predictor="none"))),
-            ("fixed point, predictor bnn", _best(lambda: run_fixed(cfg, params, x,
-                                                                 predictor="bnn"))),
-            ("float64 NumPy model", _best(lambda: run_float(params, x)))]
+    rows = [(f"fixed point, predictor {predictor}",
+             _best(lambda predictor=predictor: run_fixed(cfg, params, x, predictor=predictor)))
+            for predictor in PREDICTORS]
+    rows.append(("float64 NumPy model", _best(lambda: run_float(params, x))))
     if importlib.util.find_spec("torch"):
         import torch
 
@@ -46,3 +46,7 @@ def run() -> None:
     print(f"{'model':38s} {'seconds':>9s} {'steps/s':>10s} {'vs ' + rows[-1][0][:14]:>20s}")
     for name, t in rows:
         print(f"{name:38s} {t:9.2f} {steps / t:10.0f} {t / base:19.1f}x")
+
+
+if __name__ == "__main__":
+    run()
