@@ -9,7 +9,7 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
   hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth.
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
-first copies DIR's ``<workload>.json`` into docs/data/eval (``make results-eval``); ``--check``
+first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
 rewrites nothing and exits 1 naming the regions that differ. tests/test_results.py runs it.
 """
 
@@ -22,6 +22,7 @@ import sys
 from pathlib import Path
 
 from core.io import write_atomic
+from workloads.evaluate import chosen
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
@@ -31,6 +32,7 @@ WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
 REGION = re.compile(r"<!-- results: ([^>]*?) -->(.*?)<!-- /results -->", re.S)
 _KIND = {"jvowels-lstm": "LSTM", "jvowels-gru": "GRU", "silero-vad": "LSTMCell", "charlm": "LSTM"}
+PAPER = {"reuse": 24.2, "speedup": 1.35, "energy": 18.5}    # Silfa et al., averages (bnn)
 _VAL_DATA = {"jvowels-lstm": "training split", "jvowels-gru": "training split",
              "silero-vad": "calibration data", "charlm": "validation text"}
 
@@ -46,8 +48,6 @@ class Data:
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
-        from workloads.evaluate import chosen
-
         doc = self.eval[workload]
         if theta is None:
             return chosen(doc)[predictor]
@@ -127,8 +127,8 @@ def readme_summary(d: Data) -> str:
                      pct(at["reuse"]) + ("" if p else " at theta 0"),
                      loss(doc, at["loss"], sign="-", digits=2), speedup(at["speedup"]),
                      pct(at["energy_saving"])])
-    rows.append(["*paper, average*", "", "", "", "*24.2 %*", "*negligible*", "*1.35x*",
-                 "*18.5 %*"])
+    rows.append(["*paper, average*", "", "", "", f"*{PAPER['reuse']} %*", "*negligible*",
+                 f"*{PAPER['speedup']}x*", f"*{PAPER['energy']} %*"])
     return _table(["workload", "float", "fixed point", "theta", "reuse", "loss", "speedup",
                    "energy saving"], rows)
 
@@ -192,9 +192,6 @@ def chosen_on_val(d: Data) -> str:
                          pct(p["energy_saving"])])
     return _table(["workload", "predictor", "theta", "reuse", "test loss", "within budget",
                    "speedup", "energy saving"], rows)
-
-
-PAPER = {"reuse": 24.2, "speedup": 1.35, "energy": 18.5}    # Silfa et al., averages (bnn)
 
 
 def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str = "",
@@ -292,11 +289,12 @@ def area_heading(d: Data, target: str) -> str:
 
 
 def area(d: Data, target: str, key: str, digits: str = "") -> str:
-    """One area or timing figure, bare: ``area TARGET KEY [DIGITS]``, KEY ``unit:NAME`` (its
+    """One area or timing figure, bare: ``area TARGET KEY [DIGITS]``. KEY is ``unit:NAME`` (its
     overhead in points), ``growth:MEASURE`` (memo against baseline, percent), ``fmax`` (baseline
-    -> memo, MHz), ``fmax:BUILD`` (MHz, 2 decimals), ``fmax-change``, ``placed`` (the placed cells' line), ``share:UNIT``
-    (transistors of UNIT as a percent of the baseline), ``signs`` (the BNN's memory bits at 6
-    transistors each, points of the baseline)."""
+    -> memo, MHz), ``fmax:BUILD`` (MHz, 2 decimals), ``fmax-change``, ``placed`` (the placed
+    cells' line), ``share:UNIT`` (transistors of UNIT, percent of the baseline), ``signs`` (the
+    BNN's memory bits at 6 transistors each, points of the baseline), ``bnn-logic`` (the rest of
+    the BNN's points), ``cells:UNIT`` or ``bits:UNIT`` (the memo build's cells, memory bits)."""
     doc = d.synth[target]
     n = int(digits) if digits else 1
     if key.startswith("unit:"):
@@ -314,9 +312,13 @@ def area(d: Data, target: str, key: str, digits: str = "") -> str:
     if key.startswith("share:"):
         part = doc["units"][key[6:]]["baseline_transistors"]
         return f"{100 * part / doc['baseline']['transistors']:.{n}f}"
-    if key == "signs":
-        bits = doc["units"]["bnn"]["memo_memory_bits"]
-        return f"{100 * 6 * bits / doc['baseline']['transistors']:.{n}f}"
+    if key in ("signs", "bnn-logic"):
+        signs = 100 * 6 * doc["units"]["bnn"]["memo_memory_bits"] / doc["baseline"]["transistors"]
+        value = signs if key == "signs" else doc["units"]["bnn"]["overhead_percent"] - signs
+        return f"{value:.{n}f}"
+    if key.startswith(("cells:", "bits:")):
+        measure, unit = key.split(":")
+        return count(doc["units"][unit][f"memo_{'cells' if measure == 'cells' else 'memory_bits'}"])
     if key == "placed" and target == "ice40":
         return f"{count(doc['baseline']['pnr_lcs'])} / {count(doc['memo']['pnr_lcs'])}"
     if key == "placed":
@@ -348,15 +350,20 @@ def region_text(d: Data, spec: str) -> str:
     return REGIONS[name](d, *args)
 
 
+def _body(d: Data, m: re.Match) -> str:
+    body = region_text(d, m.group(1))
+    return f"\n{body}\n" if m.group(2).startswith("\n") else body
+
+
 def render(text: str, d: Data) -> str:
     """``text`` with every region regenerated (a block keeps its lines, a figure its line)."""
-    def one(m):
-        body = region_text(d, m.group(1))
-        if m.group(2).startswith("\n"):
-            body = f"\n{body}\n"
-        return f"<!-- results: {m.group(1)} -->{body}<!-- /results -->"
+    return REGION.sub(lambda m: f"<!-- results: {m.group(1)} -->{_body(d, m)}<!-- /results -->",
+                      text)
 
-    return REGION.sub(one, text)
+
+def stale(text: str, d: Data) -> list[str]:
+    """The regions of ``text`` whose text differs from the stored JSON, as ``NAME ARGS``."""
+    return [m.group(1) for m in REGION.finditer(text) if _body(d, m) != m.group(2)]
 
 
 def main(argv=None) -> int:
@@ -374,19 +381,18 @@ def main(argv=None) -> int:
             doc = json.loads((args.eval_from / f"{w}.json").read_text())
             write_atomic(args.root / EVAL_DIR / f"{w}.json", json.dumps(doc, indent=1) + "\n")
     d = Data(args.root)
-    stale = []
+    differ = False
     for name in FILES:
         path = args.root / name
         old = path.read_text()
-        new = render(old, d)
-        if new != old:
-            stale.append(name)
-            if not args.check:
-                write_atomic(path, new)
-    for name in stale:
-        print(f"{name}: {'differs from' if args.check else 'rewritten from'} the stored JSON",
-              file=sys.stderr)
-    return 1 if stale and args.check else 0
+        specs = stale(old, d)
+        for spec in specs:
+            print(f"{name}: region {spec!r} {'differs from' if args.check else 'rewritten from'} "
+                  "the stored JSON", file=sys.stderr)
+        if specs and not args.check:
+            write_atomic(path, render(old, d))
+        differ = differ or bool(specs)
+    return 1 if differ and args.check else 0
 
 
 if __name__ == "__main__":
