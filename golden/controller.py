@@ -62,15 +62,6 @@ class Result:
         return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
                    per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths)
 
-    def count(self, scheme, step: cu.LayerStep, active: np.ndarray) -> None:
-        """Add one layer step's counts for the active sequences."""
-        act = active.astype(np.int64)
-        self.computed += act[:, None] * (~step.reuse).sum(axis=2)
-        self.reused += act[:, None] * step.reuse.sum(axis=2)
-        self.cycles += act * scheme.cycles(step)
-        self.macs += act * (self.cfg.gates * self.cfg.hidden_size * self.cfg.row_length(step.layer))
-        self.macs_skipped += act * scheme.macs_skipped(step)
-
 
 def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
     """Run the quantized ``layers`` over data-format inputs ``xq`` (batch, time, X) with their
@@ -94,6 +85,16 @@ def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
             if c_new is not None:
                 c[k] = np.where(active[:, None], c_new, c[k])
                 result.c_int[k, :, t] = c[k]
-            result.count(scheme, step, active)
+            _count(result, scheme, step, active)
             below = h[k]
     return result
+
+
+def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> None:
+    """Add one layer step's counts for the active sequences."""
+    cfg, act = result.cfg, active.astype(np.int64)
+    result.computed += act[:, None] * (~step.reuse).sum(axis=2)
+    result.reused += act[:, None] * step.reuse.sum(axis=2)
+    result.cycles += act * scheme.cycles(step)
+    result.macs += act * (cfg.gates * cfg.hidden_size * cfg.row_length(step.layer))
+    result.macs_skipped += act * scheme.macs_skipped(step)

@@ -4,7 +4,8 @@ Per layer, the DPU keeps the inputs it last propagated. An input element is prop
 column read) when it differs from that value by more than theta (in the data format's units);
 otherwise the old value stands in for it. Every neuron is computed, from the propagated vector;
 the columns not read are skipped MACs, and each neuron's DPU pass lasts ceil(columns / N) cycles
-instead of Kd.
+instead of Kd. (The propagated inputs of a sequence past its length move on too; its state is
+frozen and its counts stopped, so that changes nothing.)
 """
 
 from __future__ import annotations
