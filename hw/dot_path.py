@@ -8,9 +8,10 @@ Ports
     during the step.
     ``bias_addr`` (out) -> ``bias``, ``bias_h`` (in, the weight store's, one cycle later).
     ``o`` (out, always ready): ``neuron``, ``y`` and (GRU ``n`` pair) ``y_h``: the MU's output.
-Latency: ``o`` is valid ``LATENCY`` cycles after ``i`` carried the neuron's last chunk (weight
-read 1, DPU ``core.timing.LAT_DPU``, MU 2; ``LATENCY + 1 = core.timing.LAT_MU`` counts the output
-buffer's write too). Throughput one chunk per cycle, neurons back to back; no back-pressure.
+Latency: ``o`` is valid ``LATENCY`` = ``core.timing.LAT_MU`` cycles after ``i`` carried the
+neuron's last chunk (weight read 1, DPU ``core.timing.LAT_DPU``, MU 2), so the output buffer marks
+it done ``LAT_MU`` cycles after the DPU end (the cycle after the last chunk). Throughput one chunk
+per cycle, neurons back to back or with gaps; no back-pressure.
 """
 
 from __future__ import annotations

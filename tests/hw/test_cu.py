@@ -10,6 +10,7 @@ import pytest
 
 from core.config import DEFAULT
 from core.layout import address_fields
+from core.timing import LAT_BNN, LAT_DPU_START, LAT_MU, LAT_QUEUE, LAT_REUSE
 from golden.bnn import popcount_yb, sign_bits
 from golden.comparator import reuse as golden_reuse
 from golden.dpu import dot
@@ -113,8 +114,8 @@ def test_baseline_cu_outputs_and_schedule(cell, gate, lanes):
         if want_h is not None:
             np.testing.assert_array_equal(y_h, want_h)
         kd = cfg.dpu_cycles(layer)
-        first_read = 1 + np.arange(cfg.hidden_size) * kd
-        np.testing.assert_array_equal(done_at, first_read + kd + 5)
+        first_read = LAT_DPU_START + np.arange(cfg.hidden_size) * kd
+        np.testing.assert_array_equal(done_at, first_read + kd + LAT_MU)
         assert (computed, reused) == (cfg.hidden_size, 0)
 
 
@@ -152,12 +153,12 @@ def test_memo_cu_reuses_as_golden(cell, gate, mode):
     if kind == "pair":
         np.testing.assert_array_equal(y_h, np.where(reuse, y0_h, y1_h))
     assert (computed, reused) == (cfg.hidden_size - reuse.sum(), reuse.sum())
-    decided = 3 + (np.arange(cfg.hidden_size) + 1) * cfg.bnn_cycles(0)
-    np.testing.assert_array_equal(done_at[reuse], decided[reuse] + 1)
+    decided = LAT_BNN + (np.arange(cfg.hidden_size) + 1) * cfg.bnn_cycles(0)
+    np.testing.assert_array_equal(done_at[reuse], decided[reuse] + LAT_REUSE)
     end, kd = -1, cfg.dpu_cycles(0)
     for j in np.flatnonzero(~reuse):
-        end = max(end, decided[j] + 2) + kd
-        assert done_at[j] == end + 5
+        end = max(end, decided[j] + LAT_QUEUE) + kd
+        assert done_at[j] == end + LAT_MU
 
 
 def test_memo_enable_off_schedules_as_baseline():
@@ -169,7 +170,8 @@ def test_memo_enable_off_schedules_as_baseline():
     kd = cfg.dpu_cycles(0)
     for y, _, done_at, computed, reused in results:
         np.testing.assert_array_equal(y, expected(cfg, "sigmoid", 0, w, b, b_h, v)[0])
-        np.testing.assert_array_equal(done_at, 1 + np.arange(cfg.hidden_size) * kd + kd + 5)
+        first_read = LAT_DPU_START + np.arange(cfg.hidden_size) * kd
+        np.testing.assert_array_equal(done_at, first_read + kd + LAT_MU)
         assert (computed, reused) == (cfg.hidden_size, 0)
 
 
