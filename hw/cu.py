@@ -85,8 +85,8 @@ class ComputeUnit(wiring.Component):
         # weights of the sequencer's row come to the dot-product path a cycle later
         wiring.connect(m, seq.o, dot.i)
         m.d.comb += [store.row_addr.eq(seq.row_addr), dot.w.eq(store.w),
-                     store.bias_addr.eq(dot.bias_addr), dot.bias.eq(store.bias),
-                     dot.bias_h.eq(store.bias_h)]
+                     store.bias_addr.eq(dot.bias_addr), dot.bias.eq(store.bias_data),
+                     dot.bias_h.eq(store.bias_h_data)]
         # the scheme decides which neurons the sequencer reads, and stores the outputs
         if self.scheme.queued:
             wiring.connect(m, scheme.queue, seq.queue)

@@ -6,8 +6,9 @@ Ports
     gate. Weight columns >= X_l + H are ignored. One load per cycle, written at the end of it.
     ``row_addr`` (in) -> ``w`` (out, N lanes) one cycle later: a weight word, laid out by
     ``hw.rows.row_layout(cfg, cfg.dpu_cycles)``.
-    ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias`` and, ``pair`` only, ``bias_h``
-    (``b_hn``) one cycle later.
+    ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias_data`` and, ``pair`` only,
+    ``bias_h_data`` (``b_hn``) one cycle later. (The memories are named ``weights``, ``bias`` and
+    ``bias_h`` in the Verilog, as synth/units.py counts them; no port may take those names.)
 Throughput: one load, one weight read and one bias read per cycle, independent of each other.
 """
 
@@ -41,7 +42,7 @@ class WeightStore(wiring.Component):
             "row_addr": In(range(max(self.depth, 2))),
             "w": Out(data.ArrayLayout(wshape, cfg.lanes)),
             "bias_addr": In(index(cfg.layers * cfg.hidden_size)),
-            "bias": Out(wshape), "bias_h": Out(wshape),
+            "bias_data": Out(wshape), "bias_h_data": Out(wshape),
         })
 
     def elaborate(self, platform):
@@ -60,8 +61,8 @@ class WeightStore(wiring.Component):
                         << lane),
             read.addr.eq(self.row_addr), self.w.eq(read.data),
         ]
-        biases = [("bias", BIAS, self.bias)] + ([("bias_h", BIAS_HN, self.bias_h)]
-                                                 if self.pair else [])
+        biases = [("bias", BIAS, self.bias_data)] + ([("bias_h", BIAS_HN, self.bias_h_data)]
+                                                      if self.pair else [])
         for name, kind, out in biases:
             m.submodules[name] = mem = Memory(shape=signed(ww), depth=entries, init=[])
             bwrite, bread = mem.write_port(), mem.read_port()

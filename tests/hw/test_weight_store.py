@@ -44,7 +44,7 @@ def rtl_store(cfg, pair, w, b, b_h, seed=0):
                 words[addr] = unpack(ctx.get(dut.w.as_value()), cfg.weight_format.width,
                                      cfg.lanes)
             if addr < entries:
-                bias[addr], bias_h[addr] = ctx.get(dut.bias), ctx.get(dut.bias_h)
+                bias[addr], bias_h[addr] = ctx.get(dut.bias_data), ctx.get(dut.bias_h_data)
 
     simulate(dut, tb)
     return words, bias, bias_h
