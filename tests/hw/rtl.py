@@ -40,6 +40,17 @@ async def put(ctx, port, **payload):
     ctx.set(port.valid, 0)
 
 
+async def start_step(ctx, dut, layer: int, clear: int):
+    """Pulse ``start`` (and ``clear`` at a sequence start) for one cycle with the step's
+    ``layer``: how the controller starts a layer step in the cell unit and compute units."""
+    ctx.set(dut.layer, layer)
+    ctx.set(dut.start, 1)
+    ctx.set(dut.clear, clear)
+    await ctx.tick()
+    ctx.set(dut.start, 0)
+    ctx.set(dut.clear, 0)
+
+
 class ObservedTop(EpurTop):
     """``EpurTop`` whose cell unit (its h and c state) a testbench can read once the simulator
     has elaborated it."""

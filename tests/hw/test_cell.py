@@ -11,7 +11,7 @@ import pytest
 from core.config import DEFAULT
 from golden.cell import gru_update, lstm_update
 from hw.cell import LATENCY, CellUnit
-from tests.hw.rtl import simulate, unpack
+from tests.hw.rtl import simulate, start_step, unpack
 
 
 def rtl_cell(cfg, steps):
@@ -24,12 +24,7 @@ def rtl_cell(cfg, steps):
     async def tb(ctx):
         for layer, y, y_h, clear, ready in steps:
             ctx.set(dut.done_bits, 0)
-            ctx.set(dut.layer, layer)
-            ctx.set(dut.start, 1)
-            ctx.set(dut.clear, clear)
-            await ctx.tick()
-            ctx.set(dut.start, 0)
-            ctx.set(dut.clear, 0)
+            await start_step(ctx, dut, layer, clear)
             cycle, address = 1, 0
             while not ctx.get(dut.done):
                 bits = sum(1 << j for j in range(hidden) if ready[j] <= cycle)

@@ -16,7 +16,7 @@ from golden.comparator import reuse as golden_reuse
 from golden.dpu import dot
 from golden.mu import mu, preactivation
 from hw.cu import ComputeUnit, gate_kind
-from tests.hw.rtl import put, simulate
+from tests.hw.rtl import put, simulate, start_step
 
 
 def rtl_cu(cfg, gate, w, b, b_h, steps, theta_int=0, mode_abs=0, memo_enable=1):
@@ -43,12 +43,7 @@ def rtl_cu(cfg, gate, w, b, b_h, steps, theta_int=0, mode_abs=0, memo_enable=1):
         for layer, v, clear in steps:
             for k in range(cfg.max_row_length):
                 ctx.set(dut.v[k], int(v[k]) if k < len(v) else 0)
-            ctx.set(dut.layer, layer)
-            ctx.set(dut.start, 1)
-            ctx.set(dut.clear, clear)
-            await ctx.tick()
-            ctx.set(dut.start, 0)
-            ctx.set(dut.clear, 0)
+            await start_step(ctx, dut, layer, clear)
             done_at = np.full(hidden, -1)
             computed = reused = 0
             cycle = 1
