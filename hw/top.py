@@ -25,6 +25,7 @@ from amaranth.hdl import Cat, Module, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
+from core.errors import ToolError
 from core.layout import field_slices
 from hw.cell import CellUnit
 from hw.controller import Controller
@@ -103,8 +104,14 @@ class EpurTop(wiring.Component):
 
 
 def generate_verilog(cfg) -> str:
-    """Verilog of ``EpurTop(cfg)``, top module named ``cfg.name``."""
-    return verilog.convert(EpurTop(cfg), name=cfg.name, emit_src=False)
+    """Verilog of ``EpurTop(cfg)``, top module named ``cfg.name``. Amaranth writes Verilog
+    through Yosys; a Yosys that fails (a broken ``YOSYS`` override, say) is a ToolError."""
+    top = EpurTop(cfg)
+    try:
+        return verilog.convert(top, name=cfg.name, emit_src=False)
+    except verilog.YosysError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else "no message"
+        raise ToolError(f"yosys (Amaranth's Verilog back end) failed: {first}") from None
 
 
 def verilog_ports(text: str, name: str) -> list[tuple[str, str, int]]:

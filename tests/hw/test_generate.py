@@ -109,3 +109,19 @@ def test_verilator_lint(tmp_path, cell, predictor, lanes, bits):
     assert "%Error" not in run.stderr
     kinds = set(re.findall(r"%Warning-([A-Z]+)", run.stderr))
     assert kinds <= LINT_WARNINGS, kinds - LINT_WARNINGS
+
+
+def test_a_failing_yosys_is_a_tool_error_not_a_traceback(tmp_path, monkeypatch, capsys):
+    """Amaranth writes Verilog through Yosys: a broken one is a tool failure (exit 1, one
+    line naming yosys), not bad input and not a traceback."""
+    from epur.cli import main
+
+    fake = tmp_path / "yosys"
+    fake.write_text("#!/bin/sh\necho 'ERROR: simulated crash'\nexit 1\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("AMARANTH_USE_YOSYS", "system")
+    monkeypatch.setenv("YOSYS", str(fake))
+    assert main(["generate", "-o", str(tmp_path / "out")]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "yosys" in err[0], err
+    assert not list((tmp_path / "out").glob("*.v"))
