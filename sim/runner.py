@@ -24,7 +24,7 @@ import numpy as np
 
 from core.config import EpurConfig
 from core.errors import ToolError
-from core.io import write_atomic
+from core.io import save_npz, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUILD_ROOT = Path("build") / "sim"
@@ -79,7 +79,7 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
     if waves and icarus:
         # cocotb's own dump module is SystemVerilog; a plain one works with -g2005
         dump = build_dir / "epur_waves.v"
-        dump.write_text(f"module epur_waves;\n  initial begin\n"
+        write_atomic(dump, f"module epur_waves;\n  initial begin\n"
                         f"    $dumpfile(\"{build_dir / (cfg.name + '.fst')}\");\n"
                         f"    $dumpvars(0, {cfg.name});\n  end\nendmodule\n")
         sources.append(dump)
@@ -160,12 +160,12 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
     run_dir.mkdir(parents=True, exist_ok=True)
     for stale in ("rtl.npz", "results.xml"):
         (run_dir / stale).unlink(missing_ok=True)
-    np.savez(run_dir / "model.npz", **params.state_dict())
-    np.savez(run_dir / "inputs.npz", x=x, lengths=lengths)
+    save_npz(run_dir / "model.npz", **params.state_dict())
+    save_npz(run_dir / "inputs.npz", x=x, lengths=lengths)
     job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
            "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure),
            "corrupt": bool(corrupt), "stall_output": bool(stall_output)}
-    (run_dir / "run.json").write_text(json.dumps(job, indent=2) + "\n")
+    write_atomic(run_dir / "run.json", json.dumps(job, indent=2) + "\n")
 
     log = run_dir / "sim.log"
     env = {"EPUR_SIM_BUILD": str(build_dir), "EPUR_SIM_RUN": str(run_dir)}

@@ -31,6 +31,7 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, Event, RisingEdge, SimTimeoutError, with_timeout
 
 from core.config import load_config
+from core.io import save_npz
 from core.params import load_state_dict
 from golden.model import run_fixed
 from golden.params import quantize_params, weight_load_list
@@ -178,7 +179,8 @@ class Bench:
     def save(self, test: str):
         sb = self.scoreboard
         sb.finish()
-        np.savez(self.run_dir / "rtl.npz", h_int=sb.h, mismatches=np.int64(sb.mismatches),
+        # the runner takes rtl.npz as the sign that the run finished: written whole or not at all
+        save_npz(self.run_dir / "rtl.npz", h_int=sb.h, mismatches=np.int64(sb.mismatches),
                  report=np.array(sb.report, dtype=str), words=np.int64(sb.words),
                  checked_counters=np.int64(sb.checked_counters),
                  sim_cycles=np.int64(self.now_cycles()), load_cycles=np.int64(self.load_cycles),

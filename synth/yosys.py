@@ -25,6 +25,7 @@ import os
 import re
 from pathlib import Path
 
+from core.io import write_atomic
 from synth.tools import ToolError, run_tool
 
 # after technology mapping: statistics, per-unit cell lists, the flat netlist for nextpnr
@@ -100,7 +101,7 @@ def run_yosys(target: str, verilog: Path, top: str, workdir: Path, timeout: floa
                       for t in LISTED_CELLS.get(target, ()))
     # a relative path: YoWASP's /tmp is a private directory, so absolute /tmp paths fail
     source = os.path.relpath(Path(verilog).resolve(), workdir.resolve())
-    script.write_text(SCRIPTS[target].format(verilog=source, top=top, cell_lists=lists))
+    write_atomic(script, SCRIPTS[target].format(verilog=source, top=top, cell_lists=lists))
     cpu = run_tool("yosys", ["-q", "-l", "yosys.log", "-s", script.name], cwd=workdir,
                    log=workdir / "yosys.stdout", timeout=timeout,
                    messages=workdir / "yosys.log")
