@@ -4,7 +4,9 @@
 ``config.json`` beside it into ``<root>/<hash>/`` and compiles it with the simulator named by the
 ``SIM`` environment variable (Icarus by default) through ``cocotb_tools.runner``. The hash covers
 the config (less the run-time registers theta and mode) and the source of ``hw/`` and
-``golden/``, so a changed generator never reuses a stale build.
+``golden/``, so a changed generator never reuses a stale build; only a build whose compile
+finished and is intact (its ``build.done`` stamp holds the key and the compiled product's size
+and hash) is reused, so a compile killed half-way is redone.
 
 ``simulate(cfg, params, x, ...)`` writes the model and inputs as ``.npz`` files into a run
 directory under the build, runs the cocotb test module :mod:`sim.tb_top` there (paths passed
@@ -17,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,7 @@ TESTS = ("sequences", "streamed", "reset_mid_sequence")
 RUNTIME_KEYS = ("theta", "mode")        # registers of the design, not generation parameters
 SOURCE_PACKAGES = ("core", "hw", "golden")  # the Verilog and the bench's reference come from these
 TIMESCALE = ("1ns", "1ps")
+STAMP = "build.done"    # the build key and its product's hash, written once the compile finished
 
 
 class SimulationError(ToolError):
@@ -62,6 +66,11 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
 
     from hw.top import generate_verilog
 
+    try:
+        runner = get_runner(simulator_name())
+    except SystemExit as e:            # cocotb's runner exits when the simulator is missing
+        raise SimulationError(f"the {simulator_name()} simulator is not usable: "
+                              f"{str(e.code).removeprefix('ERROR: ')}") from None
     root = Path(root) if root is not None else DEFAULT_BUILD_ROOT
     build_dir = (root / build_key(cfg, waves)).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -84,15 +93,49 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
                         f"    $dumpvars(0, {cfg.name});\n  end\nendmodule\n")
         sources.append(dump)
         args += ["-s", "epur_waves"]
-    runner = get_runner(simulator_name())
     log = build_dir / "build.log"
+    stamp = build_dir / STAMP
+    finished = _is_finished(build_dir, stamp)
+    if not finished:
+        # a compile that was interrupted or failed may have left a truncated product (sim.vvp)
+        # that the runner's timestamp check would reuse: start the compile from nothing
+        stamp.unlink(missing_ok=True)
+        keep = {verilog.name, "config.json", *(s.name for s in sources), "runs"}
+        for entry in build_dir.iterdir():
+            if entry.name in keep or entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
     try:
         runner.build(sources=sources, build_args=args, hdl_toplevel=cfg.name,
                      build_dir=build_dir, timescale=TIMESCALE, waves=waves and not icarus,
-                     log_file=log)
+                     log_file=log, always=not finished)
     except (SystemExit, RuntimeError, OSError) as e:
         raise SimulationError(f"the {simulator_name()} build failed ({e!r}); log: {log}") from None
+    product = getattr(runner, "sim_file", None)        # Icarus: sim.vvp
+    write_atomic(stamp, _stamp(build_dir, [] if product is None else [Path(product).name]))
     return build_dir, runner
+
+
+def _stamp(build_dir: Path, products) -> str:
+    """The stamp of a finished build: its key, then the name, size and SHA-256 of each compiled
+    product, so a product truncated or changed after the compile is not reused either."""
+    lines = [build_dir.name]
+    for name in products:
+        path = build_dir / name
+        if path.is_file():
+            lines.append(f"{name} {path.stat().st_size} "
+                         f"{hashlib.sha256(path.read_bytes()).hexdigest()}")
+    return "\n".join(lines) + "\n"
+
+
+def _is_finished(build_dir: Path, stamp: Path) -> bool:
+    """True when ``stamp`` holds the key of ``build_dir`` and its products are as compiled."""
+    text = stamp.read_text() if stamp.is_file() else ""
+    products = [line.split(" ")[0] for line in text.splitlines()[1:]]
+    return bool(text) and text == _stamp(build_dir, products)
 
 
 @dataclass

@@ -138,3 +138,45 @@ def test_a_crashed_simulator_exits_1_naming_it_and_its_log(tmp_path, capsys, mon
     assert status == 1
     assert len(err) == 1 and simulator_name() in err[0] and "log: " in err[0], err
     assert not (tmp_path / "out.npz").exists()
+
+
+def _tiny_files(tmp_path):
+    params = random_params("lstm", 2, 3, seed=1)
+    np.savez(tmp_path / "model.npz", **params.state_dict())
+    np.savez(tmp_path / "inputs.npz", x=np.zeros((1, 2, 2)))
+    return ["--model", str(tmp_path / "model.npz"), "--inputs", str(tmp_path / "inputs.npz")]
+
+
+@pytest.mark.parametrize("stamp", ["kept", "missing"])
+def test_a_truncated_compile_is_not_reused(stamp, tmp_path, capsys):
+    """A Ctrl-C while Icarus writes sim.vvp leaves a truncated file: the next run of the same
+    build must compile again, not reuse it ("Skipping compilation", then a vvp syntax error).
+    The stamp is written after the compile and holds the product's hash; without the stamp
+    (killed before it was written), or with a product that no longer matches it, the build is
+    redone."""
+    argv = ["simulate", *_tiny_files(tmp_path), "--build-dir", str(tmp_path / "b")]
+    assert main(argv) == 0, capsys.readouterr().err
+    (vvp,) = (tmp_path / "b").glob("*/sim.vvp")
+    size = vvp.stat().st_size
+    assert size > 8192
+    with open(vvp, "r+b") as f:
+        f.truncate(8192)
+    if stamp == "missing":
+        (vvp.parent / "build.done").unlink()
+    assert main(argv) == 0, capsys.readouterr().err
+    assert vvp.stat().st_size == size
+    # a finished, intact build is reused as it is
+    mtime = vvp.stat().st_mtime_ns
+    assert main(argv) == 0, capsys.readouterr().err
+    assert vvp.stat().st_mtime_ns == mtime
+
+
+def test_a_missing_simulator_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    status = main(["simulate", *_tiny_files(tmp_path), "--build-dir", str(tmp_path / "b")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1
+    assert len(err) == 1 and err[0].startswith("epur simulate: error: "), err
+    assert "not found" in err[0], err
