@@ -4,13 +4,22 @@ Each module defines ``NAME``, ``HELP``, ``add_arguments(parser)`` and ``run(args
 input raises :class:`core.errors.InputError` (or ``ValueError``); it is printed as one line on
 stderr and the command exits with status 2. A failing external tool (simulator, Yosys, nextpnr)
 raises :class:`core.errors.ToolError`: one line naming the tool and its log, exit status 1.
+An ``OSError`` on a path the user gave (a read-only directory, ``--out`` onto a directory) is
+bad input too (2); on another path it is the environment's failure (1). Ctrl-C exits with 130,
+SIGTERM with 143 (128 + the signal's number, as a shell reports it), a closed stdout (``| head``)
+silently with 141 (128 + SIGPIPE). Anything else is a bug of epur: one line ``internal error``,
+exit status 1; ``epur --debug COMMAND`` shows the traceback of every error.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import signal
 import sys
+import traceback
+from pathlib import Path
 
 from core.errors import InputError, ToolError
 
@@ -28,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="epur",
         description="LSTM/GRU accelerator generator with neuron-level fuzzy memoization")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an error")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=_Parser)
     for name in COMMANDS:
@@ -43,21 +54,76 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM arrived (``kill``): handled like Ctrl-C, with its own exit status."""
+
+
+def _terminate(signum, frame):
+    raise Terminated
+
+
+def _user_paths(args) -> list[Path]:
+    return [v.resolve() for v in vars(args).values() if isinstance(v, Path)]
+
+
+def _names_user_path(e: OSError, args) -> bool:
+    """True when ``e`` is about one of the paths the user gave, or a file inside one of them."""
+    named = [Path(f).resolve() for f in (e.filename, e.filename2) if f is not None]
+    return any(p == u or u in p.parents for p in named for u in _user_paths(args))
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so Python's final flush does not fail on a closed pipe again
+    (the recipe of the Python documentation, "Note on SIGPIPE")."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):   # stdout without a file descriptor
+        pass
+
 
 def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return int(args._run(args) or 0)
+        previous = signal.signal(signal.SIGTERM, _terminate)
+    except ValueError:                  # not the main thread: leave SIGTERM alone
+        previous = None
+    try:
+        return _run(args)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args) -> int:
+    def fail(message: str, status: int) -> int:
+        if args.debug:
+            traceback.print_exc()
+        print(f"epur {args.command}: {message}", file=sys.stderr)
+        return status
+
+    try:
+        status = int(args._run(args) or 0)
+        sys.stdout.flush()              # a closed pipe shows here, not at the interpreter's exit
+        return status
     except (InputError, ValueError) as e:
-        print(f"epur {args.command}: error: {e}", file=sys.stderr)
-        return 2
+        return fail(f"error: {e}", 2)
     except ToolError as e:
-        print(f"epur {args.command}: error: {e}", file=sys.stderr)
-        return 1
+        return fail(f"error: {e}", 1)
     except KeyboardInterrupt:
-        print(f"epur {args.command}: interrupted", file=sys.stderr)
-        return 130
+        return fail("interrupted", 130)
+    except Terminated:
+        return fail("terminated", 128 + signal.SIGTERM)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 128 + signal.SIGPIPE
+    except OSError as e:
+        return fail(f"error: {e.strerror or e}: {e.filename}" if e.filename else f"error: {e}",
+                    2 if _names_user_path(e, args) else 1)
+    except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+        return fail(f"internal error: {type(e).__name__}: {e} (run with --debug for the "
+                    f"traceback)", 1)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,93 @@
+"""``epur``'s last line of defence: every failure is one line on stderr and an exit status, never a
+traceback (unless ``--debug``); signals and a closed stdout end a command cleanly."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import epur.commands.generate
+from epur.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+TINY = ROOT / "configs" / "gru_small.toml"
+
+
+def _fail_with(monkeypatch, exc):
+    def run(args):
+        raise exc
+    monkeypatch.setattr(epur.commands.generate, "run", run)
+
+
+def test_an_unexpected_exception_is_one_line_exit_1(monkeypatch, capsys):
+    _fail_with(monkeypatch, ZeroDivisionError("division by zero"))
+    assert main(["generate"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["epur generate: internal error: ZeroDivisionError: division by zero "
+                   "(run with --debug for the traceback)"]
+
+
+def test_debug_shows_the_traceback(monkeypatch, capsys):
+    _fail_with(monkeypatch, ZeroDivisionError("division by zero"))
+    assert main(["--debug", "generate"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err
+    assert err.strip().splitlines()[-1].startswith("epur generate: internal error: ")
+
+
+@pytest.mark.parametrize("inside_user_path, status", [(True, 2), (False, 1)])
+def test_an_os_error_is_bad_input_only_on_a_user_path(tmp_path, monkeypatch, capsys,
+                                                      inside_user_path, status):
+    out = tmp_path / "out"
+    where = out / "x.v" if inside_user_path else tmp_path / "elsewhere" / "x.v"
+    _fail_with(monkeypatch, PermissionError(13, "Permission denied", str(where)))
+    assert main(["generate", "-o", str(out)]) == status
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"epur generate: error: Permission denied: {where}"]
+
+
+def _start(tmp_path, body: str, *argv) -> subprocess.Popen:
+    """``epur *argv`` in a child whose generate command runs ``body`` (prints ready first)."""
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent(f"""\
+        import sys, time
+        import epur.commands.generate as g
+        from epur.cli import main
+
+        def run(args):
+            print("ready", file=sys.stderr, flush=True)
+        {textwrap.indent(textwrap.dedent(body), '    ')}
+        g.run = run
+        sys.exit(main({list(argv)!r}))
+        """))
+    return subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("sig, status, word", [(signal.SIGTERM, 143, "terminated"),
+                                               (signal.SIGINT, 130, "interrupted")])
+def test_a_signal_ends_the_command_with_one_line(tmp_path, sig, status, word):
+    with _start(tmp_path, "time.sleep(60)", "generate") as child:
+        assert child.stderr.readline() == "ready\n"
+        child.send_signal(sig)
+        _, err = child.communicate(timeout=30)
+    assert child.returncode == status
+    assert err.strip().splitlines() == [f"epur generate: {word}"]
+
+
+def test_a_closed_stdout_is_not_a_traceback(tmp_path):
+    """``epur generate --json | head -c 10``: the reader is gone before epur prints."""
+    with subprocess.Popen(
+            [sys.executable, "-m", "epur.cli", "generate", "--json", "--config", str(TINY),
+             "-o", str(tmp_path / "out")], cwd=ROOT, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True) as child:
+        child.stdout.close()
+        err = child.stderr.read()
+        child.wait(timeout=120)
+    assert err == ""
+    assert child.returncode == 141
