@@ -49,11 +49,32 @@ def write_atomic(path, data: str | bytes) -> Path:
     return path
 
 
+def check_output(path, *inputs, suffix: str | None = None) -> Path:
+    """``path`` as an output file: ending in ``suffix`` (when given), not a directory, and not
+    the same file as any of ``inputs`` (an output never overwrites what the command reads).
+    Checked before any work, so a bad ``--out`` costs nothing; else an InputError."""
+    path = Path(path)
+    if suffix is not None and path.suffix != suffix:
+        raise InputError(f"output file must end in {suffix}, not {path.name}")
+    if path.is_dir():
+        raise InputError(f"cannot write {path}: it is a directory")
+    for src in inputs:
+        if src is not None and Path(src).resolve() == path.resolve():
+            raise InputError(f"output {path} is also an input ({src}): it would be overwritten")
+    return path
+
+
+def check_directory(path, what: str = "output") -> Path:
+    """``path`` as a directory to write into: missing (created later) or a directory."""
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{what} {path} exists and is not a directory")
+    return path
+
+
 def save_npz(path, **arrays) -> Path:
     """Write an ``.npz`` of ``arrays`` atomically (see :func:`write_atomic`)."""
-    path = Path(path)
-    if path.suffix != ".npz":
-        raise InputError(f"output file must end in .npz, not {path.name}")
+    path = check_output(path, suffix=".npz")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.config import DEFAULT, load_config
 from core.errors import InputError
-from core.io import write_atomic
+from core.io import check_directory, write_atomic
 
 NAME = "generate"
 HELP = "write the Verilog of an accelerator (DIR/<name>.v) and its config (DIR/config.json)"
@@ -25,13 +25,7 @@ def add_arguments(p):
 
 def run(args) -> int:
     cfg = (DEFAULT if args.config is None else load_config(args.config)).require_hardware()
-    out = args.out
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise InputError(f"cannot create output directory {out}: {e.strerror}") from None
+    out = check_directory(args.out)
 
     from hw.top import generate_verilog, verilog_ports
 
@@ -39,9 +33,25 @@ def run(args) -> int:
     verilog = generate_verilog(cfg)
     seconds = time.perf_counter() - start
     v_path, c_path = out / f"{cfg.name}.v", out / "config.json"
-    # Verilog and config land together: the config is renamed last, after the Verilog
-    write_atomic(v_path, verilog)
-    write_atomic(c_path, cfg.to_json())
+    # the directory is made only once the Verilog is ready, and removed again (with the parents
+    # this run made) if writing fails or is interrupted, so a failed generate leaves nothing
+    made = [d for d in (out, *out.parents) if not d.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise InputError(f"cannot create output directory {out}: {e.strerror}") from None
+    try:
+        # Verilog and config land together: the config is renamed last, after the Verilog
+        write_atomic(v_path, verilog)
+        write_atomic(c_path, cfg.to_json())
+    except BaseException:
+        if made:                        # the directory is this run's: so is the Verilog
+            v_path.unlink(missing_ok=True)
+        for d in made:
+            if any(d.iterdir()):
+                break
+            d.rmdir()
+        raise
     if args.json:
         ports = [{"name": n, "direction": d, "width": w}
                  for n, d, w in verilog_ports(verilog, cfg.name)]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from core.config import MODES, PREDICTORS
-from core.io import load_inputs, save_npz
+from core.io import check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 
 NAME = "run"
@@ -50,6 +50,7 @@ def run(args) -> int:
     from golden.float_model import run_float
     from golden.model import check_inputs, run_fixed
 
+    check_output(args.out, args.model, args.inputs, args.config, suffix=".npz")
     params = load_state_dict(args.model)
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
                          mode=args.mode)

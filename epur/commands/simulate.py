@@ -18,7 +18,7 @@ import numpy as np
 
 from core.config import HW_PREDICTORS, MODES
 from core.errors import InputError
-from core.io import load_inputs, save_npz
+from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 
 NAME = "simulate"
@@ -79,6 +79,9 @@ def run(args) -> int:
         v = getattr(args, key)
         if not 0.0 <= v < 1.0:
             raise InputError(f"--{key} must lie in [0, 1), not {v}")
+    if args.out is not None:
+        check_output(args.out, args.model, args.inputs, args.config, suffix=".npz")
+    check_directory(args.build_dir, "--build-dir")
     if args.model is not None:
         params = load_state_dict(args.model)
         x, lengths = load_inputs(args.inputs)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from core.config import DEFAULT, load_config
 from core.errors import InputError
+from core.io import check_directory
 
 NAME = "synth"
 HELP = ("synthesize the baseline (no memo) and memo builds of an accelerator: area per unit, "
@@ -36,9 +37,7 @@ def run(args) -> int:
     cfg = DEFAULT if args.config is None else load_config(args.config)
     if args.bitstream and args.target != "ecp5":
         raise InputError("--bitstream needs --target ecp5")
-    out = args.out
-    if out.exists() and not out.is_dir():
-        raise InputError(f"output {out} exists and is not a directory")
+    out = check_directory(args.out)
     report = synthesize(cfg, args.target, out)
     if args.bitstream:
         from synth.board import build_bitstream

@@ -140,3 +140,15 @@ def test_bad_input_one_line_exit_2_nothing_written(case, files, tmp_path, capsys
     assert not out.exists()
     assert not list(tmp_path.glob("*.tmp*"))
 
+
+
+@pytest.mark.parametrize("which", ["model", "inputs"])
+def test_out_never_overwrites_an_input(which, files, tmp_path, capsys):
+    model, inputs, _ = files
+    target = {"model": model, "inputs": inputs}[which]
+    before = target.read_bytes()
+    out = tmp_path / "." / target.name          # the same file, spelled differently
+    code, _, err = run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1 and "is also an input" in err, err
+    assert target.read_bytes() == before

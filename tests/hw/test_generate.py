@@ -95,6 +95,20 @@ def test_nothing_half_written_on_failure(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("when", ["generating", "writing"])
+def test_an_interrupted_generate_leaves_no_directory(tmp_path, monkeypatch, capsys, when):
+    import epur.commands.generate as command
+
+    def interrupt(*args):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(*((top, "generate_verilog") if when == "generating"
+                          else (command, "write_atomic")), interrupt)
+    out = tmp_path / "new" / "deeper"
+    assert main(["generate", "--config", str(CONFIGS / "gru_small.toml"), "-o", str(out)]) == 130
+    assert capsys.readouterr().err == "epur generate: interrupted\n"
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.skipif(shutil.which("verilator") is None, reason="verilator is not installed")
 @pytest.mark.parametrize("cell,predictor,lanes,bits", [
     ("lstm", "bnn", 3, 5), ("gru", "bnn", 4, 8), ("gru", "none", 4, 8)])

@@ -180,3 +180,24 @@ def test_a_missing_simulator_exits_1_with_one_line(tmp_path, capsys, monkeypatch
     assert status == 1
     assert len(err) == 1 and err[0].startswith("epur simulate: error: "), err
     assert "not found" in err[0], err
+
+
+@pytest.mark.parametrize("problem, match", [
+    ("out is the inputs", "is also an input"),
+    ("out is not .npz", "output file must end in .npz, not out.txt"),
+    ("build dir is a file", "--build-dir .* exists and is not a directory"),
+])
+def test_bad_outputs_are_refused_before_the_simulation(problem, match, tmp_path, capsys):
+    files = _tiny_files(tmp_path)
+    build = tmp_path / "b"
+    out = {"out is the inputs": files[3], "out is not .npz": str(tmp_path / "out.txt")}
+    if problem == "build dir is a file":
+        build.write_text("")
+    inputs_before = (tmp_path / "inputs.npz").read_bytes()
+    status = main(["simulate", *files, "--build-dir", str(build),
+                   "--out", out.get(problem, str(tmp_path / "out.npz"))])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 2
+    assert len(err) == 1 and re.search(match, err[0]), err
+    assert build.is_file() if problem == "build dir is a file" else not build.exists()
+    assert (tmp_path / "inputs.npz").read_bytes() == inputs_before
