@@ -30,9 +30,12 @@ class FixedFormat:
     saturate: bool = True
 
     def __post_init__(self):
-        if not isinstance(self.width, int) or not 2 <= self.width <= 48:
+        for key in ("signed", "saturate"):
+            if not isinstance(getattr(self, key), bool):
+                raise ValueError(f"{key} must be true or false, not {getattr(self, key)!r}")
+        if not _is_int(self.width) or not 2 <= self.width <= 48:
             raise ValueError(f"fixed-point width must be an integer in 2..48, not {self.width!r}")
-        if not isinstance(self.frac, int) or not 0 <= self.frac < self.width:
+        if not _is_int(self.frac) or not 0 <= self.frac < self.width:
             raise ValueError(
                 f"fixed-point fraction bits must be an integer in 0..{self.width - 1} "
                 f"for width {self.width}, not {self.frac!r}")
@@ -92,6 +95,10 @@ class FixedFormat:
     def requantize(self, v, from_frac: int) -> np.ndarray:
         """Integers with ``from_frac`` fraction bits -> this format (round, then saturate)."""
         return self.saturate_int(shift_round(v, from_frac - self.frac, self.rounding))
+
+
+def _is_int(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
 
 
 def shift_round(v, shift: int, rounding: str = "half_up") -> np.ndarray:

@@ -106,6 +106,7 @@ def params_from_state_dict(sd: dict, cell: str | None = None) -> RNNParams:
             key = f"{n}_l{k}"
             biases.append(_array(own, key, prefix) if key in own else np.zeros(rows))
         layers.append(LayerParams(w_ih, w_hh, *biases))
+    _check_no_gap(own, len(layers), prefix)
     h = layers[0].w_hh.shape[1]
     ratio = layers[0].w_hh.shape[0] / h
     inferred = _GATES_OF.get(ratio)
@@ -116,6 +117,16 @@ def params_from_state_dict(sd: dict, cell: str | None = None) -> RNNParams:
     if cell is not None and cell != inferred:
         raise InputError(f"the state_dict holds a {inferred.upper()}, not a {cell.upper()}")
     return RNNParams(inferred, layers)
+
+
+def _check_no_gap(own: dict, count: int, prefix: str) -> None:
+    """Layers 0..count-1 were read: a key of a later layer means one in between is missing."""
+    later = sorted((int(m[1]), not k.startswith("weight_ih"), k) for k in own
+                   if (m := re.fullmatch(r"(?:weight|bias)_(?:ih|hh)_l(\d+)", k))
+                   and int(m[1]) >= count)
+    if later:
+        raise InputError(f"state_dict has {prefix}{later[0][2]} but no layer {count} "
+                         f"({prefix}weight_ih_l{count} is missing)")
 
 
 def _array(d: dict, key: str, prefix: str) -> np.ndarray:

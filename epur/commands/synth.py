@@ -34,7 +34,7 @@ def add_arguments(p):
 def run(args) -> int:
     from synth.flow import synthesize
 
-    cfg = DEFAULT if args.config is None else load_config(args.config)
+    cfg = (DEFAULT if args.config is None else load_config(args.config)).require_hardware()
     if args.bitstream and args.target != "ecp5":
         raise InputError("--bitstream needs --target ecp5")
     out = check_directory(args.out)

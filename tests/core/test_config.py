@@ -57,6 +57,9 @@ def test_validation_messages(kw, msg):
     ('{"lanes": 4, "bogus": 1}', "unknown config key 'bogus'"),
     ('{"data_format": {"width": 16, "frac": 16}}', "data_format: fixed-point fraction bits"),
     ('{"data_format": {"widht": 16}}', "unknown key 'widht' in data_format"),
+    # "false" is truthy: before, it passed as a signed theta format and hardware was generated
+    ('{"theta_format": {"signed": "false"}}', "theta_format: signed must be true or false"),
+    ('{"weight_format": {"saturate": 1}}', "weight_format: saturate must be true or false"),
 ])
 def test_bad_files(tmp_path, text, msg):
     path = tmp_path / "c.json"

@@ -73,6 +73,10 @@ def test_shift_round_matches_float_rounding_on_random_values():
     ({"width": 8, "frac": 8}, "fraction bits must be an integer in 0..7"),
     ({"width": 8, "frac": 2, "rounding": "even"}, "rounding must be one of"),
     ({"width": 8, "frac": 2, "saturate": False}, r"wrap-around\) is not supported"),
+    ({"width": 8, "frac": 2, "signed": "no"}, "signed must be true or false, not 'no'"),
+    ({"width": 8, "frac": 2, "signed": 1}, "signed must be true or false, not 1"),
+    ({"width": 8, "frac": 2, "saturate": "yes"}, "saturate must be true or false, not 'yes'"),
+    ({"width": 8, "frac": True}, "fraction bits must be an integer"),
 ])
 def test_impossible_formats_are_refused(kw, msg):
     with pytest.raises(ValueError, match=msg):

@@ -84,3 +84,13 @@ def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, mo
     assert "yosys failed with status 3" in err[0] and "simulated crash" in err[0]
     log = err[0].split("(log: ")[1].split(")")[0]
     assert "simulated crash" in Path(log).read_text()
+
+
+@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+def test_software_predictors_are_refused_like_generate(tmp_path, capsys, predictor):
+    config = tmp_path / "c.toml"
+    config.write_text(TINY + f'predictor = "{predictor}"\n')
+    assert main(["synth", "--config", str(config), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "software-only" in err[0], err
+    assert not (tmp_path / "o").exists()
