@@ -26,6 +26,13 @@ PREDICTORS = ("none", "bnn", "oracle", "delta")
 HW_PREDICTORS = ("none", "bnn")
 MODES = ("relative", "absolute")
 GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+# Limits of generation (docs/formats.md, "Size limits"): generating the Verilog takes time that
+# grows with the square of H and of B (default config on 2 cores: H 256 17 s, 384 39 s, 512 81 s;
+# a 4x4 LSTM: B 256 12 s, 512 44 s, 1024 142 s), and Amaranth's netlist holds no signal wider
+# than 65535 bits (at H = 4096 the output buffer of H data words asserts).
+MAX_HIDDEN = 384
+MAX_BNN_BITS = 256
+MAX_SIGNAL_BITS = (1 << 16) - 1
 
 
 def _fmt(**kw):
@@ -55,23 +62,24 @@ class EpurConfig:
     counter_width: int = 32
 
     def __post_init__(self):
-        def check_int(key, lo, hi=None):
+        def check_int(key, lo, hi=None, why=""):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"{key} must be an integer, not {v!r}")
             if v < lo or (hi is not None and v > hi):
                 bound = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
-                raise ValueError(f"{key} must be {bound}, not {v}")
+                raise ValueError(f"{key} must be {bound}, not {v}{why if v > lo else ''}")
 
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ValueError(f"name must be a Verilog-safe identifier, not {self.name!r}")
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
         check_int("input_size", 1, 4096)
-        check_int("hidden_size", 1, 4096)
+        slow = " (generating the Verilog takes time growing with its square: {} s at {} on 2 cores)"
+        check_int("hidden_size", 1, MAX_HIDDEN, slow.format(81, 512))
         check_int("layers", 1, 8)
         check_int("lanes", 1, 64)
-        check_int("bnn_bits", 1, 1024)
+        check_int("bnn_bits", 1, MAX_BNN_BITS, slow.format(44, 512))
         check_int("lut_frac", 0, 12)
         check_int("lut_int", 1, 6)
         check_int("reuse_cap", 0, 1 << 16)
@@ -84,6 +92,13 @@ class EpurConfig:
                 raise ValueError(f"{key} must be signed")
         if self.theta_format.signed:
             raise ValueError("theta_format must be unsigned")
+        words = max(self.input_size + self.hidden_size, self.layers * self.hidden_size)
+        if words * self.data_format.width > MAX_SIGNAL_BITS:
+            raise ValueError(
+                f"the widest register holds {words} data words of {self.data_format.width} bits "
+                f"(the larger of X + H, v = [x, h], and L * H, the cell's state): "
+                f"{words * self.data_format.width} bits, more than the {MAX_SIGNAL_BITS} "
+                f"bits Amaranth allows one signal")
         if self.lut_frac > self.data_format.frac:
             raise ValueError(
                 f"lut_frac ({self.lut_frac}) cannot exceed the data format's fraction bits "

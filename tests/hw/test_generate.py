@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from core.config import DEFAULT, load_config
+from core.config import DEFAULT, MAX_BNN_BITS, MAX_HIDDEN, load_config
 from epur.cli import main
 from hw import top
 
@@ -107,6 +107,19 @@ def test_an_interrupted_generate_leaves_no_directory(tmp_path, monkeypatch, caps
     assert main(["generate", "--config", str(CONFIGS / "gru_small.toml"), "-o", str(out)]) == 130
     assert capsys.readouterr().err == "epur generate: interrupted\n"
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kw", [
+    pytest.param({"hidden_size": MAX_HIDDEN}, marks=pytest.mark.slow, id="hidden_size"),
+    pytest.param({"input_size": 4, "hidden_size": 4, "bnn_bits": MAX_BNN_BITS}, id="bnn_bits")])
+def test_the_largest_legal_sizes_generate(kw):
+    """The limits of core/config.py are what generation does in well under a minute on 2 cores
+    (H 384 about 40 s, B 256 on a 4x4 LSTM about 15 s); one more is refused."""
+    cfg = dataclasses.replace(DEFAULT, name="big", **kw)
+    assert re.search(r"^module big\(", top.generate_verilog(cfg), re.M)
+    (key, value), *_ = reversed(kw.items())
+    with pytest.raises(ValueError, match=f"{key} must be in 1..{value}, not {value + 1}"):
+        dataclasses.replace(cfg, **{key: value + 1})
 
 
 @pytest.mark.skipif(shutil.which("verilator") is None, reason="verilator is not installed")
