@@ -75,11 +75,10 @@ class EpurConfig:
         if self.cell not in CELLS:
             raise ValueError(f"cell must be one of {', '.join(CELLS)}, not {self.cell!r}")
         check_int("input_size", 1, 4096)
-        slow = " (generating the Verilog takes time growing with its square: {} s at {} on 2 cores)"
-        check_int("hidden_size", 1, MAX_HIDDEN, slow.format(81, 512))
+        check_int("hidden_size", 1, 4096)
         check_int("layers", 1, 8)
         check_int("lanes", 1, 64)
-        check_int("bnn_bits", 1, MAX_BNN_BITS, slow.format(44, 512))
+        check_int("bnn_bits", 1, 1024)
         check_int("lut_frac", 0, 12)
         check_int("lut_int", 1, 6)
         check_int("reuse_cap", 0, 1 << 16)
@@ -92,13 +91,6 @@ class EpurConfig:
                 raise ValueError(f"{key} must be signed")
         if self.theta_format.signed:
             raise ValueError("theta_format must be unsigned")
-        words = max(self.input_size + self.hidden_size, self.layers * self.hidden_size)
-        if words * self.data_format.width > MAX_SIGNAL_BITS:
-            raise ValueError(
-                f"the widest register holds {words} data words of {self.data_format.width} bits "
-                f"(the larger of X + H, v = [x, h], and L * H, the cell's state): "
-                f"{words * self.data_format.width} bits, more than the {MAX_SIGNAL_BITS} "
-                f"bits Amaranth allows one signal")
         if self.lut_frac > self.data_format.frac:
             raise ValueError(
                 f"lut_frac ({self.lut_frac}) cannot exceed the data format's fraction bits "
@@ -219,6 +211,20 @@ class EpurConfig:
             raise InputError(
                 f"predictor {self.predictor!r} is software-only (golden model: epur run and "
                 f"evaluate); the hardware implements {' and '.join(HW_PREDICTORS)}")
+        # limits of the generator, not of the golden model (docs/formats.md, "Size limits")
+        slow = " (generating the Verilog takes time growing with its square: {} s at {} on 2 cores)"
+        for key, top, why in (("hidden_size", MAX_HIDDEN, slow.format(81, 512)),
+                              ("bnn_bits", MAX_BNN_BITS, slow.format(44, 512))):
+            if getattr(self, key) > top:
+                raise InputError(f"hardware {key} must be in 1..{top}, not "
+                                 f"{getattr(self, key)}{why}")
+        words = max(self.input_size + self.hidden_size, self.layers * self.hidden_size)
+        if words * self.data_format.width > MAX_SIGNAL_BITS:
+            raise InputError(
+                f"the widest register holds {words} data words of {self.data_format.width} bits "
+                f"(the larger of X + H, v = [x, h], and L * H, the cell's state): "
+                f"{words * self.data_format.width} bits, more than the {MAX_SIGNAL_BITS} "
+                f"bits Amaranth allows one signal")
         return self
 
     # -- serialization --------------------------------------------------------------------------

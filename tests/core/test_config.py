@@ -37,7 +37,7 @@ def test_derived_numbers_of_the_default():
 
 @pytest.mark.parametrize("kw, msg", [
     ({"cell": "rnn"}, "cell must be one of lstm, gru, not 'rnn'"),
-    ({"hidden_size": 0}, "hidden_size must be in 1..384, not 0$"),
+    ({"hidden_size": 0}, "hidden_size must be in 1..4096, not 0$"),
     ({"lanes": 2.5}, "lanes must be an integer, not 2.5"),
     ({"predictor": "lru"}, "predictor must be one of none, bnn, oracle, delta"),
     ({"mode": "ratio"}, "mode must be one of relative, absolute"),
@@ -47,17 +47,26 @@ def test_derived_numbers_of_the_default():
     ({"lut_frac": 12}, r"lut_frac \(12\) cannot exceed the data format's fraction bits \(11\)"),
     ({"lut_int": 5}, "does not fit the data format"),
     ({"reuse_cap": -1}, "reuse_cap must be in 0..65536, not -1"),
-    # Amaranth asserted after 12 s at H = 4096; B = 1024 generated in 142 s
-    ({"hidden_size": 4096}, r"hidden_size must be in 1..384, not 4096 \(generating the Verilog "
-                            r"takes time growing with its square: 81 s at 512"),
-    ({"bnn_bits": 1024}, r"bnn_bits must be in 1..256, not 1024 \(generating"),
-    ({"input_size": 4096}, "4160 data words of 16 bits .* more than the 65535 bits Amaranth"),
-    ({"layers": 8, "hidden_size": 384, "data_format": FixedFormat(24, 11)},
-     "3072 data words of 24 bits"),
 ])
 def test_validation_messages(kw, msg):
     with pytest.raises(ValueError, match=msg):
         dataclasses.replace(DEFAULT, **kw)
+
+
+@pytest.mark.parametrize("kw, msg", [
+    # Amaranth asserted after 12 s at H = 4096; B = 1024 generated in 142 s
+    ({"hidden_size": 4096}, r"hardware hidden_size must be in 1..384, not 4096 \(generating the "
+                            r"Verilog takes time growing with its square: 81 s at 512"),
+    ({"bnn_bits": 1024}, r"hardware bnn_bits must be in 1..256, not 1024 \(generating"),
+    ({"input_size": 4096}, "4160 data words of 16 bits .* more than the 65535 bits Amaranth"),
+    ({"layers": 8, "hidden_size": 384, "data_format": FixedFormat(24, 11)},
+     "3072 data words of 24 bits"),
+])
+def test_generator_limits(kw, msg):
+    """The generator's limits refuse hardware only: the golden model runs such networks."""
+    cfg = dataclasses.replace(DEFAULT, **kw)
+    with pytest.raises(InputError, match=msg):
+        cfg.require_hardware()
 
 
 @pytest.mark.parametrize("text, msg", [
