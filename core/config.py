@@ -62,13 +62,13 @@ class EpurConfig:
     counter_width: int = 32
 
     def __post_init__(self):
-        def check_int(key, lo, hi=None, why=""):
+        def check_int(key, lo, hi=None):
             v = getattr(self, key)
             if isinstance(v, bool) or not isinstance(v, int):
                 raise ValueError(f"{key} must be an integer, not {v!r}")
             if v < lo or (hi is not None and v > hi):
                 bound = f"in {lo}..{hi}" if hi is not None else f">= {lo}"
-                raise ValueError(f"{key} must be {bound}, not {v}{why if v > lo else ''}")
+                raise ValueError(f"{key} must be {bound}, not {v}")
 
         if not isinstance(self.name, str) or not self.name.isidentifier():
             raise ValueError(f"name must be a Verilog-safe identifier, not {self.name!r}")
@@ -122,6 +122,14 @@ class EpurConfig:
     @property
     def gates(self) -> int:
         return len(self.gate_names)
+
+    def gate_function(self, gate: int) -> str:
+        """What the MU of ``gate`` computes: ``tanh`` (LSTM g), ``pair`` (GRU n: the two
+        requantized pre-activations, combined by the cell unit) or ``sigmoid``."""
+        name = self.gate_names[gate]
+        if self.cell == "lstm":
+            return "tanh" if name == "g" else "sigmoid"
+        return "pair" if name == "n" else "sigmoid"
 
     @property
     def memo(self) -> bool:

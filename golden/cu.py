@@ -62,7 +62,7 @@ def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):
     pre = preactivation(acc_x[:, :activated] + acc_h[:, :activated], bias[:activated], cfg)
     y = np.empty_like(acc_x)
     for g in range(activated):
-        y[:, g] = activate("tanh" if cfg.gate_names[g] == "g" else "sigmoid", pre[:, g], cfg)
+        y[:, g] = activate(cfg.gate_function(g), pre[:, g], cfg)
     if not pair:
         return y, None
     y[:, -1] = preactivation(acc_x[:, -1], bias[-1], cfg)

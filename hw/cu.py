@@ -24,23 +24,14 @@ Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B); co
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, signed
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Module
+from amaranth.lib import wiring
 
-from hw.arith import index
 from hw.dot_path import DotPath
 from hw.schemes import scheme_class
+from hw.schemes.base import unit_ports
 from hw.sequencer import RowSequencer
-from hw.weight_store import WeightStore, load_layout
-
-
-def gate_kind(cfg, gate: int) -> str:
-    """MU function of a gate: tanh for LSTM g, the pre-activation pair for GRU n, else sigmoid."""
-    name = cfg.gate_names[gate]
-    if cfg.cell == "lstm":
-        return "tanh" if name == "g" else "sigmoid"
-    return "pair" if name == "n" else "sigmoid"
+from hw.weight_store import WeightStore
 
 
 class ComputeUnit(wiring.Component):
@@ -51,19 +42,9 @@ class ComputeUnit(wiring.Component):
     def __init__(self, cfg, gate: int):
         self.cfg = cfg
         self.gate = gate
-        self.kind = gate_kind(cfg, gate)
+        self.kind = cfg.gate_function(gate)
         self.scheme = scheme_class(cfg)
-        dshape = signed(cfg.data_format.width)
-        ports = {
-            "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
-            "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
-            "v": In(data.ArrayLayout(dshape, cfg.max_row_length)),
-            "done": Out(cfg.hidden_size),
-            "y_addr": In(index(cfg.hidden_size)), "y": Out(dshape), "y_h": Out(dshape),
-            "computed": Out(1), "reused": Out(1),
-        }
-        ports.update({name: In(shape) for name, shape in self.scheme.controls(self.cfg).items()})
-        super().__init__(ports)
+        super().__init__(unit_ports(cfg, self.scheme.controls(cfg)))
 
     def elaborate(self, platform):
         m = Module()

@@ -3,7 +3,7 @@
 ``build(cfg)`` generates the Verilog of ``cfg`` (``hw.top.generate_verilog``) with its
 ``config.json`` beside it into ``<root>/<hash>/`` and compiles it with the simulator named by the
 ``SIM`` environment variable (Icarus by default) through ``cocotb_tools.runner``. The hash covers
-the config (less the run-time registers theta and mode) and the source of ``hw/`` and
+the config (less the run-time registers theta and mode) and the source of ``core/``, ``hw/`` and
 ``golden/``, so a changed generator never reuses a stale build; only a build whose compile
 finished and is intact (its ``build.done`` stamp holds the key and the compiled product's size
 and hash) is reused, so a compile killed half-way is redone.
@@ -114,8 +114,9 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
                      log_file=log, always=not finished)
     except (SystemExit, RuntimeError, OSError) as e:
         raise SimulationError(f"the {simulator_name()} build failed ({e!r}); log: {log}") from None
-    product = getattr(runner, "sim_file", None)        # Icarus: sim.vvp
-    write_atomic(stamp, _stamp(build_dir, [] if product is None else [Path(product).name]))
+    if not finished:                    # a reused build's stamp was just checked: keep it
+        product = getattr(runner, "sim_file", None)    # Icarus: sim.vvp
+        write_atomic(stamp, _stamp(build_dir, [] if product is None else [Path(product).name]))
     return build_dir, runner
 
 

@@ -31,23 +31,31 @@ from hw.dot_path import result_layout
 from hw.weight_store import load_layout
 
 
-def scheme_ports(cfg, queued: bool, controls: dict) -> dict:
-    """The signature members of a scheme of ``cfg``."""
+def unit_ports(cfg, controls: dict) -> dict:
+    """The signature members a compute unit and its scheme share: the load port, the step's
+    inputs, the gate output buffer's side, the counter pulses and the run-time ``controls``."""
     dshape = signed(cfg.data_format.width)
     ports = {
         "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
         "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
         "v": In(data.ArrayLayout(dshape, cfg.max_row_length)),
-        "issue": In(1),
-        "result": In(stream.Signature(result_layout(cfg), always_ready=True)),
         "done": Out(cfg.hidden_size),
         "y_addr": In(index(cfg.hidden_size)), "y": Out(dshape), "y_h": Out(dshape),
         "computed": Out(1), "reused": Out(1),
     }
+    ports.update({name: In(shape) for name, shape in controls.items()})
+    return ports
+
+
+def scheme_ports(cfg, queued: bool, controls: dict) -> dict:
+    """The signature members of a scheme of ``cfg``: the compute unit's (:func:`unit_ports`),
+    and its side of the row sequencer and of the dot-product path."""
+    ports = unit_ports(cfg, controls)
+    ports.update({"issue": In(1),
+                  "result": In(stream.Signature(result_layout(cfg), always_ready=True))})
     if queued:
         ports.update({"in_order": Out(1),
                       "queue": Out(stream.Signature(index(cfg.hidden_size)))})
-    ports.update({name: In(shape) for name, shape in controls.items()})
     return ports
 
 

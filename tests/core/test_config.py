@@ -122,3 +122,11 @@ def test_builds_pair_baseline_and_memo():
     assert builds["baseline"].predictor == "none" and not builds["baseline"].memo
     assert builds["memo"].predictor == "bnn" and builds["memo"].memo
     assert dataclasses.replace(builds["memo"], predictor="none") == builds["baseline"]
+
+
+def test_gate_functions_follow_pytorch_gate_order():
+    """LSTM i f g o: g is the tanh candidate; GRU r z n: n is the pair the cell unit combines."""
+    lstm = [DEFAULT.gate_function(g) for g in range(4)]
+    gru = dataclasses.replace(DEFAULT, cell="gru")
+    assert lstm == ["sigmoid", "sigmoid", "tanh", "sigmoid"]
+    assert [gru.gate_function(g) for g in range(3)] == ["sigmoid", "sigmoid", "pair"]

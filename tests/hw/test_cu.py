@@ -15,7 +15,7 @@ from golden.bnn import popcount_yb, sign_bits
 from golden.comparator import reuse as golden_reuse
 from golden.dpu import dot
 from golden.mu import mu, preactivation
-from hw.cu import ComputeUnit, gate_kind
+from hw.cu import ComputeUnit
 from tests.hw.rtl import put, simulate, start_step
 
 
@@ -97,7 +97,7 @@ def test_baseline_cu_outputs_and_schedule(cell, gate, lanes):
     seed = gate + 10 * lanes + (cell == "gru")
     print("seed", seed)
     rng = np.random.default_rng(seed)
-    kind = gate_kind(cfg, gate)
+    kind = cfg.gate_function(gate)
     w, b, b_h = random_gate(cfg, rng)
     df = cfg.data_format
     vs = [rng.integers(df.min_int, df.max_int + 1, cfg.row_length(k)) for k in (0, 1)]
@@ -122,7 +122,7 @@ def test_memo_cu_reuses_as_golden(cell, gate, mode):
     seed = 3 * gate + (mode == "absolute")
     print("seed", seed)
     rng = np.random.default_rng(seed)
-    kind = gate_kind(cfg, gate)
+    kind = cfg.gate_function(gate)
     w, b, b_h = random_gate(cfg, rng)
     df = cfg.data_format
     v0 = rng.integers(df.min_int, df.max_int + 1, cfg.row_length(0))
