@@ -123,6 +123,26 @@ class EpurConfig:
     def gates(self) -> int:
         return len(self.gate_names)
 
+    @property
+    def saturation_quantities(self) -> tuple[str, ...]:
+        """What the saturation counters count per layer (docs/formats.md): ``pre``
+        (pre-activations), ``c`` (the LSTM's cell state), ``h``."""
+        return ("pre", "c", "h") if self.cell == "lstm" else ("pre", "h")
+
+    @property
+    def saturation_counters(self) -> dict[str, tuple[str, int]]:
+        """The saturation counters by their RTL name ``sat_<quantity>_l<layer>``:
+        name -> (quantity, layer)."""
+        return {f"sat_{q}_l{k}": (q, k) for k in range(self.layers)
+                for q in self.saturation_quantities}
+
+    @property
+    def counter_names(self) -> tuple[str, ...]:
+        """Every counter of the RTL (top-level output ports): ``cycles``, ``computed_<gate>``,
+        ``reused_<gate>``, then the saturation counters."""
+        return ("cycles", *(f"{k}_{g}" for k in ("computed", "reused") for g in self.gate_names),
+                *self.saturation_counters)
+
     def gate_function(self, gate: int) -> str:
         """What the MU of ``gate`` computes: ``tanh`` (LSTM g), ``pair`` (GRU n: the two
         requantized pre-activations, combined by the cell unit) or ``sigmoid``."""

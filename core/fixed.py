@@ -96,6 +96,15 @@ class FixedFormat:
         """Integers with ``from_frac`` fraction bits -> this format (round, then saturate)."""
         return self.saturate_int(shift_round(v, from_frac - self.frac, self.rounding))
 
+    def out_of_range(self, v) -> np.ndarray:
+        """True where integers ``v`` lie outside this format: where saturating clips them."""
+        v = np.asarray(v, dtype=np.int64)
+        return (v < self.min_int) | (v > self.max_int)
+
+    def clips(self, v, from_frac: int) -> np.ndarray:
+        """True where :meth:`requantize` saturates: the rounded value lies outside the format."""
+        return self.out_of_range(shift_round(v, from_frac - self.frac, self.rounding))
+
 
 def _is_int(v) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)

@@ -5,6 +5,10 @@ layer step fed with h_t of the layer below (x_t for layer 0) and its own h_{t-1}
 is the compute units' step (golden/cu.py, the reuse scheme inside) and the cell update
 (golden/cell.py). Every sequence of the batch runs at once; a sequence past its length keeps its
 state frozen and counts nothing. The counters are the RTL's (``Result.counters``).
+
+Saturations are counted per layer where the hardware counts them (docs/formats.md): the MU's
+narrowings of the neurons the DPU computed (a reused neuron's MU does not run), and the cell
+unit's of every neuron of every active layer step.
 """
 
 from __future__ import annotations
@@ -32,6 +36,9 @@ class Result:
     macs: np.ndarray             # (batch,) multiply-accumulates of the baseline
     macs_skipped: np.ndarray     # (batch,) of those, avoided by the predictor
     lengths: np.ndarray          # (batch,) valid timesteps
+    sat_pre: np.ndarray          # (layers, batch) pre-activation narrowings that saturated
+    sat_c: np.ndarray            # (layers, batch) LSTM c narrowings that saturated (GRU: 0)
+    sat_h: np.ndarray            # (layers, batch) h narrowings that saturated
 
     @property
     def h(self) -> np.ndarray:
@@ -44,12 +51,20 @@ class Result:
         total = self.computed.sum() + self.reused.sum()
         return float(self.reused.sum() / total) if total else 0.0
 
+    def saturations(self) -> dict:
+        """Saturation counts by RTL counter name (``sat_<quantity>_l<layer>``), exact."""
+        return {name: getattr(self, f"sat_{q}")[k]
+                for name, (q, k) in self.cfg.saturation_counters.items()}
+
     def counters(self) -> dict:
-        """Counters as the RTL names them, each an int64 array over the batch."""
+        """Counters as the RTL names them, each an int64 array over the batch. The saturation
+        counters stop at their maximum, as the RTL's do (``counter_width`` bits)."""
         out = {"cycles": self.cycles}
         for g, name in enumerate(self.cfg.gate_names):
             out[f"computed_{name}"] = self.computed[:, g]
             out[f"reused_{name}"] = self.reused[:, g]
+        top = (1 << self.cfg.counter_width) - 1
+        out.update({name: np.minimum(v, top) for name, v in self.saturations().items()})
         out["macs"] = self.macs
         out["macs_skipped"] = self.macs_skipped
         return out
@@ -59,8 +74,10 @@ class Result:
         h_int = np.zeros((cfg.layers, batch, steps, cfg.hidden_size), dtype=np.int64)
         per_gate = np.zeros((batch, cfg.gates), dtype=np.int64)
         per_seq = np.zeros(batch, dtype=np.int64)
+        per_layer = np.zeros((cfg.layers, batch), dtype=np.int64)
         return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
-                   per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths)
+                   per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths,
+                   per_layer, per_layer.copy(), per_layer.copy())
 
 
 def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
@@ -79,13 +96,14 @@ def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
         for k in range(cfg.layers):
             v = np.concatenate([below, h[k]], axis=1)
             step = cu.step(cfg, scheme, states[k], weights[k], k, v, active)
-            h_new, c_new = cell_update(step.out, step.out2, h[k], c[k], cfg)
-            h[k] = np.where(active[:, None], h_new, h[k])
+            cell = cell_update(step.out, step.out2, h[k], c[k], cfg)
+            h[k] = np.where(active[:, None], cell.h, h[k])
             result.h_int[k, :, t] = h[k]
-            if c_new is not None:
-                c[k] = np.where(active[:, None], c_new, c[k])
+            if cell.c is not None:
+                c[k] = np.where(active[:, None], cell.c, c[k])
                 result.c_int[k, :, t] = c[k]
             _count(result, scheme, step, active)
+            _count_saturation(result, step, cell, active)
             below = h[k]
     return result
 
@@ -98,3 +116,13 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
     result.cycles += act * scheme.cycles(step)
     result.macs += act * (cfg.gates * cfg.hidden_size * cfg.row_length(step.layer))
     result.macs_skipped += act * scheme.macs_skipped(step)
+
+
+def _count_saturation(result: Result, step: cu.LayerStep, cell, active: np.ndarray) -> None:
+    """Add one layer step's saturations for the active sequences: the MU's of the computed
+    neurons, the cell unit's of every neuron."""
+    k, act = step.layer, active.astype(np.int64)
+    mu = np.where(step.reuse, 0, step.sat_pre).sum(axis=(1, 2))
+    result.sat_pre[k] += act * (mu + cell.sat_pre.sum(axis=1))
+    result.sat_c[k] += act * cell.sat_c.sum(axis=1)
+    result.sat_h[k] += act * cell.sat_h.sum(axis=1)

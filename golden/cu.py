@@ -15,7 +15,7 @@ import numpy as np
 
 from core.activation import activate
 from golden.dpu import Rows
-from golden.mu import preactivation
+from golden.mu import preactivation, preactivation_clips
 from golden.params import QuantLayer
 
 
@@ -49,24 +49,32 @@ class LayerStep:
     reuse: np.ndarray | None = None   # (batch, gates, H) True where the memo entry is used
     out: np.ndarray | None = None     # (batch, gates, H) the outputs the cell unit uses
     out2: np.ndarray | None = None    # (batch, H) the same for y2
+    sat_pre: np.ndarray | None = None  # (batch, gates, H) the MU's narrowings that clipped
 
 
 def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):
-    """MU of every gate: accumulators (batch, gates, H) -> outputs y and, for the GRU, a_h.
+    """MU of every gate: accumulators (batch, gates, H) -> outputs y, for the GRU a_h, and the
+    number of the MU's narrowings that saturated (batch, gates, H).
 
     LSTM gates and GRU r, z: ``act(rq(acc_x + acc_h + bias))``, tanh for LSTM g, else sigmoid;
     GRU n (the last gate): the pair ``a_x = rq(acc_x + b_in)`` (as y) and
-    ``a_h = rq(acc_h + b_hn)`` (returned apart), which the cell-update unit combines."""
+    ``a_h = rq(acc_h + b_hn)`` (returned apart), which the cell-update unit combines; each of
+    the two may saturate."""
     pair = cfg.cell == "gru"
     activated = cfg.gates - pair
-    pre = preactivation(acc_x[:, :activated] + acc_h[:, :activated], bias[:activated], cfg)
+    acc = acc_x[:, :activated] + acc_h[:, :activated]
+    pre = preactivation(acc, bias[:activated], cfg)
+    sat = np.zeros(acc_x.shape, dtype=np.int64)
+    sat[:, :activated] = preactivation_clips(acc, bias[:activated], cfg)
     y = np.empty_like(acc_x)
     for g in range(activated):
         y[:, g] = activate(cfg.gate_function(g), pre[:, g], cfg)
     if not pair:
-        return y, None
+        return y, None, sat
     y[:, -1] = preactivation(acc_x[:, -1], bias[-1], cfg)
-    return y, preactivation(acc_h[:, -1], b_hn, cfg)
+    sat[:, -1] = (preactivation_clips(acc_x[:, -1], bias[-1], cfg).astype(np.int64)
+                  + preactivation_clips(acc_h[:, -1], b_hn, cfg))
+    return y, preactivation(acc_h[:, -1], b_hn, cfg), sat
 
 
 def step(cfg, scheme, state, weights: LayerWeights, layer: int, v, active) -> LayerStep:
@@ -79,8 +87,8 @@ def step(cfg, scheme, state, weights: LayerWeights, layer: int, v, active) -> La
     shape = (batch, cfg.gates, cfg.hidden_size)
     acc_x = weights.x_rows.matvec(v[:, :xl]).reshape(shape)
     acc_h = weights.h_rows.matvec(v[:, xl:]).reshape(shape)
-    s = LayerStep(layer, v, columns, *gate_outputs(cfg, acc_x, acc_h, weights.bias,
-                                                   weights.b_hn))
+    y, y2, sat_pre = gate_outputs(cfg, acc_x, acc_h, weights.bias, weights.b_hn)
+    s = LayerStep(layer, v, columns, y, y2, sat_pre=sat_pre)
     s.reuse = scheme.decide(state, s)
     s.out, s.out2 = scheme.outputs(state, s)
     scheme.update(state, s, active)

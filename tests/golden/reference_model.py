@@ -4,6 +4,8 @@ over sequences, timesteps, layers, gates and neurons, written from docs/formats.
 It shares only the arithmetic leaves (quantize, MU, activation table, cell update, tested on
 their own) with golden/model.py; the dot products, the BNN, the predictors, the memo entries and
 the counters are re-derived here, so a bug in the vectorized bookkeeping shows up as a mismatch.
+The saturation counts are re-derived too: each narrowing's exact value is recomputed with Python
+integers and compared with the data format's range.
 """
 
 from core.activation import activate
@@ -12,9 +14,22 @@ from golden.mu import preactivation
 from golden.params import quantize_params
 
 
+def _round(value, shift, rounding):
+    """``value / 2**shift`` rounded as docs/formats.md says, in Python integers."""
+    half = 1 << (shift - 1) if rounding == "half_up" and shift > 0 else 0
+    return (value + half) // (1 << shift)
+
+
 def reference_run(cfg, params, x):
+    """Per sequence: the last layer's h, and (computed, reused, MACs skipped, saturations) with
+    the saturations a dict ``sat_<quantity>_l<layer>`` -> count."""
     q = quantize_params(cfg, params)
     fmt = cfg.data_format
+    lo, hi = -(1 << (fmt.width - 1)), (1 << (fmt.width - 1)) - 1
+
+    def outside(value, shift=0):
+        v = _round(value, shift, fmt.rounding)
+        return int(not lo <= v <= hi)
     T, F, Ft = cfg.theta_int, fmt.frac, cfg.theta_format.frac
     G, H, L = cfg.gates, cfg.hidden_size, cfg.layers
     xq = fmt.quantize(x).tolist()
@@ -25,6 +40,7 @@ def reference_run(cfg, params, x):
         memo = [[[None] * H for _ in range(G)] for _ in range(L)]   # (y, yb, count)
         seen = [[0] * cfg.row_length(k) for k in range(L)]
         computed, reused, macs_skipped = [0] * G, [0] * G, 0
+        sat = {name: 0 for name in cfg.saturation_counters}
         out_seq = []
         for frame in seq:
             inp = frame
@@ -78,16 +94,34 @@ def reference_run(cfg, params, x):
                             ys[g][n] = y
                             memo[k][g][n] = (y, yb, 0)
                             computed[g] += 1
+                            pre_shift = cfg.acc_frac - F
+                            if name == "n":
+                                sat[f"sat_pre_l{k}"] += (
+                                    outside(acc_x + (b << F), pre_shift)
+                                    + outside(acc_h + (int(q[k].b_hn[n]) << F),
+                                              pre_shift))
+                            else:
+                                sat[f"sat_pre_l{k}"] += outside(
+                                    acc_x + acc_h + (b << F), pre_shift)
                 for n in range(H):
                     if cfg.cell == "lstm":
-                        hn, cn = lstm_update(*(ys[g][n][0] for g in range(4)), c[k][n], cfg)
+                        i, f, gg, o = (ys[g][n][0] for g in range(4))
+                        sat[f"sat_c_l{k}"] += outside(f * c[k][n] + i * gg, F)
+                        hn, cn = lstm_update(i, f, gg, o, c[k][n], cfg)
+                        sat[f"sat_h_l{k}"] += outside(o * int(activate("tanh", cn, cfg)), F)
                         c[k][n] = int(cn)
                     else:
+                        r, z, (a_x, a_h) = ys[0][n][0], ys[1][n][0], ys[2][n]
+                        rh = _round(r * a_h, F, fmt.rounding)
+                        sat[f"sat_pre_l{k}"] += outside(r * a_h, F) + outside(a_x + rh)
+                        n_act = int(activate("tanh", min(max(a_x + rh, lo), hi), cfg))
+                        sat[f"sat_h_l{k}"] += outside(
+                            ((1 << F) - z) * n_act + z * h[k][n], F)
                         hn = gru_update(ys[0][n][0], ys[1][n][0], ys[2][n][0], ys[2][n][1],
                                         h[k][n], cfg)
                     h[k][n] = int(hn)
                 inp = h[k]
             out_seq.append(list(h[L - 1]))
         hs.append(out_seq)
-        counts.append((computed, reused, macs_skipped))
+        counts.append((computed, reused, macs_skipped, sat))
     return hs, counts

@@ -39,7 +39,7 @@ def test_matches_scalar_reference(cell, layers, predictor):
     result = run(cfg, q, x)
     ref_h, ref_counts = reference_run(cfg, params, x)
     np.testing.assert_array_equal(result.h_int[-1], ref_h)
-    for b, (computed, reused, skipped) in enumerate(ref_counts):
+    for b, (computed, reused, skipped, _) in enumerate(ref_counts):
         assert result.computed[b].tolist() == computed
         assert result.reused[b].tolist() == reused
         assert result.macs_skipped[b] == skipped
@@ -67,7 +67,8 @@ def test_counters_are_named_as_the_rtl():
     cfg, q, _, x = case("gru", 1)
     names = list(run(cfg, q, x).counters())
     assert names == ["cycles", "computed_r", "reused_r", "computed_z", "reused_z",
-                     "computed_n", "reused_n", "macs", "macs_skipped"]
+                     "computed_n", "reused_n", "sat_pre_l0", "sat_h_l0", "macs", "macs_skipped"]
+    assert set(names) - {"macs", "macs_skipped"} == set(cfg.counter_names)
 
 
 class ReuseOnceComputed(MemoScheme):

@@ -43,10 +43,11 @@ def test_matches_scalar_reference(cell, predictor, mode, theta, cap):
     result = run_fixed(cfg, params, x)
     ref_h, ref_counts = reference_run(cfg, params, x)
     np.testing.assert_array_equal(result.h_int[-1], np.array(ref_h))
-    for b, (computed, reused, skipped) in enumerate(ref_counts):
+    for b, (computed, reused, skipped, sat) in enumerate(ref_counts):
         assert list(result.computed[b]) == computed
         assert list(result.reused[b]) == reused
         assert result.macs_skipped[b] == skipped
+        assert {k: v[b] for k, v in result.saturations().items()} == sat
 
 
 # Documented bound (docs/formats.md): with the default formats and table, fixed point with
