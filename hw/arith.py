@@ -29,6 +29,16 @@ def requantize(value, fmt, from_frac: int):
     return saturate(shift_round(value, from_frac - fmt.frac, fmt.rounding), fmt)
 
 
+def out_of_range(value, fmt):
+    """1 where :func:`saturate` clips ``value`` (the same two comparisons, shared by synthesis)."""
+    return (value > fmt.max_int) | (value < fmt.min_int)
+
+
+def clips(value, fmt, from_frac: int):
+    """1 where :func:`requantize` saturates (``FixedFormat.clips``)."""
+    return out_of_range(shift_round(value, from_frac - fmt.frac, fmt.rounding), fmt)
+
+
 def lut_address(pre, cfg):
     """Activation-table address of a data-format pre-activation (core.activation.lut_index)."""
     half = 1 << (cfg.lut_int + cfg.lut_frac)

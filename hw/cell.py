@@ -11,6 +11,10 @@ Ports
     gate-output reads, data one cycle after the address.
     ``h_state``, ``c_state`` (out): the state registers.
     ``done`` (out): one-cycle pulse, the step's last h is written.
+    ``sat_pre`` (out, 0..2; GRU), ``sat_c`` (out; LSTM), ``sat_h`` (out): per cycle, how many of
+    the cell's narrowings saturated a cycle earlier: GRU ``rq(r*a_h)`` and ``sat(a_x + r*a_h)``,
+    the LSTM's c ``rq``, the h ``rq`` (docs/formats.md, "Saturation counters"). The last
+    neuron's ``sat_h`` comes with ``done``; the counters never add a cycle.
 Behaviour: neuron j is issued at the first cycle >= (issue of j-1) + 1 at which every gate's
 ``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 6 cycles later (gate read,
 products, sum and ``rq``, GRU ``a_x + r*a_h``, tanh ROM, products; the final ``rq`` in the
@@ -27,7 +31,7 @@ from amaranth.lib.wiring import In, Out
 
 from core.activation import activation_table
 from core.timing import LAT_CELL
-from hw.arith import index, lut_address, requantize, saturate
+from hw.arith import clips, index, lut_address, out_of_range, requantize, saturate
 
 LATENCY = LAT_CELL     # issue of neuron j -> ``done`` when j is the step's last neuron
 H_STAGE = LATENCY - 1  # the stage that writes h (``done`` is registered one cycle later)
@@ -46,6 +50,7 @@ class CellUnit(wiring.Component):
             "h_state": Out(data.ArrayLayout(dshape, entries)),
             "c_state": Out(data.ArrayLayout(dshape, entries)),
             "done": Out(1),
+            "sat_pre": Out(2), "sat_c": Out(1), "sat_h": Out(1),
         })
 
     def elaborate(self, platform):
@@ -102,6 +107,7 @@ class CellUnit(wiring.Component):
             m.d.sync += [prod_a2.eq(f * c_state[entry[1]]), prod_b2.eq(i * g), keep[2].eq(o)]
             c = requantize(prod_a2 + prod_b2, fmt, 2 * frac)
             m.d.sync += [rq3.eq(c), arg4.eq(rq3)]
+            m.d.sync += self.sat_c.eq(valid[2] & clips(prod_a2 + prod_b2, fmt, 2 * frac))
             with m.If(valid[2]):
                 m.d.sync += c_state[entry[2]].eq(c)
             m.d.sync += [prod_a6.eq(keep[H_STAGE - 1] * tanh.data), prod_b6.eq(0)]
@@ -113,9 +119,14 @@ class CellUnit(wiring.Component):
                          h_prev[2].eq(h_state[entry[1]])]
             m.d.sync += [rq3.eq(requantize(prod_a2, fmt, 2 * frac)),
                          arg4.eq(saturate(a_x[3] + rq3, fmt))]
+            clip_rh, clip_sum = Signal(), Signal()
+            m.d.sync += [clip_rh.eq(valid[2] & clips(prod_a2, fmt, 2 * frac)),
+                         clip_sum.eq(valid[3] & out_of_range(a_x[3] + rq3, fmt))]
+            m.d.comb += self.sat_pre.eq(clip_rh + clip_sum)
             m.d.sync += [prod_a6.eq(((1 << frac) - keep[H_STAGE - 1]) * tanh.data),
                          prod_b6.eq(keep[H_STAGE - 1] * h_prev[H_STAGE - 1])]
         h = requantize(prod_a6 + prod_b6, fmt, 2 * frac)
+        m.d.sync += self.sat_h.eq(valid[H_STAGE] & clips(prod_a6 + prod_b6, fmt, 2 * frac))
         with m.If(self.clear):
             m.d.sync += [h_state.eq(0), c_state.eq(0)]
         with m.Elif(valid[H_STAGE]):

@@ -17,17 +17,27 @@ Ports
     ``computed``, ``reused`` (in, one bit per gate): the CUs' pulses.
     ``idle`` (out): no layer step pending (the weight load port is open); ``busy`` = ~idle.
     ``cycles``, ``computed_count``, ``reused_count`` (out): counters, cleared at sequence start.
+    ``sat_<q>`` (in, for each of ``cfg.saturation_quantities``): saturations this cycle, of the
+    layer step running; ``sat_<q>_count`` (out, one per layer): their counters, cleared at
+    sequence start, stopping at their maximum (a counter that wrapped could read 0 after
+    saturations).
 Timing: a layer step lasts from its ``start`` cycle up to and including the cycle ``cell_done``
 is seen; ``cycles`` counts exactly those cycles (waits for x or for the output buffer are not).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Const, Module, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from hw.arith import index
+
+
+def saturation_pulse_width(cfg) -> int:
+    """Bits of the saturations of one cycle: up to two per compute unit (the GRU n gate's pair)
+    and two in the cell unit."""
+    return (2 * cfg.gates + 2).bit_length()
 
 
 class Controller(wiring.Component):
@@ -47,6 +57,9 @@ class Controller(wiring.Component):
             "cycles": Out(count),
             "computed_count": Out(data.ArrayLayout(count, cfg.gates)),
             "reused_count": Out(data.ArrayLayout(count, cfg.gates)),
+            **{f"sat_{q}{end}": port for q in cfg.saturation_quantities for end, port in (
+                ("", In(saturation_pulse_width(cfg))),
+                ("_count", Out(data.ArrayLayout(count, cfg.layers))))},
         })
 
     def elaborate(self, platform):
@@ -136,3 +149,12 @@ class Controller(wiring.Component):
                     self.computed_count[g].eq(self.computed_count[g] + self.computed[g]),
                     self.reused_count[g].eq(self.reused_count[g] + self.reused[g]),
                 ]
+        top = (1 << cfg.counter_width) - 1
+        for q in cfg.saturation_quantities:
+            pulses, counts = getattr(self, f"sat_{q}"), getattr(self, f"sat_{q}_count")
+            for k in range(cfg.layers):
+                total = counts[k] + Mux(self.layer == k, pulses, 0)
+                with m.If(self.clear):
+                    m.d.sync += counts[k].eq(0)
+                with m.Else():
+                    m.d.sync += counts[k].eq(Mux(total > top, top, total))

@@ -13,6 +13,7 @@ Ports
     ``done`` (out, H bits): neuron j's output of this step is in the output buffer.
     ``y_addr`` (in) -> ``y`` (and ``y_h`` for the GRU ``n`` pair) one cycle later.
     ``computed``, ``reused`` (out): one-cycle pulses per neuron evaluation, for the counters.
+    ``sat_pre`` (out, 0..2): the MU's requantizes that saturated, with each computed result.
 Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B); core.timing):
     baseline: neuron j's first chunk is read at ``a_j = LAT_DPU_START + j*Kd``;
     memo: the comparator's decision on neuron j is registered at ``d_j = LAT_BNN + (j+1)*Kb``; a
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
+from amaranth.lib.wiring import Out
 
 from hw.dot_path import DotPath
 from hw.schemes import scheme_class
@@ -44,7 +46,7 @@ class ComputeUnit(wiring.Component):
         self.gate = gate
         self.kind = cfg.gate_function(gate)
         self.scheme = scheme_class(cfg)
-        super().__init__(unit_ports(cfg, self.scheme.controls(cfg)))
+        super().__init__({**unit_ports(cfg, self.scheme.controls(cfg)), "sat_pre": Out(2)})
 
     def elaborate(self, platform):
         m = Module()
@@ -76,5 +78,5 @@ class ComputeUnit(wiring.Component):
         m.d.comb += [scheme.issue.eq(seq.o.valid & seq.o.p.first),
                      scheme.y_addr.eq(self.y_addr), self.y.eq(scheme.y), self.y_h.eq(scheme.y_h),
                      self.done.eq(scheme.done), self.computed.eq(scheme.computed),
-                     self.reused.eq(scheme.reused)]
+                     self.reused.eq(scheme.reused), self.sat_pre.eq(dot.sat)]
         return m

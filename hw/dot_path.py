@@ -8,6 +8,7 @@ Ports
     during the step.
     ``bias_addr`` (out) -> ``bias``, ``bias_h`` (in, the weight store's, one cycle later).
     ``o`` (out, always ready): ``neuron``, ``y`` and (GRU ``n`` pair) ``y_h``: the MU's output.
+    ``sat`` (out): with ``o``, how many of its requantizes saturated (0 when ``o`` is not valid).
 Latency: ``o`` is valid ``LATENCY`` = ``core.timing.LAT_MU`` cycles after ``i`` carried the
 neuron's last chunk (weight read 1, DPU ``core.timing.LAT_DPU``, MU 2), so the output buffer marks
 it done ``LAT_MU`` cycles after the DPU end (the cycle after the last chunk). Throughput one chunk
@@ -16,7 +17,7 @@ per cycle, neurons back to back or with gaps; no back-pressure.
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Module, Signal, signed
+from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -49,6 +50,7 @@ class DotPath(wiring.Component):
             "bias_addr": Out(index(cfg.layers * cfg.hidden_size)),
             "bias": In(wshape), "bias_h": In(wshape),
             "o": Out(stream.Signature(result_layout(cfg), always_ready=True)),
+            "sat": Out(2),
         })
 
     def elaborate(self, platform):
@@ -91,5 +93,6 @@ class DotPath(wiring.Component):
                      mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(self.bias),
                      mu.i.p.bias_h.eq(self.bias_h),
                      self.o.valid.eq(mu.o.valid), self.o.p.neuron.eq(delay[-1]),
-                     self.o.p.y.eq(mu.o.p.y), self.o.p.y_h.eq(mu.o.p.y_h)]
+                     self.o.p.y.eq(mu.o.p.y), self.o.p.y_h.eq(mu.o.p.y_h),
+                     self.sat.eq(Mux(mu.o.valid, mu.o.p.sat, 0))]
         return m

@@ -6,7 +6,8 @@
 Ports
     ``i`` (in, always ready): ``acc``, ``bias`` (weight format), and for ``pair`` ``acc_h``,
     ``bias_h`` (``b_hn``).
-    ``o`` (out, always ready): ``y`` (data format) and for ``pair`` ``y_h``.
+    ``o`` (out, always ready): ``y`` (data format) and for ``pair`` ``y_h``; ``sat``: how many
+    of the result's requantizes saturated (0 or 1; pair 0..2), for the ``sat_pre`` counters.
 Behaviour (docs/formats.md step 2): ``pre = data_format.requantize(acc + (bias << F), acc_frac)``;
 ``y = table[lut_address(pre)]`` with the ROM from ``core.activation.activation_table``; pair:
 ``y = pre``, ``y_h = requantize(acc_h + (bias_h << F))``.
@@ -22,7 +23,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from core.activation import activation_table
-from hw.arith import lut_address, requantize
+from hw.arith import clips, lut_address, requantize
 
 KINDS = ("sigmoid", "tanh", "pair")
 LATENCY = 2    # ``i`` -> ``o``: requantize registered, then the ROM read
@@ -43,7 +44,7 @@ class MultiFunctionUnit(wiring.Component):
         super().__init__({
             "i": In(stream.Signature(data.StructLayout({
                 "acc": acc, "acc_h": acc, "bias": bias, "bias_h": bias}), always_ready=True)),
-            "o": Out(stream.Signature(data.StructLayout({"y": dshape, "y_h": dshape}),
+            "o": Out(stream.Signature(data.StructLayout({"y": dshape, "y_h": dshape, "sat": 2}),
                                       always_ready=True)),
         })
 
@@ -53,15 +54,19 @@ class MultiFunctionUnit(wiring.Component):
         fmt, frac = cfg.data_format, cfg.data_format.frac
         pre = Signal(signed(fmt.width))
         pre_h = Signal(signed(fmt.width))
+        clip, clip_h = Signal(), Signal()
         valid = Signal()
+        biased = self.i.p.acc + (self.i.p.bias << frac)
+        biased_h = self.i.p.acc_h + (self.i.p.bias_h << frac)
         m.d.sync += [
             valid.eq(self.i.valid),
-            pre.eq(requantize(self.i.p.acc + (self.i.p.bias << frac), fmt, cfg.acc_frac)),
+            pre.eq(requantize(biased, fmt, cfg.acc_frac)),
+            clip.eq(clips(biased, fmt, cfg.acc_frac)),
         ]
-        m.d.sync += self.o.valid.eq(valid)
+        m.d.sync += [self.o.valid.eq(valid), self.o.p.sat.eq(clip + clip_h)]
         if self.kind == "pair":
-            m.d.sync += pre_h.eq(
-                requantize(self.i.p.acc_h + (self.i.p.bias_h << frac), fmt, cfg.acc_frac))
+            m.d.sync += [pre_h.eq(requantize(biased_h, fmt, cfg.acc_frac)),
+                         clip_h.eq(clips(biased_h, fmt, cfg.acc_frac))]
             m.d.sync += [self.o.p.y.eq(pre), self.o.p.y_h.eq(pre_h)]
         else:
             table = [int(v) for v in activation_table(self.kind, cfg)]

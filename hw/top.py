@@ -13,6 +13,8 @@ Ports (Verilog names in docs/architecture.md)
     baseline behaviour)).
     ``busy`` (out): a layer step is pending or running.
     ``cycles``, ``computed_<gate>``, ``reused_<gate>`` (out): counters of the current sequence.
+    ``sat_<q>_l<layer>`` (out, ``cfg.saturation_counters``): narrowings that saturated in the
+    current sequence, per layer: ``pre`` (pre-activations), ``c`` (LSTM cell state), ``h``.
 The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo buffer.
 """
 
@@ -50,6 +52,7 @@ def top_signature(cfg) -> wiring.Signature:
     ports.update({"busy": Out(1), "cycles": Out(count)})
     for kind in ("computed", "reused"):
         ports.update({f"{kind}_{name}": Out(count) for name in cfg.gate_names})
+    ports.update({name: Out(count) for name in cfg.saturation_counters})
     return wiring.Signature(ports)
 
 
@@ -100,6 +103,13 @@ class EpurTop(wiring.Component):
             ctrl.reused.eq(Cat(cu.reused for cu in cus)),
             self.busy.eq(ctrl.busy), self.cycles.eq(ctrl.cycles),
         ]
+        # saturations: every compute unit's MU, and the cell unit's narrowings
+        pulses = {"pre": sum(cu.sat_pre for cu in cus) + cell.sat_pre,
+                  "c": cell.sat_c, "h": cell.sat_h}
+        for q in cfg.saturation_quantities:
+            m.d.comb += getattr(ctrl, f"sat_{q}").eq(pulses[q])
+        for name, (q, k) in cfg.saturation_counters.items():
+            m.d.comb += getattr(self, name).eq(getattr(ctrl, f"sat_{q}_count")[k])
         return m
 
 

@@ -34,9 +34,9 @@ class Scoreboard:
 
     @property
     def counter_names(self) -> list[str]:
-        """The counters the RTL has: cycles, computed_<gate>, reused_<gate> (not the MAC totals)."""
-        gates = self.golden.cfg.gate_names
-        return ["cycles"] + [f"{k}_{g}" for k in ("computed", "reused") for g in gates]
+        """The counters the RTL has (``EpurConfig.counter_names``: cycles, computed_<gate>,
+        reused_<gate>, sat_<quantity>_l<layer>; not the MAC totals)."""
+        return list(self.golden.cfg.counter_names)
 
     def expect_sequence(self, b: int) -> None:
         """Queue the words of sequence ``b`` (its valid timesteps) in output order."""

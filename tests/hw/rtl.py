@@ -79,7 +79,7 @@ def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, see
     h_out = np.zeros((batch, steps, hidden), dtype=np.int64)
     h_state = np.zeros((batch, layers, hidden), dtype=np.int64)
     c_state = np.zeros((batch, layers, hidden), dtype=np.int64)
-    names = ["cycles"] + [f"{k}_{g}" for k in ("computed", "reused") for g in cfg.gate_names]
+    names = cfg.counter_names
     counters = {name: np.zeros(batch, dtype=np.int64) for name in names}
     state = {"seq": -1, "loaded": False}
 

@@ -9,14 +9,15 @@ import numpy as np
 import pytest
 
 from core.config import DEFAULT
-from golden.cell import gru_update, lstm_update
+from golden.cell import gru_step, lstm_step
 from hw.cell import LATENCY, CellUnit
 from tests.hw.rtl import simulate, start_step, unpack
 
 
 def rtl_cell(cfg, steps):
     """``steps``: (layer, y (G, H), y_h (H), clear, ready (H) cycle each neuron's gate outputs
-    are marked done). Returns per step the h and c state (layers, H) and the done cycle."""
+    are marked done). Returns per step the h and c state (layers, H), the done cycle and the
+    step's saturation pulses summed per quantity (``pre``, ``c``, ``h``)."""
     dut = CellUnit(cfg)
     hidden, gates, dw = cfg.hidden_size, cfg.gates, cfg.data_format.width
     out = []
@@ -26,7 +27,9 @@ def rtl_cell(cfg, steps):
             ctx.set(dut.done_bits, 0)
             await start_step(ctx, dut, layer, clear)
             cycle, address = 1, 0
+            sat = dict.fromkeys(("pre", "c", "h"), 0)
             while not ctx.get(dut.done):
+                count(ctx, sat)
                 bits = sum(1 << j for j in range(hidden) if ready[j] <= cycle)
                 ctx.set(dut.done_bits, sum(bits << (g * hidden) for g in range(gates)))
                 for g in range(gates):
@@ -36,9 +39,15 @@ def rtl_cell(cfg, steps):
                 await ctx.tick()
                 cycle += 1
                 assert cycle < 500
+            count(ctx, sat)                  # the last neuron's h comes with ``done``
             h = unpack(ctx.get(dut.h_state.as_value()), dw, cfg.layers * hidden)
             c = unpack(ctx.get(dut.c_state.as_value()), dw, cfg.layers * hidden)
-            out.append((h.reshape(cfg.layers, hidden), c.reshape(cfg.layers, hidden), cycle))
+            out.append((h.reshape(cfg.layers, hidden), c.reshape(cfg.layers, hidden), cycle,
+                        sat))
+
+    def count(ctx, sat):
+        for q in sat:
+            sat[q] += ctx.get(getattr(dut, f"sat_{q}"))
 
     simulate(dut, tb)
     return out
@@ -66,13 +75,19 @@ def test_cell_matches_golden(cell, fmt):
 
     h_state = np.zeros((cfg.layers, hidden), dtype=np.int64)
     c_state = np.zeros_like(h_state)
-    for (layer, y, y_h, clear, ready), (h, c, done_at) in zip(steps, results, strict=True):
+    total = dict.fromkeys(("pre", "c", "h"), 0)
+    for (layer, y, y_h, clear, ready), (h, c, done_at, sat) in zip(steps, results, strict=True):
         if clear:
             h_state[:], c_state[:] = 0, 0
         if cell == "lstm":
-            h_state[layer], c_state[layer] = lstm_update(*y, c_state[layer], cfg)
+            s = lstm_step(*y, c_state[layer], cfg)
+            c_state[layer] = s.c
         else:
-            h_state[layer] = gru_update(y[0], y[1], y[2], y_h, h_state[layer], cfg)
+            s = gru_step(y[0], y[1], y[2], y_h, h_state[layer], cfg)
+        h_state[layer] = s.h
+        want = {"pre": s.sat_pre.sum(), "c": s.sat_c.sum(), "h": s.sat_h.sum()}
+        assert sat == want
+        total = {q: total[q] + want[q] for q in total}
         np.testing.assert_array_equal(h, h_state)
         if cell == "lstm":
             np.testing.assert_array_equal(c, c_state)
@@ -80,3 +95,7 @@ def test_cell_matches_golden(cell, fmt):
         for j in range(hidden):
             issue = max(issue + 1, ready[j])
         assert done_at == issue + LATENCY
+    # gate outputs over the whole data format (not only table values) make the narrowings clip;
+    # the LSTM's h = o * tanh(c) cannot (|tanh| <= 1 from the table)
+    clipped = ("c",) if cell == "lstm" else ("pre", "h")
+    assert all(total[q] > 0 for q in clipped), total

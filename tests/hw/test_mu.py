@@ -9,7 +9,7 @@ import pytest
 
 from core.config import DEFAULT
 from core.fixed import FixedFormat
-from golden.mu import mu, preactivation
+from golden.mu import mu, preactivation, preactivation_clips
 from hw.mu import MultiFunctionUnit
 from tests.hw.rtl import simulate
 
@@ -22,9 +22,9 @@ FORMATS = {
 
 
 def rtl_mu(cfg, kind, acc, bias, acc_h, bias_h):
-    """One input per cycle; returns (y, y_h) and the latency in cycles (constant)."""
+    """One input per cycle; returns (y, y_h, sat) and the latency in cycles (constant)."""
     dut = MultiFunctionUnit(cfg, kind)
-    y, y_h, seen = [], [], []
+    y, y_h, sat, seen = [], [], [], []
 
     async def tb(ctx):
         for cycle in range(len(acc) + 2):
@@ -37,10 +37,11 @@ def rtl_mu(cfg, kind, acc, bias, acc_h, bias_h):
             if ctx.get(dut.o.valid):
                 y.append(ctx.get(dut.o.p.y))
                 y_h.append(ctx.get(dut.o.p.y_h))
+                sat.append(ctx.get(dut.o.p.sat))
                 seen.append(cycle + 1)
 
     simulate(dut, tb)
-    return np.array(y), np.array(y_h), np.array(seen) - np.arange(len(acc))
+    return np.array(y), np.array(y_h), np.array(sat), np.array(seen) - np.arange(len(acc))
 
 
 def inputs(cfg, count, rng):
@@ -67,12 +68,16 @@ def test_mu_matches_golden(fmt, kind):
     rng = np.random.default_rng(seed)
     acc, bias = inputs(cfg, 300, rng)
     acc_h, bias_h = inputs(cfg, 300, rng)
-    y, y_h, latency = rtl_mu(cfg, kind, acc, bias, acc_h, bias_h)
+    y, y_h, sat, latency = rtl_mu(cfg, kind, acc, bias, acc_h, bias_h)
+    clipped = preactivation_clips(acc, bias, cfg).astype(np.int64)
     if kind == "pair":
         np.testing.assert_array_equal(y, preactivation(acc, bias, cfg))
         np.testing.assert_array_equal(y_h, preactivation(acc_h, bias_h, cfg))
+        clipped += preactivation_clips(acc_h, bias_h, cfg)
     else:
         np.testing.assert_array_equal(y, mu(acc, bias, kind, cfg))
+    np.testing.assert_array_equal(sat, clipped)
+    assert 0 < clipped.sum() < len(acc) * (1 + (kind == "pair"))
     assert set(latency) == {2}
 
 

@@ -18,6 +18,7 @@ from golden import cycles
 from golden.model import run_fixed
 from golden.params import quantize_params, weight_load_list
 from tests.hw.rtl import rtl_top
+from tests.saturating import saturating_case
 
 LENGTHS = np.array([4, 2, 3])
 
@@ -95,3 +96,30 @@ def check_top(case, cell, build, predictor, theta, mode, cap, lanes, bits, xs=5,
     if predictor == "none":
         per_step = sum(cycles.baseline_step_cycles(cfg, k) for k in range(cfg.layers))
         np.testing.assert_array_equal(counters["cycles"], LENGTHS * per_step)
+
+
+# configs built to saturate (tests/saturating.py): the saturation counters of every layer,
+# with the other counters and every h, against the golden model
+SATURATING = {"lstm-sat-bnn": ("lstm", "bnn"), "lstm-sat-none": ("lstm", "none"),
+              "gru-sat-bnn": ("gru", "bnn"), "gru-sat-none": ("gru", "none")}
+
+
+@pytest.mark.parametrize("case", SATURATING, ids=list(SATURATING))
+def test_top_saturation_counters(case):
+    cell, predictor = SATURATING[case]
+    seed = sum(map(ord, case))
+    print("seed", seed)
+    cfg, params, x, lengths = saturating_case(cell, seed, predictor=predictor)
+    gold = run_fixed(cfg, params, x, lengths)
+    words = weight_load_list(cfg, quantize_params(cfg, params))
+    h, _, _, counters = rtl_top(cfg, words, cfg.data_format.quantize(x), lengths,
+                                theta_int=cfg.theta_int, memo_enable=1, seed=seed)
+    for b, length in enumerate(lengths):
+        np.testing.assert_array_equal(h[b, :length], gold.h_int[-1, b, :length])
+    want = gold.counters()
+    assert set(cfg.saturation_counters) <= set(counters)
+    for name, value in counters.items():
+        np.testing.assert_array_equal(value, want[name], err_msg=name)
+    for name, (quantity, _) in cfg.saturation_counters.items():
+        assert (counters[name].sum() > 0) == (quantity != "h"), name
+    assert (gold.reused.sum() > 0) == (predictor == "bnn")

@@ -65,11 +65,13 @@ def test_wrong_word(golden, tamper, text):
     assert sb.mismatches == 1 and text in sb.report[0]
 
 
-def test_wrong_counter(golden):
+@pytest.mark.parametrize("counter", ["reused_z", "sat_pre_l1", "sat_h_l0"])
+def test_wrong_counter(golden, counter):
     sb = Scoreboard(golden)
+    assert counter in sb.counter_names
     sb.expect_sequence(0)
-    sb.check_counters(0, {k: v[0] + (k == "reused_z") for k, v in golden.counters().items()})
-    assert sb.mismatches == 1 and "reused_z" in sb.report[0]
+    sb.check_counters(0, {k: v[0] + (k == counter) for k, v in golden.counters().items()})
+    assert sb.mismatches == 1 and counter in sb.report[0]
 
 
 def test_missing_and_extra_words(golden):
