@@ -11,7 +11,9 @@ point records (SPEC 4):
 - ``speedup``: cycles of ``none`` / cycles of the predictor, summed over the test split;
 - ``energy_saving``: 1 - energy / energy of ``none`` (golden/energy.py), as a fraction;
 - ``per_gate``: per gate, by the RTL's gate names, reused / (reused + computed) evaluations of
-  that gate's neurons (0 for ``none`` and ``delta``, which compute every neuron).
+  that gate's neurons (0 for ``none`` and ``delta``, which compute every neuron);
+- ``saturation``: per saturation counter (``sat_<quantity>_l<layer>``, docs/formats.md), the
+  narrowings that clipped, summed over the split.
 
 Thresholds are held by the theta register (``EpurConfig.theta_format``, UQ8.8), so a requested
 theta is rounded to a multiple of 2**-8; points report the theta that was used. ``bnn`` and
@@ -59,7 +61,7 @@ def default_thetas(name: str) -> dict:
 
 
 POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", "energy_saving",
-              "per_gate")
+              "per_gate", "saturation")
 
 _STATE: dict = {}          # per process: the workload and its config (set before forking)
 
@@ -95,6 +97,7 @@ _PER_MODEL = {"head_weight", "head_bias", "embedding", "vocab", "x_mean", "x_std
 
 def _run(task):
     """One run of the golden model: the raw figures of one point."""
+    from core.saturation import saturation_totals
     from golden.energy import energy
     from golden.model import run_fixed
 
@@ -112,6 +115,7 @@ def _run(task):
     return {"predictor": predictor, "theta": r.cfg.theta_int / (1 << r.cfg.theta_format.frac),
             "reuse": reuse, "metric_value": w.score(r.h), "cycles": int(r.cycles.sum()),
             "energy_pj": energy(r)["total"], "per_gate": per_gate,
+            "saturation": saturation_totals(r.cfg, r.saturations()),
             "seconds": time.perf_counter() - t0}
 
 
@@ -187,7 +191,7 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
             "metric_value": p["metric_value"], "loss": w.loss(baseline, p["metric_value"]),
             "speedup": base["cycles"] / p["cycles"],
             "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
-            "per_gate": p["per_gate"],
+            "per_gate": p["per_gate"], "saturation": p["saturation"],
         })
     return {
         "workload": name, "split": split, "metric": w.metric,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from core.config import DEFAULT
 from core.errors import InputError
 from core.io import write_atomic
+from core.saturation import SEE, describe
 
 NAME = "evaluate"
 HELP = ("sweep predictors none, bnn, oracle and delta over thresholds on a workload's test split: "
@@ -122,4 +124,23 @@ def run(args) -> int:
         plot(docs, args.plot)
     if args.json:
         print(json.dumps(docs[0] if len(docs) == 1 else {"workloads": docs}, indent=1))
+    warning = saturation_warning(docs)
+    if warning:
+        print(warning, file=sys.stderr)
     return 0
+
+
+def saturation_warning(docs: list[dict]) -> str | None:
+    """One line when any point of the sweeps saturated: how many points, and per workload the
+    counts of its first such point (the baseline's, when it saturates)."""
+    points = [(d["workload"], p) for d in docs for p in d["points"]]
+    hit = [(w, p) for w, p in points if any(p["saturation"].values())]
+    if not hit:
+        return None
+    first = {}
+    for w, p in hit:
+        first.setdefault(w, p)
+    parts = [f"{w} ({p['predictor']}, theta {p['theta']:g}) {describe(p['saturation'])}"
+             for w, p in first.items()]
+    return (f"epur evaluate: warning: fixed-point saturation at {len(hit)} of {len(points)} "
+            f"points: {' | '.join(parts)} ({SEE})")

@@ -11,6 +11,7 @@ import numpy as np
 from core.config import MODES, PREDICTORS
 from core.io import check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
+from core.saturation import saturation_totals, saturation_warning
 
 NAME = "run"
 HELP = "run the golden model on a PyTorch LSTM/GRU state_dict and an inputs .npz"
@@ -43,6 +44,7 @@ def summary(result) -> dict:
         "computed": {g: int(result.computed[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
         "reused": {g: int(result.reused[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
         "macs": int(result.macs.sum()), "macs_skipped": int(result.macs_skipped.sum()),
+        "saturation": saturation_totals(cfg, result.saturations()),
     }
 
 
@@ -72,4 +74,7 @@ def run(args) -> int:
         print(f"{info['sequences']} sequences, predictor {cfg.predictor}: reuse "
               f"{100 * info['reuse']:.1f} %, {info['cycles']} cycles -> {args.out}",
               file=sys.stderr)
+    warning = saturation_warning(NAME, cfg, result.saturations())
+    if warning:
+        print(warning, file=sys.stderr)
     return 0

@@ -20,6 +20,7 @@ from core.config import HW_PREDICTORS, MODES
 from core.errors import InputError
 from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
+from core.saturation import saturation_totals, saturation_warning
 
 NAME = "simulate"
 HELP = "simulate the generated RTL under cocotb and check it against the golden model"
@@ -112,6 +113,7 @@ def run(args) -> int:
         "cycle_model_error": model_error,
         "computed": {g: int(computed[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
         "reused": {g: int(reused[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
+        "saturation": saturation_totals(cfg, res.counters),
         "sim_cycles": res.sim_cycles, "sim_seconds": round(res.wall_seconds, 3),
         "cycles_per_second": round(res.sim_cycles / res.wall_seconds) if res.wall_seconds else 0,
         "build_dir": str(res.build_dir), "waves": str(res.waves) if res.waves else None,
@@ -134,6 +136,9 @@ def run(args) -> int:
               f"({info['cycles_per_second']} cycles/s); build {res.build_dir}")
         if res.waves:
             print(f"waveform: {res.waves}")
+    warning = saturation_warning(NAME, cfg, res.counters)
+    if warning:
+        print(warning, file=sys.stderr)
     if not res.ok:
         for line in res.report[:5]:
             print(f"epur simulate: mismatch: {line}", file=sys.stderr)

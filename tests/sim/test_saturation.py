@@ -10,12 +10,14 @@ docs/formats.md); a model in the default formats saturates nothing, in the RTL e
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
 
 from core.config import DEFAULT
 from core.params import config_for, random_params
+from golden.model import run_fixed
 from sim.runner import simulate
 from tests.saturating import saturating_case
 
@@ -65,3 +67,30 @@ def test_default_formats_saturate_nothing(build_root):
     res = simulate(cfg, params, x, seed=seed, root=build_root, run_name="clean")
     check_counters(res)
     assert all(res.counters[name].sum() == 0 for name in cfg.saturation_counters)
+
+
+def test_simulate_cli_stores_rtl_counters_and_warns_once(build_root, tmp_path, capsys):
+    """``epur simulate``: the RTL's saturation counters in the .npz and the JSON, and one
+    warning line on stderr."""
+    from epur.cli import main
+
+    cfg, params, x, lengths = saturating_case("lstm", 5, predictor="bnn")
+    np.savez(tmp_path / "model.npz", **params.state_dict())
+    np.savez(tmp_path / "inputs.npz", x=x, lengths=lengths)
+    cfg.save(tmp_path / "config.json")
+    out = tmp_path / "out.npz"
+    code = main(["simulate", "--model", str(tmp_path / "model.npz"), "--inputs",
+                 str(tmp_path / "inputs.npz"), "--config", str(tmp_path / "config.json"),
+                 "--out", str(out), "--build-dir", str(build_root), "--json"])
+    stdout, err = capsys.readouterr()
+    assert code == 0, err
+    gold = run_fixed(cfg, params, x, lengths).counters()
+    doc = json.loads(stdout)
+    with np.load(out) as f:
+        for name in cfg.saturation_counters:
+            np.testing.assert_array_equal(f[name], gold[name], err_msg=name)
+            assert doc["saturation"][name] == int(gold[name].sum())
+    lines = [line for line in err.splitlines() if "saturation" in line]
+    assert len(lines) == 1 and lines[0].startswith(
+        f"epur simulate: warning: fixed-point saturation in {len(lengths)} of {len(lengths)} "
+        "sequences: layer 0 pre-activation "), err
