@@ -114,6 +114,7 @@ class BoardHarness(Elaboratable):
         observed = [core.busy, core.cycles]
         observed += [getattr(core, f"computed_{g}") for g in cfg.gate_names]
         observed += [getattr(core, f"reused_{g}") for g in cfg.gate_names]
+        observed += [getattr(core, name) for name in cfg.saturation_counters]
         fold = Signal(dw + 1)
         word = Signal(dw + 1)
         m.d.comb += word.eq(Mux(core.h.valid, Cat(core.h.p.data, core.h.p.last), 0))
