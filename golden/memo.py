@@ -4,6 +4,12 @@ As hw/memo.py holds them: ``y_m`` the memoized gate output (it doubles as the ou
 ``y2_m`` the GRU ``n`` gate's second value ``a_h`` (hw/memo.py's ``y_h``), ``yb_m`` the BNN output
 of the last computation, ``valid`` and ``reuse_count`` (consecutive reuses since that
 computation). Every sequence starts with no valid entry.
+
+``valid`` is one flag per sequence and layer, as the hardware keeps it (one bit per layer): a
+step decides every neuron and writes every entry, and the first step of a sequence computes
+every neuron, so after a sequence's first step of the layer all its entries are valid. The
+array keeps the entries' shape (the flag repeated over gates and neurons) so that a scheme's
+test reads one value per entry.
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ class Memo:
 
     def update(self, reuse, active, y, y2=None, yb=None) -> None:
         """After a step: computed entries of active sequences take ``y`` (``y2``, ``yb``: None
-        keeps the entry), become valid and restart their count; reused ones count one more."""
+        keeps the entry) and restart their count, reused ones count one more; every entry of
+        an active sequence is valid from now on."""
         active = np.asarray(active, dtype=bool)[:, None, None]
         written = ~reuse & active
         self.y_m = np.where(written, y, self.y_m)
@@ -46,5 +53,5 @@ class Memo:
             self.y2_m = np.where(written[:, -1], y2, self.y2_m)
         if yb is not None:
             self.yb_m = np.where(written, yb, self.yb_m)
-        self.valid |= written
+        self.valid |= active
         self.reuse_count = np.where(written, 0, self.reuse_count + (reuse & active))

@@ -51,7 +51,8 @@ class ComputeUnit(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg, pair = self.cfg, self.kind == "pair"
-        m.submodules.weight_store = store = WeightStore(cfg, pair)
+        signs = self.scheme.weight_signs      # the scheme holds the weights' sign bits
+        m.submodules.weight_store = store = WeightStore(cfg, pair, signs_apart=signs)
         m.submodules.sequencer = seq = RowSequencer(cfg, queued=self.scheme.queued)
         m.submodules.dot_path = dot = DotPath(cfg, self.kind)
         m.submodules.scheme = scheme = self.scheme(cfg, pair)
@@ -74,6 +75,9 @@ class ComputeUnit(wiring.Component):
         if self.scheme.queued:
             wiring.connect(m, scheme.queue, seq.queue)
             m.d.comb += seq.in_order.eq(scheme.in_order)
+        if signs:
+            m.d.comb += [scheme.chunk.valid.eq(seq.o.valid), scheme.chunk.p.eq(seq.o.p),
+                         store.w_signs.eq(scheme.w_signs)]
         wiring.connect(m, dot.o, scheme.result)
         m.d.comb += [scheme.issue.eq(seq.o.valid & seq.o.p.first),
                      scheme.y_addr.eq(self.y_addr), self.y.eq(scheme.y), self.y_h.eq(scheme.y_h),

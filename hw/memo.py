@@ -3,12 +3,19 @@
 ``y_m`` doubles as the gate output buffer: a reused neuron's output is already there, a computed
 one is written by the MU, and the cell-update unit reads every output from it.
 
+Valid bits: one per layer, not one per entry. Every layer step with memoization on decides every
+neuron of the layer in order and writes each one's entry (computed or reused), and in the first
+step of a sequence nothing is valid, so every neuron is computed: an entry is valid exactly when
+its layer has finished a step since the sequence started. One bit per layer, set by the step's
+last update, holds that; a per-entry vector would need an H-way multiplexer and H write enables
+per layer (docs/synthesis.md, "The memo hardware's cost").
+
 Ports
-    ``clear`` (in): every valid bit is 0 from the next cycle on (a register vector; one cycle).
+    ``clear`` (in): every valid bit is 0 from the next cycle on.
     ``lookup_addr`` (in) -> ``yb_m``, ``reuse_count`` (out) one cycle later (synchronous read).
-    ``valid_addr`` (in) -> ``valid`` (out), combinational.
-    ``update`` (in, always ready): ``addr``, ``yb_m``, ``reuse_count``, ``set_valid``: written at
-    the end of the cycle; ``set_valid`` sets the entry's valid bit.
+    ``layer`` (in) -> ``valid`` (out), combinational: the entries of ``layer`` are valid.
+    ``update`` (in, always ready): ``addr``, ``yb_m``, ``reuse_count``, ``last``: written at
+    the end of the cycle; ``last`` (the step's last neuron) sets the valid bit of ``layer``.
     ``y_write`` (in, always ready): ``addr``, ``y``, ``y_h`` (``y_h``: GRU ``n`` pair only).
     ``y_addr`` (in) -> ``y``, ``y_h`` (out) one cycle later (synchronous read).
 Entries are addressed ``layer * H + neuron``.
@@ -35,9 +42,9 @@ class MemoBuffer(wiring.Component):
         super().__init__({
             "clear": In(1),
             "lookup_addr": In(addr), "yb_m": Out(yb), "reuse_count": Out(count),
-            "valid_addr": In(addr), "valid": Out(1),
+            "layer": In(index(cfg.layers)), "valid": Out(1),
             "update": In(stream.Signature(data.StructLayout({
-                "addr": addr, "yb_m": yb, "reuse_count": count, "set_valid": 1}),
+                "addr": addr, "yb_m": yb, "reuse_count": count, "last": 1}),
                 always_ready=True)),
             "y_write": In(stream.Signature(data.StructLayout({
                 "addr": addr, "y": dshape, "y_h": dshape}), always_ready=True)),
@@ -50,12 +57,12 @@ class MemoBuffer(wiring.Component):
         ybw, cw, dw = cfg.yb_width, cfg.reuse_count_width if cfg.reuse_cap else 0, \
             cfg.data_format.width
 
-        valid = Signal(self.entries)
+        valid = Signal(cfg.layers)
         with m.If(self.clear):
             m.d.sync += valid.eq(0)
-        with m.Elif(self.update.valid & self.update.p.set_valid):
-            m.d.sync += valid.bit_select(self.update.p.addr, 1).eq(1)
-        m.d.comb += self.valid.eq(valid.bit_select(self.valid_addr, 1))
+        with m.Elif(self.update.valid & self.update.p.last):
+            m.d.sync += valid.bit_select(self.layer, 1).eq(1)
+        m.d.comb += self.valid.eq(valid.bit_select(self.layer, 1))
 
         # yb_m and (with a reuse cap) the consecutive-reuse count
         m.submodules.entry = entry = Memory(shape=unsigned(ybw + cw), depth=self.entries,

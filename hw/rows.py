@@ -1,10 +1,11 @@
-"""Row layout of the chunked parameter memories (weights, BNN signs), shared by their writers
-and readers.
+"""Row layout of the chunked parameter memories (weights, the sign plane), shared by their
+writers and readers.
 
 Each memory holds every layer's rows [w_ih | w_hh] one after the other, each row cut into chunks
 of one memory word: layer l's neuron j chunk c is at ``base[l] + j * chunks(l) + c``, where
-``chunks`` is ``cfg.dpu_cycles`` for the weight memory (N weights a word) and ``cfg.bnn_cycles``
-for the sign memory (B signs a word).
+``chunks`` is ``cfg.dpu_cycles`` for the weight memory (N weights a word) and
+:func:`sign_row_words` for the sign plane of memo builds (P = :func:`sign_word_bits` sign bits
+a word: the weights' MSBs, read by the BNN unit and by the dot-product path).
 """
 
 from __future__ import annotations
@@ -25,3 +26,20 @@ def row_address(cfg, chunks, layer, row):
     """Address of chunk 0 of row ``row`` of layer ``layer`` (both signals or constants)."""
     base, _ = row_layout(cfg, chunks)
     return by_layer(layer, [base[k] + mul_const(row, chunks(k)) for k in range(cfg.layers)])
+
+
+def sign_word_bits(cfg) -> int:
+    """Width P of a sign plane word (memo builds): the BNN's B sign bits, or the smallest multiple
+    of B that holds a DPU chunk's N signs (the DPU reads at most one new word per chunk)."""
+    return cfg.bnn_bits * -(-cfg.lanes // cfg.bnn_bits)
+
+
+def sign_row_words(cfg):
+    """Words of the sign plane per row of each layer (a function of the layer, like
+    ``cfg.dpu_cycles``): enough for the BNN's ``Kb * B`` and the DPU's ``Kd * N`` columns."""
+    p = sign_word_bits(cfg)
+
+    def words(layer: int) -> int:
+        columns = max(cfg.bnn_cycles(layer) * cfg.bnn_bits, cfg.dpu_cycles(layer) * cfg.lanes)
+        return -(-columns // p)
+    return words

@@ -6,6 +6,10 @@ Ports
     gate. Weight columns >= X_l + H are ignored. One load per cycle, written at the end of it.
     ``row_addr`` (in) -> ``w`` (out, N lanes) one cycle later: a weight word, laid out by
     ``hw.rows.row_layout(cfg, cfg.dpu_cycles)``.
+    ``signs_apart`` stores (memo builds, the BNN scheme): the memory keeps W-1 bits of each
+    weight; its sign bit is the BNN unit's sign plane's (hw/bnn.py), which comes in on
+    ``w_signs`` (in, N bits) in the cycle ``w`` is out, and is ``w``'s MSBs. Every weight bit
+    is stored once.
     ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias_data`` and, ``pair`` only,
     ``bias_h_data`` (``b_hn``) one cycle later. (The memories are named ``weights``, ``bias`` and
     ``bias_h`` in the Verilog, as synth/units.py counts them; no port may take those names.)
@@ -32,12 +36,14 @@ def load_layout(cfg):
 
 
 class WeightStore(wiring.Component):
-    def __init__(self, cfg, pair: bool = False):
+    def __init__(self, cfg, pair: bool = False, signs_apart: bool = False):
         self.cfg = cfg
         self.pair = pair
+        self.signs_apart = signs_apart
         self.depth = row_layout(cfg, cfg.dpu_cycles)[1]
         wshape = signed(cfg.weight_format.width)
         super().__init__({
+            **({"w_signs": In(cfg.lanes)} if signs_apart else {}),
             "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
             "row_addr": In(range(max(self.depth, 2))),
             "w": Out(data.ArrayLayout(wshape, cfg.lanes)),
@@ -49,18 +55,25 @@ class WeightStore(wiring.Component):
         m = Module()
         cfg = self.cfg
         n, ww, entries = cfg.lanes, cfg.weight_format.width, cfg.layers * cfg.hidden_size
+        stored = ww - 1 if self.signs_apart else ww        # bits of a weight in this memory
         ld = self.load.p
-        m.submodules.weights = wmem = Memory(shape=unsigned(n * ww), depth=self.depth, init=[])
-        write, read = wmem.write_port(granularity=ww), wmem.read_port()
+        m.submodules.weights = wmem = Memory(shape=unsigned(n * stored), depth=self.depth,
+                                             init=[])
+        write, read = wmem.write_port(granularity=stored), wmem.read_port()
         chunk, lane = divmod_const(ld.col, n)
         in_row = ld.col < by_layer(ld.layer, [cfg.row_length(k) for k in range(cfg.layers)])
         m.d.comb += [
             write.addr.eq(row_address(cfg, cfg.dpu_cycles, ld.layer, ld.row) + chunk),
-            write.data.eq(ld.data.as_unsigned().replicate(n)),
+            write.data.eq(ld.data.as_unsigned()[:stored].replicate(n)),
             write.en.eq(Cat(self.load.valid & (ld.kind == WEIGHT) & in_row).as_unsigned()
                         << lane),
-            read.addr.eq(self.row_addr), self.w.eq(read.data),
+            read.addr.eq(self.row_addr),
         ]
+        if self.signs_apart:
+            m.d.comb += self.w.eq(Cat(Cat(read.data.word_select(k, stored), self.w_signs[k])
+                                      for k in range(n)))
+        else:
+            m.d.comb += self.w.eq(read.data)
         biases = [("bias", BIAS, self.bias_data)] + ([("bias_h", BIAS_HN, self.bias_h_data)]
                                                       if self.pair else [])
         for name, kind, out in biases:

@@ -87,8 +87,9 @@ def totals(per_unit: dict) -> dict:
     return out
 
 
-def run_build(target: str, cfg, workdir: Path) -> dict:
-    """Synthesize (and for FPGAs place and route) one build; {"metrics", "units", "notes"}."""
+def run_build(target: str, cfg, workdir: Path, pnr: bool = True) -> dict:
+    """Synthesize (and for FPGAs, with ``pnr``, place and route) one build; {"metrics",
+    "units", "notes"}."""
     verilog = workdir / f"{cfg.name}.v"
     start = time.monotonic()
     cpu = yosys.run_yosys(target, verilog, cfg.name, workdir)
@@ -97,7 +98,7 @@ def run_build(target: str, cfg, workdir: Path) -> dict:
     metrics["yosys_seconds"] = round(time.monotonic() - start, 1)
     metrics["yosys_cpu_seconds"] = round(cpu, 1)
     notes = []
-    if target != "generic":
+    if target != "generic" and pnr:
         missing = nextpnr.fits(target, metrics)
         metrics["fits"] = int(not missing)
         if missing:
@@ -111,8 +112,9 @@ def run_build(target: str, cfg, workdir: Path) -> dict:
     return {"metrics": metrics, "units": per_unit, "notes": notes}
 
 
-def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True) -> dict:
-    """Baseline and memo builds of ``cfg`` for ``target``; the report (module docstring)."""
+def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True, pnr: bool = True) -> dict:
+    """Baseline and memo builds of ``cfg`` for ``target``; the report (module docstring).
+    ``pnr=False`` stops FPGA targets after synthesis (no ``fits``, ``pnr_*`` or Fmax)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
     out_dir = Path(out_dir)
@@ -120,7 +122,7 @@ def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True) -> dict:
     for name, c in configs.items():
         write_verilog(c, target, out_dir / name / target / f"{c.name}.v")
     with ThreadPoolExecutor(max_workers=2 if parallel else 1) as pool:
-        futures = {name: pool.submit(run_build, target, c, out_dir / name / target)
+        futures = {name: pool.submit(run_build, target, c, out_dir / name / target, pnr)
                    for name, c in configs.items()}
         results = {name: f.result() for name, f in futures.items()}
     return make_report(target, results["baseline"], results["memo"])

@@ -87,9 +87,12 @@ LISTED_CELLS = {"ice40": ("SB_RAM40_4K", "SB_MAC16", "SB_SPRAM256KA"),
                 "ecp5": ("DP16KD", "MULT18X18D", "TRELLIS_DPR16X4")}
 _FPGA_FF = {"ice40": re.compile(r"^SB_DFF"), "ecp5": re.compile(r"^TRELLIS_FF$")}
 
-# transistor estimate of a memory bit: a 6T SRAM cell (RAM) or one transistor (ROM); decoders,
-# sense amplifiers and ports are not counted (docs/synthesis.md)
+# transistor estimate of a memory bit: a 6T SRAM cell (RAM) or one transistor (ROM); decoders
+# and sense amplifiers are not counted (docs/synthesis.md). A RAM read by more than one port at
+# once (the memo build's sign plane: BNN and dot-product path) pays a read stack per further
+# port, the two transistors that make an 8T cell of a 6T one
 SRAM_TRANSISTORS_PER_BIT = 6
+SRAM_TRANSISTORS_PER_EXTRA_READ_PORT = 2
 ROM_TRANSISTORS_PER_BIT = 1
 
 
@@ -124,7 +127,8 @@ def _transistors(stats: dict) -> int:
 
 
 def read_memories(path: Path) -> list[dict]:
-    """Memories from ``dump t:$mem_v2``: [{"module", "name", "width", "size", "rom"}]."""
+    """Memories from ``dump t:$mem_v2``: [{"module", "name", "width", "size", "rom",
+    "rd_ports"}]."""
     out, module, cell = [], None, None
     for line in Path(path).read_text().splitlines():
         line = line.strip()
@@ -135,10 +139,11 @@ def read_memories(path: Path) -> list[dict]:
             out.append(cell)
         elif cell is not None and line.startswith("parameter \\"):
             key, _, value = line[len("parameter \\"):].partition(" ")
-            if key in ("WIDTH", "SIZE", "WR_PORTS"):
+            if key in ("WIDTH", "SIZE", "WR_PORTS", "RD_PORTS"):
                 cell[key.lower()] = int(value)
     for cell in out:
         cell["rom"] = cell.pop("wr_ports", 0) == 0
+        cell.setdefault("rd_ports", 1)
     return out
 
 
@@ -173,7 +178,8 @@ def generic_module_metrics(name: str, stats: dict) -> dict:
 
 def memory_metrics(memory: dict) -> dict:
     bits = memory["width"] * memory["size"]
-    per_bit = ROM_TRANSISTORS_PER_BIT if memory["rom"] else SRAM_TRANSISTORS_PER_BIT
+    extra = max(0, memory.get("rd_ports", 1) - 1) * SRAM_TRANSISTORS_PER_EXTRA_READ_PORT
+    per_bit = ROM_TRANSISTORS_PER_BIT if memory["rom"] else SRAM_TRANSISTORS_PER_BIT + extra
     return {"memory_bits": bits, "transistors": per_bit * bits}
 
 

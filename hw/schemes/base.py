@@ -14,6 +14,9 @@ Ports of every scheme (``Scheme.__init__``; the compute unit drives or reads eac
     ``computed``, ``reused`` (out): one-cycle pulses per neuron evaluation, for the counters.
 ``queued`` schemes also drive the row sequencer's ``in_order`` (1: every neuron, in order) and
 ``queue`` (stream of the neurons to compute); the others leave the sequencer in order.
+``weight_signs`` schemes hold the weights' sign bits (the weight store keeps the other bits):
+``chunk`` (in, the row sequencer's chunk read this cycle) -> ``w_signs`` (out, N bits, one cycle
+later, with the weight store's ``w``).
 Run-time controls (``controls(cfg)``: name -> shape) are inputs of the scheme, of the compute
 unit and of the top level, under the same names.
 """
@@ -28,6 +31,7 @@ from amaranth.lib.wiring import In, Out
 
 from hw.arith import index
 from hw.dot_path import result_layout
+from hw.sequencer import chunk_layout
 from hw.weight_store import load_layout
 
 
@@ -47,7 +51,7 @@ def unit_ports(cfg, controls: dict) -> dict:
     return ports
 
 
-def scheme_ports(cfg, queued: bool, controls: dict) -> dict:
+def scheme_ports(cfg, queued: bool, controls: dict, weight_signs: bool = False) -> dict:
     """The signature members of a scheme of ``cfg``: the compute unit's (:func:`unit_ports`),
     and its side of the row sequencer and of the dot-product path."""
     ports = unit_ports(cfg, controls)
@@ -56,6 +60,9 @@ def scheme_ports(cfg, queued: bool, controls: dict) -> dict:
     if queued:
         ports.update({"in_order": Out(1),
                       "queue": Out(stream.Signature(index(cfg.hidden_size)))})
+    if weight_signs:
+        ports.update({"chunk": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
+                      "w_signs": Out(cfg.lanes)})
     return ports
 
 
@@ -64,6 +71,7 @@ class Scheme(wiring.Component):
 
     name: ClassVar[str]
     queued: ClassVar[bool] = False
+    weight_signs: ClassVar[bool] = False
 
     @classmethod
     def controls(cls, cfg) -> dict:
@@ -73,7 +81,7 @@ class Scheme(wiring.Component):
     def __init__(self, cfg, pair: bool = False):
         self.cfg = cfg
         self.pair = pair
-        super().__init__(scheme_ports(cfg, self.queued, self.controls(cfg)))
+        super().__init__(scheme_ports(cfg, self.queued, self.controls(cfg), self.weight_signs))
 
     def track_done(self, m):
         """Drive ``done``: cleared by ``start``, set by each ``result``. Returns the register,

@@ -30,6 +30,7 @@ from hw.schemes.base import Scheme
 class BnnMemo(Scheme):
     name = "bnn"
     queued = True
+    weight_signs = True       # the BNN unit's sign plane is the weights' MSBs (hw/bnn.py)
 
     @classmethod
     def controls(cls, cfg) -> dict:
@@ -59,9 +60,11 @@ class BnnMemo(Scheme):
             bnn.load.p.sign.eq(ld.data[-1]),
             bnn.start.eq(self.start & self.memo_enable), bnn.layer.eq(layer),
             bnn.signs.eq(Cat(self.v[k][-1] for k in range(cfg.max_row_length))),
+            bnn.chunk.valid.eq(self.chunk.valid), bnn.chunk.p.eq(self.chunk.p),
+            self.w_signs.eq(bnn.w_signs),
             memo.clear.eq(self.clear),
             memo.lookup_addr.eq(layer * hidden + bnn.issue_neuron),
-            memo.valid_addr.eq(layer * hidden + bnn.o.p.neuron),
+            memo.layer.eq(layer),
         ]
         # the entry read at the neuron's first chunk is held (with theta * |yb_m|) in the
         # comparator until the BNN's decision
@@ -92,7 +95,7 @@ class BnnMemo(Scheme):
             memo.update.p.addr.eq(layer * hidden + d_neuron),
             memo.update.p.yb_m.eq(Mux(reuse, d_yb_m, d_yb)),
             memo.update.p.reuse_count.eq(Mux(reuse, d_count + 1, 0)),
-            memo.update.p.set_valid.eq(compute),
+            memo.update.p.last.eq(d_neuron == hidden - 1),
             queue.w_en.eq(compute), queue.w_data.eq(d_neuron),
             self.queue.valid.eq(queue.r_rdy), self.queue.p.eq(queue.r_data),
             queue.r_en.eq(self.queue.ready),

@@ -59,4 +59,12 @@ def test_update_writes_y2_of_computed_last_gate_only():
     reuse = np.array([[[False, False], [True, False]]])
     m.update(reuse, np.array([True]), np.ones((1, 2, 2), dtype=np.int64), np.array([[7, 8]]))
     np.testing.assert_array_equal(m.y2_m, [[0, 8]])
-    np.testing.assert_array_equal(m.valid, [[[True, True], [False, True]]])
+    # one valid flag per sequence and layer (the hardware's bit): all entries after a step
+    np.testing.assert_array_equal(m.valid, [[[True, True], [True, True]]])
+
+
+def test_valid_only_for_active_sequences():
+    m = Memo.empty(2, 1, 2)
+    m.update(np.zeros((2, 1, 2), dtype=bool), np.array([False, True]),
+             np.ones((2, 1, 2), dtype=np.int64))
+    np.testing.assert_array_equal(m.valid, [[[False, False]], [[True, True]]])

@@ -22,7 +22,7 @@ def test_memo_matches_model(pair, cap):
     dut = MemoBuffer(cfg, pair)
     entries = cfg.layers * cfg.hidden_size
     k, dfmt = cfg.max_row_length, cfg.data_format
-    model = {"valid": [0] * entries, "yb": [0] * entries, "count": [0] * entries,
+    model = {"valid": [0] * cfg.layers, "yb": [0] * entries, "count": [0] * entries,
              "y": [(0, 0)] * entries}
     checks = {"lookup": 0, "y": 0, "valid": 0}
 
@@ -34,23 +34,24 @@ def test_memo_matches_model(pair, cap):
             u_addr, y_addr = (int(a) for a in rng.integers(0, entries, 2))
             u_yb = int(rng.integers(-k, k + 1))
             u_count = int(rng.integers(0, cap + 1)) if cap else 0
-            u_set = bool(rng.random() < 0.7)
+            u_last = bool(rng.random() < 0.1)
+            u_layer = int(rng.integers(0, cfg.layers))
             y_val = tuple(int(a) for a in rng.integers(dfmt.min_int, dfmt.max_int + 1, 2))
-            look, read, vaddr = (int(a) for a in rng.integers(0, entries, 3))
+            look, read = (int(a) for a in rng.integers(0, entries, 2))
             ctx.set(dut.clear, clear)
             ctx.set(dut.update.valid, update)
             ctx.set(dut.update.p.addr, u_addr)
             ctx.set(dut.update.p.yb_m, u_yb)
             ctx.set(dut.update.p.reuse_count, u_count)
-            ctx.set(dut.update.p.set_valid, u_set)
+            ctx.set(dut.update.p.last, u_last)
+            ctx.set(dut.layer, u_layer)
             ctx.set(dut.y_write.valid, ywrite)
             ctx.set(dut.y_write.p.addr, y_addr)
             ctx.set(dut.y_write.p.y, y_val[0])
             ctx.set(dut.y_write.p.y_h, y_val[1])
             ctx.set(dut.lookup_addr, look)
             ctx.set(dut.y_addr, read)
-            ctx.set(dut.valid_addr, vaddr)
-            assert ctx.get(dut.valid) == model["valid"][vaddr]
+            assert ctx.get(dut.valid) == model["valid"][u_layer]
             checks["valid"] += 1
             # synchronous reads return the entry as it was before this cycle's writes
             expect = (model["yb"][look], model["count"][look], model["y"][read])
@@ -66,8 +67,8 @@ def test_memo_matches_model(pair, cap):
                 model["yb"][u_addr], model["count"][u_addr] = u_yb, u_count
             if clear:
                 model["valid"] = [0] * entries
-            elif update and u_set:
-                model["valid"][u_addr] = 1
+            elif update and u_last:
+                model["valid"][u_layer] = 1
             if ywrite:
                 model["y"][y_addr] = y_val if pair else (y_val[0], 0)
 

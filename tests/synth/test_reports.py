@@ -81,12 +81,22 @@ def test_read_memories(tmp_path):
     path.write_text(DUMP)
     mems = yosys.read_memories(path)
     assert mems == [
-        {"module": "top.cu_i", "name": "weights", "width": 128, "size": 640, "rom": False},
-        {"module": "top.cu_i", "name": "gate_out", "width": 16, "size": 64, "rom": False},
-        {"module": "top.cell", "name": "tanh", "width": 16, "size": 2048, "rom": True},
+        {"module": "top.cu_i", "name": "weights", "width": 128, "size": 640, "rom": False,
+         "rd_ports": 1},
+        {"module": "top.cu_i", "name": "gate_out", "width": 16, "size": 64, "rom": False,
+         "rd_ports": 1},
+        {"module": "top.cell", "name": "tanh", "width": 16, "size": 2048, "rom": True,
+         "rd_ports": 1},
     ]
     assert yosys.memory_metrics(mems[0]) == {"memory_bits": 81920, "transistors": 6 * 81920}
     assert yosys.memory_metrics(mems[2]) == {"memory_bits": 32768, "transistors": 32768}
+
+
+@pytest.mark.parametrize("rom, ports, per_bit", [(False, 1, 6), (False, 2, 8), (False, 3, 10),
+                                                 (True, 2, 1)])
+def test_memory_transistors_count_extra_read_ports(rom, ports, per_bit):
+    mem = {"width": 40, "size": 128, "rom": rom, "rd_ports": ports}
+    assert yosys.memory_metrics(mem) == {"memory_bits": 5120, "transistors": per_bit * 5120}
 
 
 def test_generic_units(tmp_path):
