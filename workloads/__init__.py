@@ -14,11 +14,12 @@ NAMES = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 
 SPLITS = ("test", "val")
 # module, leading arguments of its load(), and the name of its split for choosing thresholds:
-# data that the test split does not contain (JapaneseVowels: the training split; silero-vad: its
-# calibration recordings; charlm: the validation part of the text)
+# data that neither the test split nor the model's fitting contains (JapaneseVowels: the
+# sequences held out of the training split; silero-vad: its calibration recordings; charlm: the
+# validation part of the text)
 _LOADERS = {
-    "jvowels-lstm": ("workloads.jvowels", ("lstm",), "train"),
-    "jvowels-gru": ("workloads.jvowels", ("gru",), "train"),
+    "jvowels-lstm": ("workloads.jvowels", ("lstm",), "val"),
+    "jvowels-gru": ("workloads.jvowels", ("gru",), "val"),
     "silero-vad": ("workloads.silero", (), "calib"),
     "charlm": ("workloads.charlm", (), "val"),
 }

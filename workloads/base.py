@@ -13,11 +13,14 @@ from pathlib import Path
 
 import numpy as np
 
+# metrics in percent (their loss in points); the others (bpc) in their own unit
+PERCENT_METRICS = ("accuracy", "agreement")
+
 
 @dataclass
 class Workload:
     name: str                  # jvowels-lstm, jvowels-gru, silero-vad, charlm
-    metric: str                # "accuracy", "agreement" (percent, 0-100) or "bpc"
+    metric: str                # one of PERCENT_METRICS (0-100) or "bpc"
     higher_is_better: bool
     loss_budget: float         # in the metric's unit (1 point, or 1 % relative of the baseline)
     params: object             # core.params.RNNParams: the recurrent layers only

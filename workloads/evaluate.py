@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from core.io import write_atomic
+from workloads.base import PERCENT_METRICS
 
 PREDICTORS = ("bnn", "oracle", "delta")
 DEFAULT_THETAS = {      # multiples of 2**-8, so that the theta register holds them exactly
@@ -233,7 +234,7 @@ def choose_on(val_doc: dict, doc: dict) -> dict:
 def format_table(doc: dict) -> str:
     """The sweep as a table; ``<`` marks the largest theta within budget on this split, ``V`` the
     theta chosen on the validation split (when the sweep has one)."""
-    unit = "%" if doc["metric"] in ("accuracy", "agreement") else ""
+    unit = "%" if doc["metric"] in PERCENT_METRICS else ""
     lines = [
         f"{doc['workload']} ({doc.get('split', 'test')} split): {doc['metric']} float "
         f"{doc['float']:.4g}{unit}, fixed point {doc['baseline']:.4g}{unit}, loss budget "
@@ -268,7 +269,7 @@ def plot(docs: list[dict], path) -> None:
     colors = {"bnn": "tab:blue", "oracle": "tab:green", "delta": "tab:red"}
     fig, axes = plt.subplots(2, len(docs), figsize=(4.2 * len(docs), 6.4), squeeze=False)
     for col, doc in enumerate(docs):
-        unit = "points" if doc["metric"] in ("accuracy", "agreement") else doc["metric"]
+        unit = "points" if doc["metric"] in PERCENT_METRICS else doc["metric"]
         for row, preds in enumerate((("bnn", "oracle"), ("delta",))):
             ax = axes[row][col]
             loss_ax = ax.twinx()

@@ -2,6 +2,10 @@
 
 Nine male speakers say the Japanese vowel pair /ae/; each utterance is a sequence of 7-29 frames of
 12 LPC cepstral coefficients. The split is the archive's own: 270 train (30 per speaker), 370 test.
+The training split is split once more, per speaker and with a fixed seed, into ``fit`` (216: what
+the model is fitted on) and ``val`` (54, 6 per speaker: what the number of training epochs and
+every threshold are chosen on); the model never sees ``val`` in training, and nothing is chosen on
+``test``.
 The files are read directly: aeon is installed with ``pip install --no-deps`` (``make data``) and
 is never imported (``importlib.util.find_spec`` of a top-level package locates it without running
 its ``__init__``).
@@ -24,6 +28,9 @@ from workloads.base import Workload, dense, last_valid, weights_path
 FEATURES = 12
 CLASSES = 9
 SPLIT_SIZES = {"train": 270, "test": 370}
+SPLITS = ("train", "fit", "val", "test")
+VAL_PER_CLASS = 6    # held out of the training split per speaker: 54 validation sequences
+VAL_SEED = 2019
 CELLS = ("lstm", "gru")
 
 
@@ -56,16 +63,32 @@ def read_ts(path) -> tuple[list[np.ndarray], np.ndarray]:
     return seqs, np.array(labels)
 
 
+def validation_indices(labels: np.ndarray) -> np.ndarray:
+    """Indices into the training split of the ``val`` sequences: ``VAL_PER_CLASS`` per speaker,
+    drawn with a fixed seed (the rest is ``fit``)."""
+    rng = np.random.default_rng(VAL_SEED)
+    return np.sort(np.concatenate([rng.permutation(np.flatnonzero(labels == c))[:VAL_PER_CLASS]
+                                   for c in range(CLASSES)]))
+
+
 def load_split(split: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Raw (unnormalized) ``x`` (n, 29, 12) zero-padded, ``lengths`` (n,), ``labels`` 0..8."""
-    if split not in SPLIT_SIZES:
-        raise InputError(f"split must be train or test, not {split!r}")
-    seqs, labels = read_ts(data_dir() / f"JapaneseVowels_{split.upper()}.ts")
+    """Raw (unnormalized) ``x`` (n, T, 12) zero-padded, ``lengths`` (n,), ``labels`` 0..8 of
+    ``split``: ``train`` or ``test`` (the archive's), ``fit`` or ``val`` (parts of ``train``)."""
+    if split not in SPLITS:
+        raise InputError(f"split must be one of {', '.join(SPLITS)}, not {split!r}")
+    archive = "test" if split == "test" else "train"
+    seqs, labels = read_ts(data_dir() / f"JapaneseVowels_{archive.upper()}.ts")
+    labels = labels.astype(np.int64) - 1
+    if split in ("fit", "val"):
+        keep = validation_indices(labels)
+        if split == "fit":
+            keep = np.setdiff1d(np.arange(len(seqs)), keep)
+        seqs, labels = [seqs[k] for k in keep], labels[keep]
     lengths = np.array([len(s) for s in seqs], dtype=np.int64)
     x = np.zeros((len(seqs), int(lengths.max()), FEATURES))
     for k, s in enumerate(seqs):
         x[k, : len(s)] = s
-    return x, lengths, labels.astype(np.int64) - 1
+    return x, lengths, labels
 
 
 def normalize(x: np.ndarray, lengths: np.ndarray, mean, std) -> np.ndarray:
@@ -75,7 +98,8 @@ def normalize(x: np.ndarray, lengths: np.ndarray, mean, std) -> np.ndarray:
 
 
 class JVowels(Workload):
-    """Accuracy (%) of the dense head on the last valid frame's h."""
+    """Accuracy (%) of the dense head on the last valid frame's h; loss budget 1 point (on the
+    54 ``val`` sequences, where one sequence is 1.85 points, that allows no change at all)."""
 
     def __init__(self, cell: str, weights=None, split: str = "test"):
         from core.params import params_from_state_dict
@@ -108,6 +132,6 @@ def accuracy(predicted: np.ndarray, labels: np.ndarray) -> float:
 
 
 def load(cell: str, split: str = "test") -> JVowels:
-    """The workload on the test split, or on the training split (``"train"``: what thresholds
-    are chosen on, since the test split must not see any choice)."""
+    """The workload on the test split, or on ``"val"``: the sequences held out of the training
+    split, which the model was not fitted on and thresholds are chosen on."""
     return JVowels(cell, split=split)

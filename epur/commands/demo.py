@@ -86,9 +86,9 @@ def run(args) -> int:
     print(format_table(doc), file=sys.stderr)
     theta = picks.get("bnn")
     if theta is None:
-        theta = cfg.theta
-        print(f"   no bnn threshold stays within budget on the validation data; using the "
-              f"config's theta {theta}", file=sys.stderr)
+        theta = 0.0
+        print("   no bnn threshold stays within budget on the validation data; using theta 0 "
+              "(reuse only when the BNN output equals the memoized one)", file=sys.stderr)
     point = next(p for p in doc["points"] if p["predictor"] == "bnn" and p["theta"] == theta) \
         if picks.get("bnn") is not None else None
     write_atomic(out / f"{args.workload}.json", json.dumps(doc, indent=1) + "\n")

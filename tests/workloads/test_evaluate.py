@@ -194,7 +194,7 @@ def test_choose_on_validation(capsys):
     assert doc["chosen_on_val"]["bnn"] in (0.0, 0.125)  # theta 4 reuses nearly everything
 
 
-@pytest.mark.parametrize("name, sequences", [("jvowels-lstm", 270), ("jvowels-gru", 270),
+@pytest.mark.parametrize("name, sequences", [("jvowels-lstm", 54), ("jvowels-gru", 54),
                                              ("charlm", None)])
 def test_validation_split(name, sequences):
     val, test = get(name, "val"), get(name)

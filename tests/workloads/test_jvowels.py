@@ -45,8 +45,21 @@ def test_missing_aeon(monkeypatch):
 
 
 def test_bad_split():
-    with pytest.raises(InputError, match="split must be train or test"):
+    with pytest.raises(InputError,
+                       match="split must be one of train, fit, val, test, not 'validation'"):
         jvowels.load_split("validation")
+
+
+def test_fit_and_val_partition_the_training_split():
+    """``val`` (6 per speaker) and ``fit`` are disjoint and together the training split."""
+    x, lengths, labels = jvowels.load_split("train")
+    val, fit = jvowels.load_split("val"), jvowels.load_split("fit")
+    assert len(val[2]) == 54 and len(fit[2]) == 216
+    assert np.all(np.bincount(val[2]) == jvowels.VAL_PER_CLASS)
+    keys = {(tuple(x[k, :lengths[k]].ravel()), labels[k]) for k in range(len(labels))}
+    parts = [{(tuple(p[0][k, :p[1][k]].ravel()), p[2][k]) for k in range(len(p[2]))}
+             for p in (val, fit)]
+    assert not parts[0] & parts[1] and parts[0] | parts[1] == keys
 
 
 def test_normalize_keeps_padding():
@@ -86,3 +99,14 @@ def test_workload(cell):
     acc_fixed = w.score(fixed.h)
     assert acc_float > 95.0
     assert abs(acc_float - acc_fixed) <= w.loss_budget
+
+
+def test_training_figures_in_docs():
+    """docs/results.md quotes the kept epoch and validation accuracy the weights files store."""
+    quoted = []
+    for cell in jvowels.CELLS:
+        with np.load(base.weights_path(f"jvowels_{cell}.npz")) as f:
+            quoted.append(f"{cell.upper()} {int(f['epochs'])} epochs, "
+                          f"{float(f['val_accuracy']):.1f} %")
+    text = (base.weights_path("x").parents[2] / "docs" / "results.md").read_text()
+    assert f"({'; '.join(quoted)})" in text
