@@ -324,8 +324,11 @@ def load_config(path) -> EpurConfig:
             data = tomllib.loads(path.read_text())
         else:
             data = json.loads(path.read_text())
-    except (json.JSONDecodeError, tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ValueError(f"config {path} is malformed: {e}") from None
+    except RecursionError:              # "[[[[...": the parsers recurse once per level
+        raise ValueError(f"config {path} is malformed: nested too deeply") from None
+    except ValueError as e:             # syntax, encoding, an integer of > 4300 digits
+        reason = str(e).split("; use sys.set_int_max_str_digits")[0]    # Python's advice
+        raise ValueError(f"config {path} is malformed: {reason}") from None
     try:
         return EpurConfig.from_dict(data)
     except (TypeError, ValueError) as e:

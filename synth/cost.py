@@ -5,7 +5,8 @@
 the default config) for each target (FPGA targets without place and route unless ``--pnr``) and
 prints, per target, the totals of both builds, the memo overhead and the overhead of every unit
 that grows (percent of the whole baseline). ``--json FILE`` appends the reports, keyed by
-``--label``, to FILE (a JSON object), so that a table of successive changes can be rebuilt.
+``--label``, to FILE (a JSON object), so that a table of successive changes can be rebuilt;
+``python -m synth.cost --table FILE`` prints that table (markdown) and synthesizes nothing.
 """
 
 from __future__ import annotations
@@ -33,6 +34,30 @@ def summary(report: dict) -> str:
     return "; ".join(parts)
 
 
+def table(doc: dict) -> str:
+    """Markdown table of stored reports {label: {target: report}}: per change, each target's
+    area metric (baseline / memo, overhead) and the units' shares of the generic overhead."""
+    rows = ["| change | generic transistors (baseline / memo) | overhead | bnn | comparator "
+            "| memo | control | weights | iCE40 LUTs (overhead) | ECP5 LUTs (overhead) |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for label, reports in doc.items():
+        g = reports.get("generic")
+        cells = [label]
+        if g:
+            cells += [f"{g['baseline']['transistors']:,} / {g['memo']['transistors']:,}",
+                      f"**{g['overhead_percent']:+.2f} %**"]
+            cells += [f"{g['units'][u]['overhead_percent']:+.2f}"
+                      for u in ("bnn", "comparator", "memo", "control", "weights")]
+        else:
+            cells += ["-"] * 7
+        for target in ("ice40", "ecp5"):
+            r = reports.get(target)
+            cells.append(f"{r['baseline']['luts']:,} / {r['memo']['luts']:,} "
+                         f"({r['overhead_percent']:+.1f} %)" if r else "-")
+        rows.append("| " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m synth.cost", description=__doc__.split("\n")[0])
     ap.add_argument("--config")
@@ -41,7 +66,11 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default="build/cost")
     ap.add_argument("--label", default="current")
     ap.add_argument("--json", help="append the reports to this JSON file, under --label")
+    ap.add_argument("--table", metavar="FILE", help="print the table of a --json FILE, only")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table(json.loads(Path(args.table).read_text())))
+        return 0
     cfg = load_config(args.config) if args.config else DEFAULT
     reports = {}
     for target in args.target or ["generic"]:
@@ -50,9 +79,9 @@ def main(argv=None) -> int:
         print(summary(reports[target]), flush=True)
     if args.json:
         path = Path(args.json)
-        table = json.loads(path.read_text()) if path.is_file() else {}
-        table.setdefault(args.label, {}).update(reports)
-        write_atomic(path, json.dumps(table, indent=1) + "\n")
+        stored = json.loads(path.read_text()) if path.is_file() else {}
+        stored.setdefault(args.label, {}).update(reports)
+        write_atomic(path, json.dumps(stored, indent=1) + "\n")
     return 0
 
 

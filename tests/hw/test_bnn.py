@@ -78,3 +78,51 @@ def test_bnn_matches_golden(bits, input_size, shuffled):
         np.testing.assert_array_equal(yb[layer], want)
         kb = cfg.bnn_cycles(layer)
         np.testing.assert_array_equal(when[layer], 2 + (np.arange(cfg.hidden_size) + 1) * kb)
+
+
+def rtl_weight_signs(cfg, weights, reads):
+    """Load the signs of ``weights[l]``; then, for each (layer, neuron) of ``reads``, walk the
+    neuron's DPU chunks as the row sequencer does (one per cycle, the first flagged) and take
+    ``w_signs`` one cycle after each. Returns {(layer, neuron): signs (Kd * N,)}."""
+    dut = BNNUnit(cfg)
+    n, out = cfg.lanes, {}
+    loads = [(layer, row, col, int(value < 0)) for layer in range(cfg.layers)
+             for row in range(cfg.hidden_size) for col, value in enumerate(weights[layer][row])]
+
+    async def tb(ctx):
+        for layer, row, col, sign in loads:
+            await put(ctx, dut.load, layer=layer, row=row, col=col, sign=sign)
+        for layer, j in reads:
+            for c in range(cfg.dpu_cycles(layer)):
+                ctx.set(dut.layer, layer)
+                ctx.set(dut.chunk.valid, 1)
+                ctx.set(dut.chunk.p.neuron, j)
+                ctx.set(dut.chunk.p.chunk, c)
+                ctx.set(dut.chunk.p.first, c == 0)
+                await ctx.tick()        # the chunk's signs are out in the next cycle
+                bits = ctx.get(dut.w_signs)
+                out.setdefault((layer, j), []).extend((bits >> k) & 1 for k in range(n))
+
+    simulate(dut, tb)
+    return {key: np.array(v) for key, v in out.items()}
+
+
+@pytest.mark.parametrize("lanes, bits", [(8, 40), (8, 32), (4, 8), (4, 3), (3, 5), (16, 8),
+                                         (6, 4), (1, 1), (5, 2)])
+def test_weight_signs_for_the_dpu(lanes, bits):
+    """The DPU's read port: the sign bits of every chunk of N weights, also where a chunk
+    spans two words (N does not divide P) or a word holds several BNN chunks (N > B)."""
+    seed = lanes * 100 + bits
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    cfg = dataclasses.replace(DEFAULT, input_size=7, hidden_size=5, layers=2, lanes=lanes,
+                              bnn_bits=bits)
+    weights = [rng.integers(-4, 4, (cfg.hidden_size, cfg.row_length(n)))
+               for n in range(cfg.layers)]
+    reads = list({(int(rng.integers(0, cfg.layers)), int(rng.integers(0, cfg.hidden_size))): 0
+                  for _ in range(8)})
+    got = rtl_weight_signs(cfg, weights, reads)
+    for (layer, j), signs in got.items():
+        want = np.zeros(cfg.dpu_cycles(layer) * lanes, dtype=np.int64)   # padding: sign 0
+        want[:cfg.row_length(layer)] = sign_bits(weights[layer][j])
+        np.testing.assert_array_equal(signs, want, err_msg=f"layer {layer} neuron {j}")

@@ -74,3 +74,36 @@ def test_rows_and_biases_as_loaded(pair, lanes):
             np.testing.assert_array_equal(words[start:start + kd].ravel(), want)
     np.testing.assert_array_equal(bias, np.ravel(b))
     np.testing.assert_array_equal(bias_h, np.ravel(b_h) if pair else 0)
+
+
+@pytest.mark.parametrize("lanes", [1, 4])
+def test_signs_apart_stores_the_other_bits(lanes):
+    """Memo builds: the memory keeps W-1 bits of each weight, ``w`` takes its MSBs from
+    ``w_signs`` (the BNN unit's sign plane, driven here by the testbench)."""
+    cfg = dataclasses.replace(DEFAULT, input_size=5, hidden_size=3, layers=1, lanes=lanes)
+    seed = 7 + lanes
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    wf, ww = cfg.weight_format, cfg.weight_format.width
+    w = rng.integers(wf.min_int, wf.max_int + 1, (cfg.hidden_size, cfg.row_length(0)))
+    w[0, :2] = [wf.min_int, wf.max_int]
+    dut = WeightStore(cfg, signs_apart=True)
+    assert len(dut.w.as_value()) == lanes * ww
+    kd = cfg.dpu_cycles(0)
+    want = np.zeros((cfg.hidden_size * kd, lanes), dtype=np.int64)
+    want.reshape(cfg.hidden_size, -1)[:, :cfg.row_length(0)] = w
+    got = np.zeros_like(want)
+
+    async def tb(ctx):
+        for row in range(cfg.hidden_size):
+            for col in range(cfg.row_length(0)):
+                await put(ctx, dut.load, kind=WEIGHT, layer=0, row=row, col=col,
+                          data=int(w[row, col]))
+        for addr in range(len(want)):
+            ctx.set(dut.row_addr, addr)
+            await ctx.tick()
+            ctx.set(dut.w_signs, sum(int(v < 0) << k for k, v in enumerate(want[addr])))
+            got[addr] = unpack(ctx.get(dut.w.as_value()), ww, lanes)
+
+    simulate(dut, tb)
+    np.testing.assert_array_equal(got, want)

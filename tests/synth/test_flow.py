@@ -91,28 +91,41 @@ def test_drift_detects_a_change():
         "baseline cells", "baseline fmax_mhz", "overhead 8.50 % (baseline 10.00 %, +-1.0 points)"]
 
 
-def _weight_bits(cfg):
-    layers = range(cfg.layers)
-    per_gate = sum(cfg.hidden_size * cfg.dpu_cycles(k) * cfg.lanes for k in layers)
-    per_gate += cfg.layers * cfg.hidden_size * (2 if cfg.cell == "gru" else 1)
-    return cfg.gates * per_gate * cfg.weight_format.width
+def _weight_slots(cfg):
+    """Weights a gate's weight memory holds: rows padded to whole DPU chunks."""
+    return sum(cfg.hidden_size * cfg.dpu_cycles(k) * cfg.lanes for k in range(cfg.layers))
+
+
+def _weight_bits(cfg, bits_per_weight):
+    per_gate = _weight_slots(cfg) * bits_per_weight
+    per_gate += cfg.layers * cfg.hidden_size * (2 if cfg.cell == "gru" else 1) \
+        * cfg.weight_format.width                                   # biases
+    return cfg.gates * per_gate
 
 
 def _sign_bits(cfg):
-    return cfg.gates * sum(cfg.hidden_size * cfg.bnn_cycles(k) for k in range(cfg.layers)) \
-        * cfg.bnn_bits
+    """The sign plane: rows of whole words of P bits (P: B, or a multiple of B holding N)
+    covering both the BNN's Kb * B and the DPU's Kd * N columns."""
+    p = cfg.bnn_bits * -(-cfg.lanes // cfg.bnn_bits)
+    return cfg.gates * sum(
+        cfg.hidden_size * p * -(-max(cfg.bnn_cycles(k) * cfg.bnn_bits,
+                                      cfg.dpu_cycles(k) * cfg.lanes) // p)
+        for k in range(cfg.layers))
 
 
 @pytest.mark.slow
 def test_generic_memories_match_the_config(reports):
     """Weight and sign memories hold exactly the bits the config asks for (an independent count
-    from the config: rows padded to whole DPU and BNN chunks)."""
+    from the config): the memo build keeps W-1 bits of each weight in the weight memory and its
+    sign in the BNN's sign plane, which for the default config holds no more bits than it
+    takes from the weight memory (B * Kb = N * Kd = 80 columns)."""
     report = reports("generic")
-    units = report["units"]
-    assert units["weights"]["baseline_memory_bits"] == _weight_bits(DEFAULT)
-    assert units["weights"]["memo_memory_bits"] == _weight_bits(DEFAULT)
+    units, width = report["units"], DEFAULT.weight_format.width
+    assert units["weights"]["baseline_memory_bits"] == _weight_bits(DEFAULT, width)
+    assert units["weights"]["memo_memory_bits"] == _weight_bits(DEFAULT, width - 1)
     assert units["bnn"]["memo_memory_bits"] == _sign_bits(DEFAULT)
     assert units["bnn"]["baseline_memory_bits"] == 0
+    assert _sign_bits(DEFAULT) == DEFAULT.gates * _weight_slots(DEFAULT)
 
 
 @pytest.mark.slow
