@@ -30,7 +30,9 @@ def write_atomic(path, data: str | bytes) -> Path:
         raise InputError(f"cannot write {path}: it is a directory")
     payload = data.encode() if isinstance(data, str) else bytes(data)
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        # the temporary name is the target's (shortened: a name as long as the file system
+        # allows must still leave room for the random part) and a random part
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:64]}.", suffix=".tmp")
     except OSError as e:
         raise InputError(f"cannot write {path}: {e.strerror or e}") from None
     try:
@@ -50,12 +52,14 @@ def write_atomic(path, data: str | bytes) -> Path:
 
 
 def check_output(path, *inputs, suffix: str | None = None) -> Path:
-    """``path`` as an output file: ending in ``suffix`` (when given), not a directory, and not
-    the same file as any of ``inputs`` (an output never overwrites what the command reads).
-    Checked before any work, so a bad ``--out`` costs nothing; else an InputError."""
+    """``path`` as an output file: ending in ``suffix`` (when given), not a directory, not the
+    same file as any of ``inputs`` (an output never overwrites what the command reads), and in
+    a place that can be written (:func:`check_place`). Checked before any work, so a bad
+    ``--out`` costs nothing; else an InputError."""
     path = Path(path)
     if suffix is not None and path.suffix != suffix:
         raise InputError(f"output file must end in {suffix}, not {path.name}")
+    check_place(path)
     if path.is_dir():
         raise InputError(f"cannot write {path}: it is a directory")
     for src in inputs:
@@ -65,10 +69,34 @@ def check_output(path, *inputs, suffix: str | None = None) -> Path:
 
 
 def check_directory(path, what: str = "output") -> Path:
-    """``path`` as a directory to write into: missing (created later) or a directory."""
-    path = Path(path)
+    """``path`` as a directory to write into: missing (created later) or a directory, in a
+    place that can be written (:func:`check_place`)."""
+    path = check_place(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{what} {path} exists and is not a directory")
+    return path
+
+
+def check_place(path) -> Path:
+    """``path`` (a file or directory to write, or to create with its missing parents) can be
+    made: its nearest existing ancestor is a directory epur may create files in, and no missing
+    part of it has a name longer than the file system allows. An InputError naming ``path``
+    otherwise, so a command refuses an unwritable output before its work, not after it."""
+    path = Path(path)
+    base = path.parent
+    while not os.path.lexists(base) and base != base.parent:
+        base = base.parent
+    if not base.is_dir():
+        raise InputError(f"cannot write {path}: {base} is not a directory")
+    limit = os.pathconf(base, "PC_NAME_MAX")
+    if any(len(os.fsencode(part)) > limit for part in path.parts):
+        raise InputError(f"cannot write {path}: File name too long")
+    if path.is_dir():                   # a directory to write into, not to create
+        base = path
+    try:                                # a nameless file where O_TMPFILE exists, else removed
+        tempfile.TemporaryFile(dir=base).close()
+    except OSError as e:
+        raise InputError(f"cannot write {path}: {e.strerror or e}") from None
     return path
 
 

@@ -58,8 +58,17 @@ class Terminated(BaseException):
     """SIGTERM arrived (``kill``): handled like Ctrl-C, with its own exit status."""
 
 
-def _terminate(signum, frame):
-    raise Terminated
+def _terminate_in(pid: int):
+    """The SIGTERM handler of process ``pid``. A process forked from it (a worker of evaluate's
+    pool) inherits the handler but not the command's exception handling: it ends at once, as
+    SIGTERM's default does, instead of printing a traceback of ``Terminated``."""
+    def terminate(signum, frame):
+        if os.getpid() != pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        raise Terminated
+    return terminate
 
 
 def _user_paths(args) -> list[Path]:
@@ -86,7 +95,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        previous = signal.signal(signal.SIGTERM, _terminate)
+        previous = signal.signal(signal.SIGTERM, _terminate_in(os.getpid()))
     except ValueError:                  # not the main thread: leave SIGTERM alone
         previous = None
     try:
