@@ -18,9 +18,9 @@ Ports
     ``idle`` (out): no layer step pending (the weight load port is open); ``busy`` = ~idle.
     ``cycles``, ``computed_count``, ``reused_count`` (out): counters, cleared at sequence start.
     ``sat_<q>`` (in, for each of ``cfg.saturation_quantities``): saturations this cycle, of the
-    layer step running; ``sat_<q>_count`` (out, one per layer): their counters, cleared at
-    sequence start, stopping at their maximum (a counter that wrapped could read 0 after
-    saturations).
+    layer step running (up to and including its ``cell_done`` cycle); ``sat_<q>_count`` (out,
+    one per layer): their counters, two cycles later, cleared at sequence start, stopping at
+    their maximum (a counter that wrapped could read 0 after saturations).
 Timing: a layer step lasts from its ``start`` cycle up to and including the cycle ``cell_done``
 is seen; ``cycles`` counts exactly those cycles (waits for x or for the output buffer are not).
 """
@@ -149,11 +149,19 @@ class Controller(wiring.Component):
                     self.computed_count[g].eq(self.computed_count[g] + self.computed[g]),
                     self.reused_count[g].eq(self.reused_count[g] + self.reused[g]),
                 ]
+        # a cycle's saturations are registered with their layer before they are counted: the
+        # sum of the units' flags stays off the counters' carry chains (on iCE40 it had become
+        # the memo build's critical path). A step's last flag (h, with ``cell_done``) reaches
+        # its counter two cycles after ``cell_done``, before the step's h_t can be read.
         top = (1 << cfg.counter_width) - 1
+        held_layer = Signal.like(self.layer)
+        m.d.sync += held_layer.eq(self.layer)
         for q in cfg.saturation_quantities:
-            pulses, counts = getattr(self, f"sat_{q}"), getattr(self, f"sat_{q}_count")
+            pulses = Signal.like(getattr(self, f"sat_{q}"), name=f"held_sat_{q}")
+            counts = getattr(self, f"sat_{q}_count")
+            m.d.sync += pulses.eq(getattr(self, f"sat_{q}"))
             for k in range(cfg.layers):
-                total = counts[k] + Mux(self.layer == k, pulses, 0)
+                total = counts[k] + Mux(held_layer == k, pulses, 0)
                 with m.If(self.clear):
                     m.d.sync += counts[k].eq(0)
                 with m.Else():

@@ -17,7 +17,7 @@ per cycle, neurons back to back or with gaps; no back-pressure.
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Module, Mux, Signal, signed
+from amaranth.hdl import Array, Cat, Module, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -94,5 +94,5 @@ class DotPath(wiring.Component):
                      mu.i.p.bias_h.eq(self.bias_h),
                      self.o.valid.eq(mu.o.valid), self.o.p.neuron.eq(delay[-1]),
                      self.o.p.y.eq(mu.o.p.y), self.o.p.y_h.eq(mu.o.p.y_h),
-                     self.sat.eq(Mux(mu.o.valid, mu.o.p.sat, 0))]
+                     self.sat.eq(mu.o.p.sat)]
         return m

@@ -7,7 +7,8 @@ Ports
     ``i`` (in, always ready): ``acc``, ``bias`` (weight format), and for ``pair`` ``acc_h``,
     ``bias_h`` (``b_hn``).
     ``o`` (out, always ready): ``y`` (data format) and for ``pair`` ``y_h``; ``sat``: how many
-    of the result's requantizes saturated (0 or 1; pair 0..2), for the ``sat_pre`` counters.
+    of the result's requantizes saturated (0 or 1; pair 0..2; 0 while ``o`` is not valid), for
+    the ``sat_pre`` counters.
 Behaviour (docs/formats.md step 2): ``pre = data_format.requantize(acc + (bias << F), acc_frac)``;
 ``y = table[lut_address(pre)]`` with the ROM from ``core.activation.activation_table``; pair:
 ``y = pre``, ``y_h = requantize(acc_h + (bias_h << F))``.
@@ -17,7 +18,7 @@ per cycle.
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Signal, signed
+from amaranth.hdl import Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -63,7 +64,7 @@ class MultiFunctionUnit(wiring.Component):
             pre.eq(requantize(biased, fmt, cfg.acc_frac)),
             clip.eq(clips(biased, fmt, cfg.acc_frac)),
         ]
-        m.d.sync += [self.o.valid.eq(valid), self.o.p.sat.eq(clip + clip_h)]
+        m.d.sync += [self.o.valid.eq(valid), self.o.p.sat.eq(Mux(valid, clip + clip_h, 0))]
         if self.kind == "pair":
             m.d.sync += [pre_h.eq(requantize(biased_h, fmt, cfg.acc_frac)),
                          clip_h.eq(clips(biased_h, fmt, cfg.acc_frac))]
