@@ -16,6 +16,8 @@ h words, its counters, the golden run and the scoreboard's mismatches.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import json
 import os
@@ -64,8 +66,6 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
     the ``cocotb_tools`` runner that built it."""
     from cocotb_tools.runner import get_runner
 
-    from hw.top import generate_verilog
-
     try:
         runner = get_runner(simulator_name())
     except SystemExit as e:            # cocotb's runner exits when the simulator is missing
@@ -74,6 +74,18 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
     root = Path(root) if root is not None else DEFAULT_BUILD_ROOT
     build_dir = (root / build_key(cfg, waves)).resolve()
     build_dir.mkdir(parents=True, exist_ok=True)
+    # one process at a time checks, cleans and compiles a build: another one sharing the build
+    # directory waits here instead of clearing a compile that is half-way
+    with _locked(build_dir / ".build.lock"):
+        _compile(cfg, runner, build_dir, waves)
+    return build_dir, runner
+
+
+def _compile(cfg: EpurConfig, runner, build_dir: Path, waves: bool) -> None:
+    """Generate and compile into ``build_dir`` unless its stamp says a finished, intact
+    compile is there (the caller holds the build's lock)."""
+    from hw.top import generate_verilog
+
     verilog = build_dir / f"{cfg.name}.v"
     if not verilog.is_file():
         cfg.save(build_dir / "config.json")
@@ -117,7 +129,17 @@ def build(cfg: EpurConfig, root=None, waves: bool = False):
     if not finished:                    # a reused build's stamp was just checked: keep it
         product = getattr(runner, "sim_file", None)    # Icarus: sim.vvp
         write_atomic(stamp, _stamp(build_dir, [] if product is None else [Path(product).name]))
-    return build_dir, runner
+
+
+@contextlib.contextmanager
+def _locked(path: Path):
+    """Hold an exclusive lock on the file ``path`` (made if missing) for the block; another
+    process taking it waits. The kernel drops the lock when its process dies, so a killed run
+    leaves no lock behind; the name starts with a dot, so cleaning an unfinished build keeps
+    the file."""
+    with open(path, "ab") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def _stamp(build_dir: Path, products) -> str:
@@ -202,30 +224,32 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
     build_dir, runner = build(cfg, root, waves)
     run_dir = build_dir / "runs" / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("rtl.npz", "results.xml"):
-        (run_dir / stale).unlink(missing_ok=True)
-    save_npz(run_dir / "model.npz", **params.state_dict())
-    save_npz(run_dir / "inputs.npz", x=x, lengths=lengths)
-    job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
-           "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure),
-           "corrupt": bool(corrupt), "stall_output": bool(stall_output)}
-    write_atomic(run_dir / "run.json", json.dumps(job, indent=2) + "\n")
+    # two runs of one name in one build would overwrite each other's files: one at a time
+    with _locked(run_dir / ".run.lock"):
+        for stale in ("rtl.npz", "results.xml"):
+            (run_dir / stale).unlink(missing_ok=True)
+        save_npz(run_dir / "model.npz", **params.state_dict())
+        save_npz(run_dir / "inputs.npz", x=x, lengths=lengths)
+        job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
+               "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure),
+               "corrupt": bool(corrupt), "stall_output": bool(stall_output)}
+        write_atomic(run_dir / "run.json", json.dumps(job, indent=2) + "\n")
 
-    log = run_dir / "sim.log"
-    env = {"EPUR_SIM_BUILD": str(build_dir), "EPUR_SIM_RUN": str(run_dir)}
-    try:
-        runner.test(test_module="sim.tb_top", hdl_toplevel=cfg.name, build_dir=build_dir,
-                    test_dir=run_dir, testcase=test, extra_env=env, waves=waves,
-                    timescale=TIMESCALE, results_xml=str(run_dir / "results.xml"),
-                    log_file=log)
-    except (SystemExit, RuntimeError) as e:
+        log = run_dir / "sim.log"
+        env = {"EPUR_SIM_BUILD": str(build_dir), "EPUR_SIM_RUN": str(run_dir)}
+        try:
+            runner.test(test_module="sim.tb_top", hdl_toplevel=cfg.name, build_dir=build_dir,
+                        test_dir=run_dir, testcase=test, extra_env=env, waves=waves,
+                        timescale=TIMESCALE, results_xml=str(run_dir / "results.xml"),
+                        log_file=log)
+        except (SystemExit, RuntimeError) as e:
+            if not (run_dir / "rtl.npz").is_file():
+                raise SimulationError(f"the {simulator_name()} simulation failed ({e!r}); "
+                                      f"log: {log}") from None
         if not (run_dir / "rtl.npz").is_file():
-            raise SimulationError(f"the {simulator_name()} simulation failed ({e!r}); "
-                                  f"log: {log}") from None
-    if not (run_dir / "rtl.npz").is_file():
-        raise SimulationError(f"the {simulator_name()} simulation wrote no results; log: {log}")
-    with np.load(run_dir / "rtl.npz") as f:
-        out = {k: f[k] for k in f.files}
+            raise SimulationError(f"the {simulator_name()} simulation wrote no results; log: {log}")
+        with np.load(run_dir / "rtl.npz") as f:
+            out = {k: f[k] for k in f.files}
     golden = run_fixed(run_cfg, params, x, lengths)
     counters = {k[len("counter_"):]: v for k, v in out.items() if k.startswith("counter_")}
     wave = build_dir / f"{cfg.name}.fst"
