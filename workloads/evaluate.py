@@ -33,6 +33,7 @@ import io
 import math
 import multiprocessing
 import os
+import signal
 import sys
 import time
 from pathlib import Path
@@ -146,6 +147,36 @@ class Progress:
         self.stream.flush()
 
 
+def _quiet_worker() -> None:
+    """A pool worker leaves Ctrl-C to its parent, which ends the pool (a Ctrl-C reaches every
+    process of the terminal's group: each worker printed a KeyboardInterrupt traceback), and
+    dies of SIGTERM, which ends it, without running the command's handler."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _points(where, tasks, processes: int, bar) -> tuple[list, float]:
+    """The raw figures of every task (in processes when more than one) and the float metric."""
+    raw = []
+    if processes > 1:
+        methods = multiprocessing.get_all_start_methods()
+        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+        with ctx.Pool(processes, initializer=_quiet_worker) as pool:
+            pending = pool.apply_async(_float_metric, (where,))
+            for point in pool.imap(_run, tasks):
+                raw.append(point)
+                if bar:
+                    bar.step(f"{point['predictor']} {point['theta']:g}")
+            float_value = pending.get()
+    else:
+        float_value = _float_metric(where)
+        for task in tasks:
+            raw.append(_run(task))
+            if bar:
+                bar.step(f"{task[1]} {task[2]:g}")
+    return raw, float_value
+
+
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True, split: str = "test",
           mode: str = "relative", reuse_cap: int = 0) -> dict:
@@ -161,26 +192,16 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
     w, _ = _setup(where)                      # load once here: forked workers inherit it
     tasks = [(where, "none", 0.0)] + [
         (where, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
-    processes = processes or min(len(tasks), os.cpu_count() or 1)
+    # no more workers than tasks (a --jobs of thousands would fork thousands of processes)
+    processes = min(processes or os.cpu_count() or 1, len(tasks))
     bar = Progress(len(tasks) + 1, name) if progress else None
     t0 = time.perf_counter()
-    raw = []
-    if processes > 1:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ctx.Pool(processes) as pool:
-            pending = pool.apply_async(_float_metric, (where,))
-            for point in pool.imap(_run, tasks):
-                raw.append(point)
-                if bar:
-                    bar.step(f"{point['predictor']} {point['theta']:g}")
-            float_value = pending.get()
-    else:
-        float_value = _float_metric(where)
-        for task in tasks:
-            raw.append(_run(task))
-            if bar:
-                bar.step(f"{task[1]} {task[2]:g}")
+    try:
+        raw, float_value = _points(where, tasks, processes, bar)
+    except BaseException:
+        if bar and bar.done:        # an error or Ctrl-C: its line starts on a line of its own
+            bar.stream.write("\n")
+        raise
     if bar:
         bar.step("float")
     base = raw[0]

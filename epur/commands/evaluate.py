@@ -8,7 +8,7 @@ from pathlib import Path
 
 from core.config import DEFAULT
 from core.errors import InputError
-from core.io import write_atomic
+from core.io import check_directory, check_output, write_atomic
 from core.saturation import SEE, describe
 
 NAME = "evaluate"
@@ -103,6 +103,7 @@ def run(args) -> int:
         raise InputError(f"--reuse-cap must be >= 0, not {args.reuse_cap}")
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, not {args.jobs}")
+    _check_outputs(args)
     docs = []
     for name in names:
         knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
@@ -128,6 +129,22 @@ def run(args) -> int:
     if warning:
         print(warning, file=sys.stderr)
     return 0
+
+
+def _check_outputs(args) -> None:
+    """--out and --plot refused before the sweep, not after it: an unwritable place, a file
+    for a directory, a plot format that matplotlib does not write."""
+    if args.out is not None:
+        check_directory(args.out)
+    if args.plot is not None:
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+        check_output(args.plot)
+        kinds = FigureCanvasAgg.get_supported_filetypes()
+        kind = args.plot.suffix.lstrip(".").lower() or "png"
+        if kind not in kinds:
+            raise InputError(f"cannot plot to {args.plot}: {kind!r} is not a format matplotlib "
+                             f"writes ({', '.join(sorted(kinds))})")
 
 
 def saturation_warning(docs: list[dict]) -> str | None:

@@ -20,6 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
@@ -57,6 +58,12 @@ def opt(flag, values, bad=()):
     if not bad:
         return fine
     return mostly(fine, st.sampled_from(bad).map(lambda v: [flag, str(v)]), 9)
+
+
+def present(flag, values, bad):
+    """``[flag, value]``, a value of ``bad`` in one draw of ten."""
+    return mostly(st.sampled_from(values), st.sampled_from(bad), 9).map(
+        lambda v: [flag, str(v)])
 
 
 def flag(name):
@@ -167,3 +174,202 @@ def test_generate():
 
     case()
     check_counts(outcomes, {0: GENERATED, 2: 150})
+
+
+# -- simulate -------------------------------------------------------------------------------
+
+SIMULATED = 6       # cases that really simulate (a prebuilt design: a few seconds each)
+BAD_CONFIGS = st.tuples(st.sampled_from(["missing", "directory", "garbage", "not_json", "list",
+                                         "deep", "truncated", "bad_toml"]), st.integers(0, 99))
+SIM_OPTS = st.tuples(
+    opt("--predictor", ["none", "bnn"], ["oracle", "delta", ""]),
+    opt("--theta", THETAS, BAD_THETAS),
+    opt("--mode", ["relative", "absolute"], ["both"]),
+    opt("--seed", [0, 7, -3, 2**70], ["x", "1.5"]),
+    opt("--idle", [0, 0.2, 0.9], [1, -0.1, "nan", "inf", "x"]),
+    opt("--backpressure", [0, 0.3], [1, 2, "nan"]),
+    flag("--json"),
+    # a workload instead of (or beside) the model: only refusals, a real one runs for minutes
+    mostly(st.just([]), st.sampled_from([["--workload", "nonesuch"], ["--workload", ""],
+                                         ["--workload", "jvowels-lstm"], ["--sequences", "0"],
+                                         ["--sequences", "-2"], ["--waves"]]), 9),
+).map(lambda t: sum(t, []))
+BUILD_DIRS = ("under_file", "unwritable", "too_long_name", "existing_file")
+
+
+@pytest.fixture(scope="module")
+def sim_cache(tmp_path_factory):
+    """One build directory for every case: the design is compiled once and then reused."""
+    return tmp_path_factory.mktemp("sim-cache")
+
+
+def test_simulate(sim_cache):
+    outcomes = Counter()
+
+    @FUZZ
+    @given(model=model_spec(fixed=True), inputs=inputs_spec(), out=st.none() | out_spec(),
+           config=mostly(st.none(), BAD_CONFIGS, 9), opts=SIM_OPTS,
+           build=mostly(st.none(), st.sampled_from(BUILD_DIRS), 9),
+           pair=mostly(st.just("both"), st.sampled_from(["model", "inputs", "neither"]), 9))
+    def case(model, inputs, out, config, opts, build, pair):
+        with _case_dir() as d:
+            where = Path(d)
+            mpath, features = make_model(model, where)
+            ipath = make_inputs(inputs, features, where)
+            cpath = make_config(config, where)
+            if outcomes[0] >= SIMULATED:    # enough real simulations: refused for the output
+                out = "under_file"
+            opath = make_path(out, where, "out.npz", inputs=(ipath, mpath)) if out else None
+            bdir = sim_cache if build is None else make_path(build, where, "sim")
+            argv = ["simulate", "--build-dir", str(bdir),
+                    *(["--model", str(mpath)] if pair in ("both", "model") else []),
+                    *(["--inputs", str(ipath)] if pair in ("both", "inputs") else []),
+                    *(["--out", str(opath)] if opath else []),
+                    *(["--config", str(cpath)] if cpath else []), *opts]
+            if pair == "neither" and "--workload" not in opts:
+                argv += ["--workload", "nonesuch"]
+            before = digest(where)
+            status, _, err = invoke(argv)
+            outcomes[status] += 1
+            check_outcome(status, err, allowed=(0, 2))
+            written = check_files(where, before, inputs=(mpath, ipath, cpath))
+            if status == 0 and opath is not None:
+                with np.load(opath) as f:
+                    assert f["h"].shape[-1] == 3
+            if status != 0:
+                assert written == [], f"a failed simulate wrote {written}"
+
+    case()
+    check_files(sim_cache, {})          # the cache's run files are whole, none left temporary
+    check_counts(outcomes, {0: SIMULATED, 2: 150})
+
+
+# -- evaluate -------------------------------------------------------------------------------
+
+EVALUATED = 30      # cases that really sweep (a fraction of a second to a few seconds each)
+WORKLOADS = ("jvowels-lstm", "jvowels-gru", "jvowels-lstm,jvowels-gru")
+BAD_WORKLOADS = ("nonesuch", "", ",", "JVOWELS-LSTM", "ünï", "jvowels-lstm,nonesuch")
+PLOT_FINE = ("fresh", "nested", "existing_file", "unicode")
+PLOT_BAD = ("directory", "under_file", "unwritable", "too_long_name", "wrong_suffix")
+EVAL_OPTS = st.tuples(
+    st.lists(mostly(st.sampled_from(WORKLOADS), st.sampled_from(BAD_WORKLOADS), 8),
+             max_size=2).map(lambda ws: sum((["-w", w] for w in ws), [])),
+    # the default sweeps 31 points: given, one or two thresholds (or a refusal)
+    present("--thetas", ["0", "0.5", "0,0.25", "1e-320", "255.99"],
+            ["nan", "inf", "-1", "", "1e309", "abc", "0.1,,0.2", "256"]),
+    present("--delta-thetas", ["0", "0.1", "0,0.3"], ["-0.5", "x", "nan"]),
+    present("--predictors", ["bnn", "oracle,delta", "delta", ""], ["none", "memo", "bnn,,x"]),
+    opt("--split", ["test", "val"], ["train"]),
+    flag("--choose-on-val"),
+    opt("--mode", ["relative", "absolute"], ["rel"]),
+    opt("--reuse-cap", [0, 1, 3], [-1, 2**20, 2**70, "x"]),
+    mostly(st.sampled_from([1, 2, 3]), st.sampled_from([0, -1, "x", "1.5"]), 9).map(
+        lambda n: ["--limit", str(n)]),
+    opt("--jobs", [1, 1, 1, 2], [0, -4, "x"]),
+    flag("--json"),
+    mostly(st.just(["-q"]), st.just([]), 9),
+).map(lambda t: sum(t, []))
+
+
+def test_evaluate():
+    outcomes = Counter()
+
+    @FUZZ
+    @given(opts=EVAL_OPTS, plot=st.none() | mostly(st.sampled_from(PLOT_FINE),
+                                                     st.sampled_from(PLOT_BAD), 8),
+           out=st.none() | st.sampled_from(["fresh", "nested", "existing_file", "under_file",
+                                            "unwritable", "too_long_name"]),
+           fmt=st.sampled_from([".png", ".png", ".pdf", ".svg"]))
+    def case(opts, plot, out, fmt):
+        with _case_dir() as d:
+            where = Path(d)
+            if outcomes[0] >= EVALUATED:    # enough real sweeps: refused for the output
+                out = "under_file"
+            ppath = make_path(plot, where, f"plot{fmt}") if plot else None
+            odir = make_path(out, where, "eval") if out else None
+            argv = ["evaluate", *opts, *(["--plot", str(ppath)] if ppath else []),
+                    *(["--out", str(odir)] if odir else [])]
+            before = digest(where)
+            status, _, err = invoke(argv)
+            outcomes[status] += 1
+            check_outcome(status, err, allowed=(0, 2))
+            written = check_files(where, before)
+            if status != 0:
+                assert written == [], f"a failed evaluate wrote {written}"
+            elif odir is not None:
+                assert {p.suffix for p in written} >= {".json", ".png"}
+
+    case()
+    check_counts(outcomes, {0: EVALUATED, 2: 150})
+
+
+# -- synth and demo: refusals only ----------------------------------------------------------
+
+def _refused_before_work(argv, where, inputs=()):
+    before = digest(where)
+    status, _, err = invoke(argv)
+    check_outcome(status, err, allowed=(2,))
+    assert check_files(where, before, inputs=inputs) == []
+    return status
+
+
+def _valid_config(cpath) -> bool:
+    return cpath is None or _generates(cpath)
+
+
+def test_synth():
+    """Every case has a bad input (a valid one runs Yosys for half a minute: tests/synth)."""
+    outcomes = Counter()
+
+    @FUZZ
+    @given(config=config_spec(), target=st.sampled_from(["generic", "ice40", "ecp5", "asic",
+                                                         ""]),
+           out=st.sampled_from(["fresh", "nested", "existing_file", "under_file", "unwritable",
+                                "too_long_name", "is_input"]),
+           extra=st.sampled_from([[], ["--json"], ["--bitstream"]]))
+    def case(config, target, out, extra):
+        with _case_dir() as d:
+            where = Path(d)
+            cpath = make_config(config, where)
+            ok_target = target in ("generic", "ice40", "ecp5") and (
+                "--bitstream" not in extra or target == "ecp5")
+            if _valid_config(cpath) and ok_target and out in ("fresh", "nested"):
+                out = "existing_file"
+            opath = make_path(out, where, "synth", inputs=(cpath,))
+            argv = ["synth", "--target", target, "--out", str(opath), *extra,
+                    *(["--config", str(cpath)] if cpath else [])]
+            outcomes[_refused_before_work(argv, where, inputs=(cpath,))] += 1
+
+    case()
+    check_counts(outcomes, {2: 200})
+
+
+def test_demo():
+    """Every case has a bad input (a valid one is the whole flow: make demo)."""
+    outcomes = Counter()
+
+    @FUZZ
+    @given(config=config_spec(),
+           workload=st.sampled_from(["jvowels-lstm", "jvowels-gru", "nonesuch", "", "ü"]),
+           sequences=st.sampled_from(["8", "1", "0", "-1", "x"]),
+           targets=st.sampled_from(["generic", "", "generic,ice40", "asic", ",", "GENERIC"]),
+           out=st.sampled_from(["fresh", "existing_file", "under_file", "unwritable",
+                                "too_long_name"]),
+           extra=st.sampled_from([[], ["--json"]]))
+    def case(config, workload, sequences, targets, out, extra):
+        with _case_dir() as d:
+            where = Path(d)
+            cpath = make_config(config, where)
+            fine = (_valid_config(cpath) and workload.startswith("jvowels")
+                    and sequences in ("8", "1")
+                    and targets in ("generic", "", "generic,ice40"))
+            if fine and out == "fresh":
+                out = "under_file"
+            opath = make_path(out, where, "demo", inputs=(cpath,))
+            argv = ["demo", "--workload", workload, "--sequences", sequences, "--targets",
+                    targets, "--out", str(opath), *extra,
+                    *(["--config", str(cpath)] if cpath else [])]
+            outcomes[_refused_before_work(argv, where, inputs=(cpath,))] += 1
+
+    case()
+    check_counts(outcomes, {2: 200})

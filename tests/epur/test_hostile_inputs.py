@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
@@ -131,3 +132,69 @@ def test_a_forked_worker_ends_quietly_on_sigterm(tmp_path):
     child = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
                            text=True, timeout=60)
     assert (child.returncode, child.stdout, child.stderr) == (0, "done\n", "")
+
+
+@pytest.mark.parametrize("plot, reason", [
+    ("figure.txt", "'txt' is not a format matplotlib writes ("),
+    ("plain/figure.png", "{tmp}/plain is not a directory"),
+])
+def test_evaluate_refuses_a_bad_plot_before_the_sweep(tmp_path, monkeypatch, plot, reason):
+    """Before, the whole sweep ran, then matplotlib refused the format or the directory."""
+    _forbid(monkeypatch, "workloads.evaluate", "sweep")
+    (tmp_path / "plain").write_text("x")
+    path = tmp_path / plot
+    status, _, err = invoke(["evaluate", "--limit", "1", "--plot", str(path)])
+    head = f"epur evaluate: error: cannot {'plot to' if 'txt' in plot else 'write'} {path}: "
+    assert status == 2 and err.count("\n") == 1, err
+    assert err.startswith(head + reason.format(tmp=tmp_path)), err
+
+
+def test_evaluate_refuses_a_file_for_its_out_directory_before_the_sweep(tmp_path, monkeypatch):
+    _forbid(monkeypatch, "workloads.evaluate", "sweep")
+    out = tmp_path / "out"
+    out.write_text("x")
+    status, _, err = invoke(["evaluate", "--limit", "1", "--out", str(out)])
+    assert (status, err) == (2, f"epur evaluate: error: output {out} exists and is not a "
+                                f"directory\n")
+
+
+def test_a_sweep_forks_no_more_workers_than_it_has_tasks(monkeypatch):
+    """``--jobs 100000`` forked a hundred thousand processes for a sweep of two points."""
+    import multiprocessing
+
+    import workloads.evaluate as ev
+
+    sizes = []
+    real = multiprocessing.get_context
+
+    class Context:
+        def __init__(self, method):
+            self.ctx = real(method)
+
+        def Pool(self, processes, **kw):         # noqa: N802 - multiprocessing's name
+            sizes.append(processes)
+            return self.ctx.Pool(processes, **kw)
+
+    monkeypatch.setattr(ev.multiprocessing, "get_context", Context)
+    doc = ev.sweep("jvowels-lstm", {"bnn": (0.5,)}, processes=100_000, limit=1, progress=False)
+    assert sizes == [2] and len(doc["points"]) == 2
+
+
+def test_an_interrupted_sweep_ends_its_progress_line(monkeypatch):
+    """The error line ("epur evaluate: interrupted") was glued to the unfinished bar."""
+    import workloads.evaluate as ev
+
+    real = ev._run
+
+    def interrupted(task):
+        if task[1] != "none":
+            raise KeyboardInterrupt
+        return real(task)
+
+    monkeypatch.setattr(ev, "_run", interrupted)
+    stream = io.StringIO()
+    monkeypatch.setattr(ev.sys, "stderr", stream)
+    with pytest.raises(KeyboardInterrupt):
+        ev.sweep("jvowels-lstm", {"bnn": (0.5,)}, processes=1, limit=1)
+    assert stream.getvalue().startswith("\rjvowels-lstm [")
+    assert stream.getvalue().endswith(" none 0            \n")
