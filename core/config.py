@@ -49,7 +49,7 @@ class EpurConfig:
     hidden_size: int = 64
     layers: int = 1
     lanes: int = 8                 # N: multipliers of each dot-product unit
-    bnn_bits: int = 32             # B: sign bits XNOR-popcounted per cycle by each BNN unit
+    bnn_bits: int = 40             # B: sign bits XNOR-popcounted per cycle by each BNN unit
     weight_format: FixedFormat = _fmt(width=16, frac=12)
     data_format: FixedFormat = _fmt(width=16, frac=11)   # x, h, c, gate outputs, pre-activations
     lut_frac: int = 7              # activation table step is 2**-lut_frac

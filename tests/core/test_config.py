@@ -28,7 +28,7 @@ def test_partial_format_table_keeps_other_defaults(tmp_path):
 def test_derived_numbers_of_the_default():
     c = DEFAULT
     assert c.gates == 4 and c.row_length(0) == 76
-    assert c.dpu_cycles(0) == 10 and c.bnn_cycles(0) == 3
+    assert c.dpu_cycles(0) == 10 and c.bnn_cycles(0) == 2    # B * Kb = N * Kd = 80
     assert c.acc_frac == 23
     assert c.yb_width == 8                       # yb in [-76, 76]
     assert c.theta_int == 96                     # 0.375 in UQ8.8

@@ -28,10 +28,11 @@ def test_scheme_signature_and_controls(predictor):
     cfg = dataclasses.replace(SMALL, predictor=predictor)
     cls = scheme_class(cfg)
     controls = cls.controls(cfg)
-    assert (predictor == "bnn") == cfg.memo == bool(controls) == cls.queued
+    assert (predictor == "bnn") == cfg.memo == bool(controls) == cls.queued == cls.weight_signs
     for pair in (False, True):
         scheme = cls(cfg, pair)
-        assert dict(scheme.signature.members) == scheme_ports(cfg, cls.queued, controls)
+        assert dict(scheme.signature.members) == scheme_ports(cfg, cls.queued, controls,
+                                                              cls.weight_signs)
         Fragment.get(scheme, None)      # it elaborates (and is not dropped unused)
     base = set(scheme_ports(cfg, False, {}))
     assert base <= set(scheme_ports(cfg, cls.queued, controls))
