@@ -22,7 +22,7 @@ from core.fixed import FixedFormat, signed_bits_for
 from core.io import write_atomic
 
 CELLS = ("lstm", "gru")
-PREDICTORS = ("none", "bnn", "oracle", "delta")
+PREDICTORS = ("none", "bnn", "mbnn", "oracle", "delta")
 HW_PREDICTORS = ("none", "bnn")
 MODES = ("relative", "absolute")
 GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
@@ -50,6 +50,7 @@ class EpurConfig:
     layers: int = 1
     lanes: int = 8                 # N: multipliers of each dot-product unit
     bnn_bits: int = 40             # B: sign bits XNOR-popcounted per cycle by each BNN unit
+    shadow_bits: int = 4           # bits per weight and input of the mbnn shadow (golden/shadow.py)
     weight_format: FixedFormat = _fmt(width=16, frac=12)
     data_format: FixedFormat = _fmt(width=16, frac=11)   # x, h, c, gate outputs, pre-activations
     lut_frac: int = 7              # activation table step is 2**-lut_frac
@@ -79,6 +80,7 @@ class EpurConfig:
         check_int("layers", 1, 8)
         check_int("lanes", 1, 64)
         check_int("bnn_bits", 1, 1024)
+        check_int("shadow_bits", 2, 16)
         check_int("lut_frac", 0, 12)
         check_int("lut_int", 1, 6)
         check_int("reuse_cap", 0, 1 << 16)

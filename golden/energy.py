@@ -16,6 +16,8 @@ Events (counts over the whole batch, every layer and valid timestep):
 - BNN (``bnn``): a sign-memory read and an XNOR + popcount per bit, for every neuron's X + H
   inputs; a memo-buffer read per neuron and a write per computed neuron; the comparator's
   multiply by theta per neuron;
+- multi-bit shadow (``mbnn``, golden/shadow.py): as BNN, with a k-bit shadow-weight read, a k x k
+  multiply and an add of the shadow sum per input bit in place of the sign read and XNOR;
 - oracle: the memo-buffer accesses only: it stands for an ideal, free predictor (an upper bound);
 - delta (a DeltaRNN/EdgeDRNN-style engine): weight reads and MACs for the changed input columns
   only; per input element and step a read and a compare of the last propagated value (and a
@@ -81,6 +83,8 @@ class EnergyConstants:
     cell_update: float
     delta_element: float
     delta_acc_access: float
+    shadow_read_bit: float
+    shadow_mac: float
 
     @classmethod
     def for_config(cls, cfg) -> EnergyConstants:
@@ -108,6 +112,9 @@ class EnergyConstants:
             cell_update=cell_ops * (mul_pj(dbits, dbits) + add_pj(prod)) + table_read,
             delta_element=2 * dbits * sram_pj_per_bit(vhat_bytes) + 2 * add_pj(dbits),
             delta_acc_access=2 * cfg.acc_width * sram_pj_per_bit(acc_bytes),
+            shadow_read_bit=sram_pj_per_bit(sign_bytes * cfg.shadow_bits),
+            shadow_mac=mul_pj(cfg.shadow_bits, cfg.shadow_bits)
+            + add_pj(cfg.yb_width + 2 * (cfg.shadow_bits - 1)),
         )
 
 
@@ -127,6 +134,9 @@ def energy(result) -> dict[str, float]:
     }
     if cfg.predictor == "bnn":
         out["bnn"] = macs * (k.sign_read_bit + k.xnor_popcount_bit)
+        out["memo"] = (neurons + computed) * k.memo_access + neurons * k.comparator
+    elif cfg.predictor == "mbnn":
+        out["mbnn"] = macs * (cfg.shadow_bits * k.shadow_read_bit + k.shadow_mac)
         out["memo"] = (neurons + computed) * k.memo_access + neurons * k.comparator
     elif cfg.predictor == "oracle":
         out["memo"] = (neurons + computed) * k.memo_access

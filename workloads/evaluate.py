@@ -43,9 +43,10 @@ import numpy as np
 from core.io import write_atomic
 from workloads.base import PERCENT_METRICS
 
-PREDICTORS = ("bnn", "oracle", "delta")
+PREDICTORS = ("bnn", "mbnn", "oracle", "delta")
 DEFAULT_THETAS = {      # multiples of 2**-8, so that the theta register holds them exactly
     "bnn": (0.0, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5, 0.75, 1.0),
+    "mbnn": (0.0, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5, 0.75, 1.0),
     "oracle": (0.0, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5, 0.75, 1.0),
     "delta": (0.0, 0.015625, 0.03125, 0.0625, 0.125, 0.1875, 0.25, 0.3125, 0.375, 0.5),
 }
@@ -69,18 +70,18 @@ _STATE: dict = {}          # per process: the workload and its config (set befor
 
 
 def _setup(where):
-    """The workload and config of ``where = (name, limit, split, mode, reuse_cap)``, loaded
-    once per process."""
+    """The workload and config of ``where = (name, limit, split, mode, reuse_cap, overrides)``
+    (``overrides``: (field, value) pairs of the config), loaded once per process."""
     if _STATE.get("key") != where:
         from core.params import config_for
         from workloads import get
 
-        name, limit, split, mode, reuse_cap = where
+        name, limit, split, mode, reuse_cap, overrides = where
         w = get(name, split)
         if limit:
             _truncate(w, limit)
-        _STATE.update(key=where, workload=w,
-                      cfg=config_for(w.params, mode=mode, reuse_cap=reuse_cap))
+        cfg = config_for(w.params, mode=mode, reuse_cap=reuse_cap)
+        _STATE.update(key=where, workload=w, cfg=dataclasses.replace(cfg, **dict(overrides)))
     return _STATE["workload"], _STATE["cfg"]
 
 
@@ -179,16 +180,17 @@ def _points(where, tasks, processes: int, bar) -> tuple[list, float]:
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True, split: str = "test",
-          mode: str = "relative", reuse_cap: int = 0) -> dict:
+          mode: str = "relative", reuse_cap: int = 0, overrides: dict | None = None) -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
     default range, one left out is not swept (``thetas=None``: every predictor, defaults).
-    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig)."""
+    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig); ``overrides``
+    other fields of the workload's config (e.g. ``{"shadow_bits": 3}``)."""
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
-    where = (name, limit, split, mode, reuse_cap)
+    where = (name, limit, split, mode, reuse_cap, tuple(sorted((overrides or {}).items())))
     w, _ = _setup(where)                      # load once here: forked workers inherit it
     tasks = [(where, "none", 0.0)] + [
         (where, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]

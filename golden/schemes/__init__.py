@@ -6,11 +6,12 @@ here, its entry in :data:`SCHEMES` and its tests, not a branch in the time loop.
 
 from __future__ import annotations
 
-from golden.schemes import bnn, delta, none, oracle
+from golden.schemes import bnn, delta, mbnn, none, oracle
 from golden.schemes.base import MemoScheme, Scheme
 
 SCHEMES: dict[str, type[Scheme]] = {
-    cls.name: cls for cls in (none.Baseline, bnn.BnnMemo, oracle.OracleMemo, delta.DeltaInputs)}
+    cls.name: cls for cls in (none.Baseline, bnn.BnnMemo, mbnn.ShadowMemo, oracle.OracleMemo,
+                              delta.DeltaInputs)}
 
 __all__ = ["SCHEMES", "MemoScheme", "Scheme", "scheme_for"]
 

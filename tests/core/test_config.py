@@ -39,7 +39,7 @@ def test_derived_numbers_of_the_default():
     ({"cell": "rnn"}, "cell must be one of lstm, gru, not 'rnn'"),
     ({"hidden_size": 0}, "hidden_size must be in 1..4096, not 0$"),
     ({"lanes": 2.5}, "lanes must be an integer, not 2.5"),
-    ({"predictor": "lru"}, "predictor must be one of none, bnn, oracle, delta"),
+    ({"predictor": "lru"}, "predictor must be one of none, bnn, mbnn, oracle, delta"),
     ({"mode": "ratio"}, "mode must be one of relative, absolute"),
     ({"theta": -0.1}, "theta must be a finite number >= 0"),
     ({"theta": 300.0}, "exceeds the theta register's range"),

@@ -20,6 +20,18 @@ def _round(value, shift, rounding):
     return (value + half) // (1 << shift)
 
 
+def _shadow_dot(w, v, bits, frac):
+    """The mbnn shadow output of one row, from its definition in golden/shadow.py's docstring."""
+    top = (1 << (bits - 1)) - 1
+    row_shift = max(0, max(abs(a) for a in w).bit_length() - (bits - 1))
+    in_shift = max(0, frac - (bits - 1))
+
+    def q(a, shift):
+        m = min(abs(a) >> shift, top)
+        return m if a >= 0 else -m
+    return sum(q(a, row_shift) * q(e, in_shift) for a, e in zip(w, v, strict=True))
+
+
 def reference_run(cfg, params, x):
     """Per sequence: the last layer's h, and (computed, reused, MACs skipped, saturations) with
     the saturations a dict ``sat_<quantity>_l<layer>`` -> count."""
@@ -68,12 +80,15 @@ def reference_run(cfg, params, x):
                         else:
                             kind = "tanh" if name == "g" else "sigmoid"
                             y = (int(activate(kind, preactivation(acc_x + acc_h, b, cfg), cfg)),)
-                        yb = sum(1 if (a < 0) == (e < 0) else -1
-                                 for a, e in zip(w, v, strict=True))
+                        if cfg.predictor == "mbnn":
+                            yb = _shadow_dot(w, v, cfg.shadow_bits, F)
+                        else:
+                            yb = sum(1 if (a < 0) == (e < 0) else -1
+                                     for a, e in zip(w, v, strict=True))
                         entry = memo[k][g][n]
                         reuse = False
-                        if entry is not None and cfg.predictor in ("bnn", "oracle"):
-                            if cfg.predictor == "bnn":
+                        if entry is not None and cfg.predictor in ("bnn", "mbnn", "oracle"):
+                            if cfg.predictor in ("bnn", "mbnn"):
                                 pairs = [(yb, entry[1])]
                             else:
                                 pairs = list(zip(y, entry[0], strict=True))
@@ -81,7 +96,7 @@ def reference_run(cfg, params, x):
                             reuse = all(
                                 abs(new - old) * (1 << Ft) <= (
                                     T * abs(old) if cfg.mode == "relative" else
-                                    (T if cfg.predictor == "bnn" else scale))
+                                    (T if cfg.predictor != "oracle" else scale))
                                 for new, old in pairs)
                             if cfg.reuse_cap and entry[2] >= cfg.reuse_cap:
                                 reuse = False

@@ -92,3 +92,16 @@ def test_delta_costs():
 def test_saving_of_baseline_is_zero():
     none = fake_result("none", [[64] * 4], [[0] * 4], [256 * ROW], [0])
     assert energy.saving(none, none) == 0.0
+
+
+@pytest.mark.parametrize("row, constant", [("shadow-weight read, per bit", "shadow_read_bit"),
+                                           ("shadow MAC", "shadow_mac")])
+def test_documented_shadow_constants(row, constant):
+    """docs/energy.md quotes the mbnn constants of the default config as the model computes them."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "energy.md").read_text()
+    (line,) = [ln for ln in text.splitlines() if ln.startswith(f"| {row} |")]
+    quoted = float(line.rstrip(" |").rsplit("|", 1)[1].split()[0])
+    value = getattr(energy.EnergyConstants.for_config(DEFAULT), constant)
+    assert quoted == pytest.approx(value, abs=5e-4)

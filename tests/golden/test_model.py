@@ -29,11 +29,14 @@ CASES = [
     ("lstm", "oracle", "relative", 0.2, 0),
     ("lstm", "oracle", "absolute", 0.05, 3),
     ("lstm", "delta", "relative", 0.1, 0),
+    ("lstm", "mbnn", "relative", 0.3, 0),
+    ("lstm", "mbnn", "absolute", 4.0, 2),
     ("gru", "none", "relative", 0.0, 0),
     ("gru", "bnn", "relative", 0.5, 1),
     ("gru", "bnn", "absolute", 2.0, 0),
     ("gru", "oracle", "relative", 0.3, 0),
     ("gru", "delta", "relative", 0.2, 0),
+    ("gru", "mbnn", "relative", 0.4, 0),
 ]
 
 
@@ -42,6 +45,8 @@ def test_matches_scalar_reference(cell, predictor, mode, theta, cap):
     cfg, params, x = small(cell, predictor=predictor, mode=mode, theta=theta, reuse_cap=cap)
     result = run_fixed(cfg, params, x)
     ref_h, ref_counts = reference_run(cfg, params, x)
+    if predictor in ("bnn", "mbnn", "oracle"):
+        assert 0 < result.reuse < 1      # the case exercises both outcomes of the reuse test
     np.testing.assert_array_equal(result.h_int[-1], np.array(ref_h))
     for b, (computed, reused, skipped, sat) in enumerate(ref_counts):
         assert list(result.computed[b]) == computed
