@@ -19,6 +19,7 @@ import os
 import signal
 import sys
 import traceback
+import warnings
 from pathlib import Path
 
 from core.errors import InputError, ToolError
@@ -91,14 +92,29 @@ def _silence_stdout() -> None:
         pass
 
 
+def _quiet_amaranth() -> None:
+    """An elaboration cut short (Ctrl-C, a failing tool) leaves Amaranth objects that were
+    never elaborated, and Amaranth warns of each one as the interpreter exits: a dozen lines
+    after the command's one line. They say nothing about the failure: ignore them."""
+    amaranth = sys.modules.get("amaranth.hdl")
+    if amaranth is not None:
+        warnings.simplefilter("ignore", amaranth.UnusedElaboratable)
+
+
 def main(argv=None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
     try:
         previous = signal.signal(signal.SIGTERM, _terminate_in(os.getpid()))
     except ValueError:                  # not the main thread: leave SIGTERM alone
         previous = None
     try:
+        try:                            # building the parser imports every command: seconds
+            args = build_parser().parse_args(argv)
+        except KeyboardInterrupt:
+            print("epur: interrupted", file=sys.stderr)
+            return 130
+        except Terminated:
+            print("epur: terminated", file=sys.stderr)
+            return 128 + signal.SIGTERM
         return _run(args)
     finally:
         if previous is not None:
@@ -109,6 +125,8 @@ def _run(args) -> int:
     def fail(message: str, status: int) -> int:
         if args.debug:
             traceback.print_exc()
+        else:
+            _quiet_amaranth()
         print(f"epur {args.command}: {message}", file=sys.stderr)
         return status
 

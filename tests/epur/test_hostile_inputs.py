@@ -198,3 +198,30 @@ def test_an_interrupted_sweep_ends_its_progress_line(monkeypatch):
         ev.sweep("jvowels-lstm", {"bnn": (0.5,)}, processes=1, limit=1)
     assert stream.getvalue().startswith("\rjvowels-lstm [")
     assert stream.getvalue().endswith(" none 0            \n")
+
+
+def test_an_interrupted_elaboration_is_one_line(tmp_path):
+    """A Ctrl-C in the middle of generating left Amaranth objects never elaborated, and each
+    one printed an UnusedElaboratable warning after 'epur generate: interrupted'."""
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent("""\
+        import sys
+        from amaranth.hdl import Elaboratable, Fragment
+        from amaranth.lib.memory import Memory
+        import epur.commands.generate as g
+        from epur.cli import main
+
+        class Top(Elaboratable):
+            def elaborate(self, platform):
+                self.mem = Memory(shape=8, depth=4, init=[])
+                raise KeyboardInterrupt         # Ctrl-C before the memory is elaborated
+
+        def run(args):
+            Fragment.get(Top(), None)
+
+        g.run = run
+        sys.exit(main(["generate"]))
+        """))
+    child = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=60)
+    assert (child.returncode, child.stderr) == (130, "epur generate: interrupted\n")
