@@ -109,12 +109,13 @@ def main(argv=None) -> int:
     try:
         try:                            # building the parser imports every command: seconds
             args = build_parser().parse_args(argv)
-        except KeyboardInterrupt:
-            print("epur: interrupted", file=sys.stderr)
-            return 130
-        except Terminated:
-            print("epur: terminated", file=sys.stderr)
-            return 128 + signal.SIGTERM
+        except (KeyboardInterrupt, Terminated) as e:
+            given = sys.argv[1:] if argv is None else argv
+            name = " ".join(["epur", *[a for a in given if a in COMMANDS][:1]])
+            word, status = (("interrupted", 130) if isinstance(e, KeyboardInterrupt)
+                            else ("terminated", 128 + signal.SIGTERM))
+            print(f"{name}: {word}", file=sys.stderr)
+            return status
         return _run(args)
     finally:
         if previous is not None:

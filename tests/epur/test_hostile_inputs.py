@@ -225,3 +225,22 @@ def test_an_interrupted_elaboration_is_one_line(tmp_path):
     child = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True,
                            text=True, timeout=60)
     assert (child.returncode, child.stderr) == (130, "epur generate: interrupted\n")
+
+
+@pytest.mark.parametrize("signal_exc, line, status", [
+    (KeyboardInterrupt, "epur run: interrupted", 130),
+    ("Terminated", "epur run: terminated", 143),
+])
+def test_a_signal_while_the_commands_are_imported_names_the_command(monkeypatch, signal_exc,
+                                                                     line, status):
+    """Building the parser imports every command (a second or more): a Ctrl-C or kill then
+    was Python's KeyboardInterrupt traceback, or a bare 'epur: interrupted'."""
+    import epur.cli
+
+    exc = epur.cli.Terminated if signal_exc == "Terminated" else signal_exc
+
+    def importing():
+        raise exc
+
+    monkeypatch.setattr(epur.cli, "build_parser", importing)
+    assert invoke(["run", "--model", "m.npz"]) == (status, "", f"{line}\n")

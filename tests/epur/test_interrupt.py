@@ -5,12 +5,14 @@ waits a seeded random time spread over the command's measured duration (from the
 has imported the CLI, before which Python itself is starting, to a little past the end, so some
 runs finish first), then sends SIGINT to the whole process group, as a terminal's Ctrl-C does
 (simulator and pool workers included), or SIGTERM to the command alone, as ``kill`` does. Then:
-the exit status is the documented one (130, 143, or 0 when the command finished first), stderr
-ends with one line ``epur <command>: interrupted`` (or ``terminated``) and holds no traceback,
+the exit status is the documented one (130, 143, or 0 when the command finished first; or the
+signal's own death, which a shell reports as the same 130 or 143, when it came while Python was
+starting or exiting), stderr ends with one line ``epur <command>: interrupted`` (or
+``terminated``) and holds no traceback,
 no process of the group is left, no temporary file is left and every file present is whole;
 and the same command run again succeeds and leaves whole files.
 
-By default run has 20 cases per signal and the others 6 (about three minutes in all);
+By default run has 20 cases per signal and the others 5 (about four minutes in all);
 ``EPUR_INTERRUPT_ALL=1`` runs 20 of each (about ten minutes).
 """
 
@@ -36,7 +38,7 @@ SCRIPT = Path(sys.executable).with_name("epur")
 EPUR = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "epur.cli"]
 SEED = 17
 ALL = os.environ.get("EPUR_INTERRUPT_ALL") == "1"
-COUNTS = {"generate": 6, "run": 20, "evaluate": 6, "simulate": 6}
+COUNTS = {"generate": 5, "run": 20, "evaluate": 5, "simulate": 5}
 SIGNALS = {"SIGINT": (signal.SIGINT, 130, "interrupted"),
            "SIGTERM": (signal.SIGTERM, 143, "terminated")}
 
@@ -133,12 +135,17 @@ def test_an_interrupt_leaves_whole_files_and_the_command_runs_again(shared, tmp_
             else:
                 child.send_signal(sig)          # kill: the command alone
         _, err = child.communicate(timeout=120)
-    check_outcome(child.returncode, err, allowed=(0, status))
-    if child.returncode:
+    if child.returncode == -sig:
+        # killed by the signal itself, which a shell reports as the same status: in Python's
+        # start before epur's code runs, or in its exit after the command returned
+        assert "Traceback" not in err, err
+    else:
+        check_outcome(child.returncode, err, allowed=(0, status))
+    if child.returncode == status:
         assert err.splitlines()[-1] == f"epur {command}: {word}", err
     assert _group_gone(child.pid), "a process of the command outlived it"
     check_files(tmp_path, {})
-    check_files(d, inputs, inputs=[p for p in inputs if p.suffix in (".npz", ".toml")])
+    check_files(d, inputs, inputs=[p for p in inputs if p.parent == d])
 
     with _start(argv, tmp_path) as child:
         _, err = child.communicate(timeout=600)
