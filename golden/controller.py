@@ -32,6 +32,7 @@ class Result:
     macs: np.ndarray             # (batch,) multiply-accumulates of the baseline
     macs_skipped: np.ndarray     # (batch,) of those, avoided by the predictor
     lengths: np.ndarray          # (batch,) valid timesteps
+    changed: np.ndarray | None = None   # (batch,) input elements the DPU read (delta: propagated)
 
     @property
     def h(self) -> np.ndarray:
@@ -52,7 +53,15 @@ class Result:
             out[f"reused_{name}"] = self.reused[:, g]
         out["macs"] = self.macs
         out["macs_skipped"] = self.macs_skipped
+        out["changed"] = self.changed
         return out
+
+    @property
+    def skipped(self) -> float:
+        """Fraction of the baseline's multiply-accumulates skipped, whole batch (every scheme:
+        a reused neuron's row, an element delta did not propagate)."""
+        total = self.macs.sum()
+        return float(self.macs_skipped.sum() / total) if total else 0.0
 
     @classmethod
     def zeros(cls, cfg: EpurConfig, batch: int, steps: int, lengths) -> Result:
@@ -60,7 +69,8 @@ class Result:
         per_gate = np.zeros((batch, cfg.gates), dtype=np.int64)
         per_seq = np.zeros(batch, dtype=np.int64)
         return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
-                   per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths)
+                   per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths,
+                   per_seq.copy())
 
 
 def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
@@ -98,3 +108,4 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
     result.cycles += act * scheme.cycles(step)
     result.macs += act * (cfg.gates * cfg.hidden_size * cfg.row_length(step.layer))
     result.macs_skipped += act * scheme.macs_skipped(step)
+    result.changed += act * step.columns

@@ -49,6 +49,7 @@ class LayerStep:
     reuse: np.ndarray | None = None   # (batch, gates, H) True where the memo entry is used
     out: np.ndarray | None = None     # (batch, gates, H) the outputs the cell unit uses
     out2: np.ndarray | None = None    # (batch, H) the same for y2
+    changed: np.ndarray | None = None  # (batch, X_l + H) delta: the elements propagated
 
 
 def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):

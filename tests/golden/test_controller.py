@@ -67,7 +67,7 @@ def test_counters_are_named_as_the_rtl():
     cfg, q, _, x = case("gru", 1)
     names = list(run(cfg, q, x).counters())
     assert names == ["cycles", "computed_r", "reused_r", "computed_z", "reused_z",
-                     "computed_n", "reused_n", "macs", "macs_skipped"]
+                     "computed_n", "reused_n", "macs", "macs_skipped", "changed"]
 
 
 class ReuseOnceComputed(MemoScheme):
