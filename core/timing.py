@@ -18,4 +18,5 @@ LAT_CELL = 7       # cell issue of neuron H-1 -> step end seen by the controller
 LAT_ENCODE = 1     # start -> element 0 of [x, h] examined by the delta encoder (k at 1 + k)
 LAT_COLUMN = 1     # element examined -> its column popped from the encoder's queue, earliest
 LAT_ACCUMULATE = 3  # last word issued -> its pre-activation word written and readable
+LAT_PASS_START = 1  # scan and accumulation over -> the MU pass reads neuron 0
 LAT_MU_PASS = 4    # neuron j's pre-activation read -> its output marked done (MU 2, buffer 1)

@@ -30,8 +30,9 @@ from core import timing
 # the delta build with every element changed: R * P + H + DELTA_OVERHEAD (R = X_l + H,
 # P = ceil(H / N)); with none changed: R + H + DELTA_IDLE_OVERHEAD
 DELTA_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_COLUMN + timing.LAT_ACCUMULATE
-                  + timing.LAT_MU_PASS + timing.LAT_CELL)
-DELTA_IDLE_OVERHEAD = timing.LAT_ENCODE + timing.LAT_MU_PASS + timing.LAT_CELL
+                  + timing.LAT_PASS_START + timing.LAT_MU_PASS + timing.LAT_CELL)
+DELTA_IDLE_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_PASS_START + timing.LAT_MU_PASS
+                       + timing.LAT_CELL)
 # the constant C of each step formula (tests/golden/test_cycles.py): baseline, H * Kd + C;
 # memo with every neuron reused, H * Kb + C; memo with every neuron computed, H * Kd + Kb + C
 BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
@@ -74,8 +75,9 @@ def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
     The encoder examines element k at ``LAT_ENCODE + k`` and queues a changed one; the
     accumulator pops the i-th changed column (1-based, element k_i) at
     ``p_i = max(LAT_ENCODE + LAT_COLUMN + k_i, p_{i-1} + P)`` and spends P = ceil(H / N) cycles
-    on its words; the MU pass starts at ``u = max(LAT_ENCODE + R, p_n + P + LAT_ACCUMULATE)``
-    (R = X_l + H; ``LAT_ENCODE + R`` alone when nothing changed) and marks neuron j done at
+    on its words; the MU pass starts at
+    ``u = max(LAT_ENCODE + R, p_n + P + LAT_ACCUMULATE) + LAT_PASS_START`` (R = X_l + H;
+    without ``p_n`` when nothing changed) and marks neuron j done at
     ``u + j + LAT_MU_PASS``, one neuron a cycle in every gate, which the cell unit follows:
     a step counts ``u + H - 1 + LAT_MU_PASS + LAT_CELL + 1`` cycles. In closed form
     ``p_n = n * P + max_i(LAT_ENCODE + LAT_COLUMN + k_i - i * P)``.
@@ -92,7 +94,7 @@ def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
     last_pop = n * words + lead
     mu_pass = np.where(n > 0, np.maximum(timing.LAT_ENCODE + row,
                                          last_pop + words + timing.LAT_ACCUMULATE),
-                       timing.LAT_ENCODE + row)
+                       timing.LAT_ENCODE + row) + timing.LAT_PASS_START
     return mu_pass + cfg.hidden_size - 1 + timing.LAT_MU_PASS + timing.LAT_CELL + 1
 
 

@@ -44,11 +44,13 @@ class ComputeUnit(wiring.Component):
         self.gate = gate
         self.kind = cfg.gate_function(gate)
         self.scheme = scheme_class(cfg)
-        super().__init__(unit_ports(cfg, self.scheme.controls(cfg)))
+        super().__init__(unit_ports(cfg, self.scheme.controls(cfg), self.scheme.events(cfg)))
 
     def elaborate(self, platform):
         m = Module()
         cfg, pair = self.cfg, self.kind == "pair"
+        if self.scheme.datapath:
+            return self._whole(m)
         m.submodules.weight_store = store = WeightStore(cfg, pair)
         m.submodules.sequencer = seq = RowSequencer(cfg, queued=self.scheme.queued)
         m.submodules.dot_path = dot = DotPath(cfg, self.kind)
@@ -77,4 +79,17 @@ class ComputeUnit(wiring.Component):
                      scheme.y_addr.eq(self.y_addr), self.y.eq(scheme.y), self.y_h.eq(scheme.y_h),
                      self.done.eq(scheme.done), self.computed.eq(scheme.computed),
                      self.reused.eq(scheme.reused)]
+        return m
+
+    def _whole(self, m):
+        """A scheme that is the whole datapath: every port passes through."""
+        m.submodules.scheme = scheme = self.scheme(self.cfg, self.kind)
+        for name, member in self.signature.members.items():
+            ours, its = getattr(self, name), getattr(scheme, name)
+            if member.is_signature:
+                wiring.connect(m, wiring.flipped(ours), its)
+            elif member.flow == wiring.In:
+                m.d.comb += its.eq(ours)
+            else:
+                m.d.comb += ours.eq(its)
         return m

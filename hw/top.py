@@ -12,7 +12,8 @@ Ports (Verilog names in docs/architecture.md)
     ``mode_abs`` (1 for the absolute reuse test), ``memo_enable`` (0 to compute every neuron,
     baseline behaviour)).
     ``busy`` (out): a layer step is pending or running.
-    ``cycles``, ``computed_<gate>``, ``reused_<gate>`` (out): counters of the current sequence.
+    ``cycles``, ``computed_<gate>``, ``reused_<gate>`` (out): counters of the current sequence,
+    and the scheme's own (delta: ``changed``, ``macs_skipped``).
 The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo buffer.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import re
 
 from amaranth.back import verilog
-from amaranth.hdl import Cat, Module, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -37,7 +38,8 @@ def top_signature(cfg) -> wiring.Signature:
     """The signature of ``EpurTop(cfg)``, without building it (for testbenches).
 
     A predictor without hardware is a ``core.errors.InputError``."""
-    controls = scheme_class(cfg).controls(cfg)
+    scheme = scheme_class(cfg)
+    controls = scheme.controls(cfg)
     dshape = signed(cfg.data_format.width)
     count = unsigned(cfg.counter_width)
     ports = {
@@ -50,6 +52,7 @@ def top_signature(cfg) -> wiring.Signature:
     ports.update({"busy": Out(1), "cycles": Out(count)})
     for kind in ("computed", "reused"):
         ports.update({f"{kind}_{name}": Out(count) for name in cfg.gate_names})
+    ports.update({name: Out(count) for name in scheme.counters(cfg)})
     return wiring.Signature(ports)
 
 
@@ -100,6 +103,11 @@ class EpurTop(wiring.Component):
             ctrl.reused.eq(Cat(cu.reused for cu in cus)),
             self.busy.eq(ctrl.busy), self.cycles.eq(ctrl.cycles),
         ]
+        # the scheme's own counters (delta: changed, macs_skipped), cleared as the controller's
+        for name, (event, weight) in scheme_class(cfg).counters(cfg).items():
+            total = getattr(self, name)
+            m.d.sync += total.eq(Mux(ctrl.clear, 0, total + Mux(getattr(cus[0], event),
+                                                                 weight, 0)))
         return m
 
 

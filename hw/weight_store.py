@@ -5,7 +5,8 @@ Ports
     ``n`` gate -- or BIAS_HN), ``layer``, ``row``, ``col``, ``data``: one parameter of this
     gate. Weight columns >= X_l + H are ignored. One load per cycle, written at the end of it.
     ``row_addr`` (in) -> ``w`` (out, N lanes) one cycle later: a weight word, laid out by
-    ``hw.rows.row_layout(cfg, cfg.dpu_cycles)``.
+    ``hw.rows.row_layout(cfg, cfg.dpu_cycles)`` (N columns of a row a word), or with
+    ``columns`` (the delta build) by ``hw.rows.column_words`` (N rows of a column a word).
     ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias_data`` and, ``pair`` only,
     ``bias_h_data`` (``b_hn``) one cycle later. (The memories are named ``weights``, ``bias`` and
     ``bias_h`` in the Verilog, as synth/units.py counts them; no port may take those names.)
@@ -21,7 +22,7 @@ from amaranth.lib.wiring import In, Out
 
 from core.layout import BIAS, BIAS_HN, KIND_BITS, WEIGHT
 from hw.arith import by_layer, divmod_const, index
-from hw.rows import row_address, row_layout
+from hw.rows import column_address, column_words, row_address, row_layout
 
 
 def load_layout(cfg):
@@ -32,10 +33,11 @@ def load_layout(cfg):
 
 
 class WeightStore(wiring.Component):
-    def __init__(self, cfg, pair: bool = False):
+    def __init__(self, cfg, pair: bool = False, columns: bool = False):
         self.cfg = cfg
         self.pair = pair
-        self.depth = row_layout(cfg, cfg.dpu_cycles)[1]
+        self.columns = columns
+        self.depth = (column_words(cfg) if columns else row_layout(cfg, cfg.dpu_cycles))[1]
         wshape = signed(cfg.weight_format.width)
         super().__init__({
             "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
@@ -52,10 +54,15 @@ class WeightStore(wiring.Component):
         ld = self.load.p
         m.submodules.weights = wmem = Memory(shape=unsigned(n * ww), depth=self.depth, init=[])
         write, read = wmem.write_port(granularity=ww), wmem.read_port()
-        chunk, lane = divmod_const(ld.col, n)
+        if self.columns:
+            word, lane = divmod_const(ld.row, n)
+            addr = column_address(cfg, ld.layer, ld.col) + word
+        else:
+            chunk, lane = divmod_const(ld.col, n)
+            addr = row_address(cfg, cfg.dpu_cycles, ld.layer, ld.row) + chunk
         in_row = ld.col < by_layer(ld.layer, [cfg.row_length(k) for k in range(cfg.layers)])
         m.d.comb += [
-            write.addr.eq(row_address(cfg, cfg.dpu_cycles, ld.layer, ld.row) + chunk),
+            write.addr.eq(addr),
             write.data.eq(ld.data.as_unsigned().replicate(n)),
             write.en.eq(Cat(self.load.valid & (ld.kind == WEIGHT) & in_row).as_unsigned()
                         << lane),

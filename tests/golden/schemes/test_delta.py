@@ -65,6 +65,7 @@ def loop_model(cfg, layer, changed):
         mu = timing.LAT_ENCODE + row
         if pop is not None:
             mu = max(mu, pop + words + timing.LAT_ACCUMULATE)
+        mu += timing.LAT_PASS_START
         issue = 0
         for j in range(cfg.hidden_size):
             issue = max(issue + 1, mu + j + timing.LAT_MU_PASS)
