@@ -21,9 +21,9 @@ examined) behind the top level's counters ``changed`` and ``macs_skipped``.
 Timing (cycles after ``start``; golden/cycles.py ``delta_step_cycles``; core.timing): element k
 examined at ``LAT_ENCODE + k``; the i-th changed column taken by the accumulator at
 ``p_i = max(LAT_ENCODE + LAT_COLUMN + k_i, p_{i-1} + P)``; the MU pass starts at
-``u = max(LAT_ENCODE + X_l + H, p_n + P + LAT_ACCUMULATE) + LAT_PASS_START`` and reads neuron j at ``u + j``;
-``done[j]`` is set for the cycle ``u + j + LAT_MU_PASS``. ``computed`` pulses once per neuron
-(every neuron is computed: no memo), ``reused`` never.
+``u = max(LAT_ENCODE + X_l + H, p_n + P + LAT_ACCUMULATE) + LAT_PASS_START`` and reads
+neuron j at ``u + j``; ``done[j]`` is set for the cycle ``u + j + LAT_MU_PASS``.
+``computed`` pulses once per neuron (every neuron is computed: no memo), ``reused`` never.
 """
 
 from __future__ import annotations

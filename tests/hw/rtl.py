@@ -69,9 +69,10 @@ def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, see
     ``words``: (address, value) pairs for the weight load port; ``xq`` (batch, time, X) data-format
     integers; each sequence b runs for ``lengths[b]`` steps. Random idle cycles on ``x`` and
     random back-pressure on ``h`` when ``gaps``. ``controls``: values of the scheme's run-time
-    controls by name (memo builds: from ``theta_int``, ``mode_abs``, ``memo_enable``). Returns h (batch, time, H) of the last layer
-    (0 beyond a sequence's length), the final h and c state (batch, layers, H), and the counters
-    read after each sequence (dict of int64 arrays over the batch).
+    controls by name (memo builds: from ``theta_int``, ``mode_abs``, ``memo_enable``). Returns
+    h (batch, time, H) of the last layer (0 beyond a sequence's length), the final h and c
+    state (batch, layers, H), and the counters read after each sequence (dict of int64 arrays
+    over the batch).
     """
     rng = np.random.default_rng(seed)
     dut = ObservedTop(cfg)

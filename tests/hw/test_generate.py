@@ -64,7 +64,7 @@ def test_baseline_has_no_memo_hardware():
     assert not names & {"theta", "mode_abs", "memo_enable"}
 
 
-@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+@pytest.mark.parametrize("predictor", ["oracle"])
 def test_software_predictors_are_rejected(tmp_path, capsys, predictor):
     path = tmp_path / "c.json"
     dataclasses.replace(DEFAULT, predictor=predictor).save(path)
