@@ -13,6 +13,8 @@ from collections import deque
 
 import numpy as np
 
+from sim.ports import scheme_counters
+
 MAX_REPORTED = 20
 
 
@@ -34,9 +36,11 @@ class Scoreboard:
 
     @property
     def counter_names(self) -> list[str]:
-        """The counters the RTL has: cycles, computed_<gate>, reused_<gate> (not the MAC totals)."""
+        """The counters the RTL has: cycles, computed_<gate>, reused_<gate> (not the MAC totals)
+        and its scheme's own (delta: changed, macs_skipped)."""
         gates = self.golden.cfg.gate_names
-        return ["cycles"] + [f"{k}_{g}" for k in ("computed", "reused") for g in gates]
+        return (["cycles"] + [f"{k}_{g}" for k in ("computed", "reused") for g in gates]
+                + scheme_counters(self.golden.cfg))
 
     def expect_sequence(self, b: int) -> None:
         """Queue the words of sequence ``b`` (its valid timesteps) in output order."""
