@@ -236,8 +236,8 @@ class EpurConfig:
 
     def delta_build(self) -> EpurConfig:
         """The delta build of the same parameters (column-major weights, delta encoder,
-        pre-activation memory: docs/architecture.md)."""
-        return dataclasses.replace(self, predictor="delta")
+        pre-activation memory: docs/architecture.md); it has no reuse cap."""
+        return dataclasses.replace(self, predictor="delta", reuse_cap=0)
 
     def require_hardware(self) -> EpurConfig:
         """This config, if hardware can be built for its predictor; else an InputError."""

@@ -105,8 +105,8 @@ class DeltaEncoder(wiring.Component):
             m.d.sync += known.bit_select(here, 1).eq(1)
 
         # the queue never fills: it has room for every element of a step
-        m.submodules.queue = queue = SyncFIFO(width=column_layout(cfg).size,
-                                              depth=cfg.max_row_length)
+        m.submodules.pending = queue = SyncFIFO(width=column_layout(cfg).size,
+                                                depth=cfg.max_row_length)
         entry = Signal(column_layout(cfg))
         m.d.comb += [entry.col.eq(k), entry.delta.eq(delta),
                      queue.w_en.eq(send), queue.w_data.eq(entry),

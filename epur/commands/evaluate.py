@@ -83,7 +83,7 @@ def _thetas(args) -> dict:
             out[p] = parse_thetas(given) if given is not None else None
     except ValueError as e:
         raise InputError(str(e)) from None
-    bad = [t for t in out.get("bnn") or () if t > DEFAULT.theta_max]
+    bad = [t for p in ("bnn", "delta") for t in out.get(p) or () if t > DEFAULT.theta_max]
     if bad:
         raise InputError(f"theta {bad[0]} exceeds the theta register's range "
                          f"(max {DEFAULT.theta_max})")
