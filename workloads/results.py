@@ -165,12 +165,12 @@ def within_budget(d: Data) -> str:
                          f"{pct(p['reuse'])} at theta 0"]
             else:
                 first = [theta(p["theta"]), pct(p["reuse"])]
-            rows.append([w, pred, *first, loss(doc, p["loss"]), speedup(p["speedup"]),
-                         pct(p["energy_saving"])])
-    rows.append(["*paper, average (bnn)*", "", "", "*>= 24.2 % (26.7 %)*", "*negligible*",
+            rows.append([w, pred, *first, pct(p["skipped"]), loss(doc, p["loss"]),
+                         speedup(p["speedup"]), pct(p["energy_saving"])])
+    rows.append(["*paper, average (bnn)*", "", "", "*>= 24.2 % (26.7 %)*", "", "*negligible*",
                  "*1.35x (1.4x)*", "*18.5 % (21 %)*"])
-    rows.append(["*paper, oracle*", "", "", "*> 30 %*", "*negligible*", "", ""])
-    return _table(["workload", "predictor", "theta", "reuse", "loss", "speedup",
+    rows.append(["*paper, oracle*", "", "", "*> 30 %*", "", "*negligible*", "", ""])
+    return _table(["workload", "predictor", "theta", "reuse", "MACs skipped", "loss", "speedup",
                    "energy saving"], rows)
 
 
@@ -183,23 +183,43 @@ def chosen_on_val(d: Data) -> str:
             p = d.on_val(w, pred)
             if p is None:
                 rows.append([w, pred, f"none within budget on the {_VAL_DATA[w]}", "", "", "",
-                             "", ""])
+                             "", "", ""])
                 continue
             ok = "yes" if p["loss"] <= budget + 1e-12 else \
                 "no" if _points(doc) else f"no (budget {budget:.3f})"
-            rows.append([w, pred, theta(p["theta"]), pct(p["reuse"]),
+            rows.append([w, pred, theta(p["theta"]), pct(p["reuse"]), pct(p["skipped"]),
                          loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
                          pct(p["energy_saving"])])
-    return _table(["workload", "predictor", "theta", "reuse", "test loss", "within budget",
-                   "speedup", "energy saving"], rows)
+    return _table(["workload", "predictor", "theta", "reuse", "MACs skipped", "test loss",
+                   "within budget", "speedup", "energy saving"], rows)
+
+
+def delta_hardware(d: Data) -> str:
+    """The delta build against the memo build, each at the threshold chosen on the validation
+    data: MACs skipped, test loss, speedup in the delta build's cycles (golden/cycles.py, equal
+    to the RTL's), energy."""
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        for pred in ("delta", "bnn"):
+            p = d.on_val(w, pred)
+            if p is None:
+                rows.append([w, pred, "none within budget", "", "", "", "", ""])
+                continue
+            ok = "yes" if p["loss"] <= doc["loss_budget"] + 1e-12 else "no"
+            rows.append([w, pred, theta(p["theta"]), pct(p["skipped"]),
+                         loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
+                         pct(p["energy_saving"])])
+    return _table(["workload", "build", "theta (chosen on validation data)", "MACs skipped",
+                   "test loss", "within budget", "speedup", "energy saving"], rows)
 
 
 def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str = "",
            digits: str = "") -> str:
     """One figure of a point, bare (the unit stays in the prose): ``WORKLOAD PREDICTOR AT KEY
     [DIGITS]``, AT a theta, ``budget`` (the largest within budget on the test split) or ``val``
-    (chosen on the validation data); KEY ``reuse``, ``energy``, ``gate:NAME``, ``gates`` (the
-    range over the gates) in percent, ``loss``, ``speedup``, ``theta``, ``budgets`` (loss over
+    (chosen on the validation data); KEY ``reuse``, ``skipped`` (MACs), ``energy``,
+    ``gate:NAME``, ``gates`` (the range over the gates) in percent, ``loss``, ``speedup``, ``theta``, ``budgets`` (loss over
     budget), ``below-paper-reuse``, ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's
     time."""
     doc = d.eval[workload]
@@ -208,9 +228,9 @@ def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str =
     p = d.point(workload, predictor, None if at == "budget" else float(at)) if at != "val" \
         else d.on_val(workload, predictor)
     n = int(digits) if digits else None
-    if key in ("reuse", "energy") or key.startswith("gate:"):
-        value = 100 * (p["reuse"] if key == "reuse" else p["energy_saving"] if key == "energy"
-                       else p["per_gate"][key[5:]])
+    if key in ("reuse", "energy", "skipped") or key.startswith("gate:"):
+        value = 100 * (p[key] if key in ("reuse", "skipped") else p["energy_saving"]
+                       if key == "energy" else p["per_gate"][key[5:]])
         return f"{value:.{1 if n is None else n}f}"
     if key == "gates":
         values = [100 * v for v in p["per_gate"].values()]
@@ -232,7 +252,8 @@ def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str =
 
 # -- area and timing ----------------------------------------------------------------------------
 
-_UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights", "harness")
+_UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "delta", "cell", "control", "weights",
+          "harness")
 _MEASURES = {       # target: (measure, column title) of the table
     "generic": (("cells", "cells"), ("transistors", "transistors"),
                 ("memory_bits", "memory bits")),
@@ -271,6 +292,29 @@ def area_table(d: Data, target: str) -> str:
     main_title = dict(measures)[main]
     return _table(["unit", *[f"{t} base / memo" for _, t in measures],
                    f"overhead, % of baseline {main_title}"], rows)
+
+
+def area_delta_table(d: Data, target: str) -> str:
+    """Per unit, the baseline against the delta build (the same columns as ``area_table``)."""
+    doc = d.synth[target]
+    measures, main = _MEASURES[target], _MAIN[target]
+    rows = []
+    for name in _UNITS:
+        u = doc["units"][name]
+        if not any(u.get(f"{b}_{m}", 0) for b in ("baseline", "delta") for m, _ in measures):
+            continue
+        rows.append([name, *[f"{count(u.get(f'baseline_{m}', 0))} / "
+                             f"{count(u.get(f'delta_{m}', 0))}" for m, _ in measures],
+                     f"{u['delta_overhead_percent']:.2f}"])
+    total = []
+    for m, _ in measures:
+        base, other = _total(doc, "baseline", m), _total(doc, "delta", m)
+        change = growth(base, other, 2 if m == main and target == "generic" else 1)
+        total.append(f"{count(base)} / {count(other)} " + (f"(**{change}**)" if m == main
+                                                            else f"({change})"))
+    rows.append(["**total**", *total, f"**{doc['delta_overhead_percent']:.2f}**"])
+    return _table(["unit", *[f"{t} base / delta" for _, t in measures],
+                   f"overhead, % of baseline {dict(measures)[main]}"], rows)
 
 
 def _fmax(doc) -> tuple[float, float, str]:
@@ -335,6 +379,8 @@ REGIONS = {
     "within-budget": within_budget,
     "chosen-on-val": chosen_on_val,
     "area-table": area_table,
+    "area-delta-table": area_delta_table,
+    "delta-hardware": delta_hardware,
     "area-heading": area_heading,
     "area": area,
 }
