@@ -13,7 +13,8 @@ nothing. Per gate:
   delta_k`` for each changed k (x and h sums apart for the GRU n gate);
 - ``weight_store`` (hw/weight_store.py, column-major) and, after the last column, the MU pass:
   one neuron a cycle, ``M_j`` as the accumulator of the MU (hw/mu.py: bias, requantize,
-  activation), into the gate output buffer ``gate_out`` (hw/schemes/none.py ``Baseline``).
+  activation), into the gate output buffer ``gate_out`` of ``outputs`` (hw/schemes/none.py
+  ``Baseline``).
 
 Ports: the compute unit's (``hw.schemes.base.unit_ports``), with the controls ``theta`` and
 ``theta_h`` (theta format) and the events ``changed``, ``unchanged`` (one pulse per element
@@ -69,7 +70,7 @@ class DeltaUnit(Scheme):
         m.submodules.delta_encoder = encoder = DeltaEncoder(cfg)
         m.submodules.accumulator = acc = ColumnAccumulator(cfg, pair)
         m.submodules.mu = mu = MultiFunctionUnit(cfg, self.kind)
-        m.submodules.gate_out = out = Baseline(cfg, pair)
+        m.submodules.outputs = out = Baseline(cfg, pair)
 
         wiring.connect(m, wiring.flipped(self.load), store.load)
         for block in (encoder, acc):
