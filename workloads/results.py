@@ -219,8 +219,8 @@ def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str =
     """One figure of a point, bare (the unit stays in the prose): ``WORKLOAD PREDICTOR AT KEY
     [DIGITS]``, AT a theta, ``budget`` (the largest within budget on the test split) or ``val``
     (chosen on the validation data); KEY ``reuse``, ``skipped`` (MACs), ``energy``,
-    ``gate:NAME``, ``gates`` (the range over the gates) in percent, ``loss``, ``speedup``, ``theta``, ``budgets`` (loss over
-    budget), ``below-paper-reuse``, ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's
+    ``gate:NAME``, ``gates`` (the range over the gates) in percent, ``loss``, ``speedup``,
+    ``theta``, ``budgets`` (loss over budget), ``below-paper-reuse``, ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's
     time."""
     doc = d.eval[workload]
     if predictor == "seconds":
