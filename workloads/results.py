@@ -220,8 +220,8 @@ def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str =
     [DIGITS]``, AT a theta, ``budget`` (the largest within budget on the test split) or ``val``
     (chosen on the validation data); KEY ``reuse``, ``skipped`` (MACs), ``energy``,
     ``gate:NAME``, ``gates`` (the range over the gates) in percent, ``loss``, ``speedup``,
-    ``theta``, ``budgets`` (loss over budget), ``below-paper-reuse``, ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's
-    time."""
+    ``theta``, ``budgets`` (loss over budget), ``below-paper-reuse``,
+    ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's time."""
     doc = d.eval[workload]
     if predictor == "seconds":
         return f"{doc['seconds']:.1f}"
