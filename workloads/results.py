@@ -276,6 +276,8 @@ def area_table(d: Data, target: str) -> str:
     main = _MAIN[target]
     rows = []
     for name in _UNITS:
+        if name not in doc["units"]:       # a unit newer than the stored figures
+            continue
         u = doc["units"][name]
         cells = [f"{count(u.get(f'baseline_{m}', 0))} / {count(u.get(f'memo_{m}', 0))}"
                  for m, _ in measures]
@@ -300,7 +302,7 @@ def area_delta_table(d: Data, target: str) -> str:
     measures, main = _MEASURES[target], _MAIN[target]
     rows = []
     for name in _UNITS:
-        u = doc["units"][name]
+        u = doc["units"].get(name, {})
         if not any(u.get(f"{b}_{m}", 0) for b in ("baseline", "delta") for m, _ in measures):
             continue
         rows.append([name, *[f"{count(u.get(f'baseline_{m}', 0))} / "
