@@ -20,6 +20,9 @@ Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B); co
     chunk is read at ``a_j = max(a_{j-1} + Kd, d_j + LAT_QUEUE)``.
     Either way ``done[j]`` is set ``Kd + LAT_MU`` cycles after ``a_j`` (weight read 1, DPU 2,
     MU 2, buffer write 1). The DPU reads one chunk per cycle with no bubble between neurons.
+A scheme that is the whole datapath (``datapath``; the delta build, hw/schemes/delta.py) takes
+the place of the four parts: every port passes through to it, and its events (``changed``,
+``unchanged``) are outputs too; its schedule is its own docstring's.
 """
 
 from __future__ import annotations
