@@ -154,14 +154,18 @@ def test_delta_build_units(reports, target, metric):
 
 @pytest.mark.slow
 def test_generic_delta_memories_match_the_config(reports):
-    """The pre-activation memories hold L * P words of N * acc_width bits per gate (two for the
-    GRU n gate), the column-major weights X_l + H columns of P words of N weights."""
+    """Per gate, the pre-activation memory holds L * P words of N * acc_width bits (two for
+    the GRU n gate), the encoder's v_hat one data word per element of every layer and its queue
+    X_max + H entries of (column index, delta); the column-major weights are X_l + H columns of
+    P words of N weights."""
     units = reports("generic")["units"]
     cfg = DEFAULT
     words = cfg.delta_words
     pre = cfg.gates * cfg.layers * words * cfg.lanes * cfg.acc_width
     v_hat = cfg.gates * sum(cfg.row_length(k) for k in range(cfg.layers)) * cfg.data_format.width
-    assert units["delta"]["delta_memory_bits"] == pre + v_hat
+    entry = (cfg.max_row_length - 1).bit_length() + cfg.data_format.width + 1
+    queue = cfg.gates * cfg.max_row_length * entry
+    assert units["delta"]["delta_memory_bits"] == pre + v_hat + queue
     weights = cfg.gates * (sum(cfg.row_length(k) for k in range(cfg.layers)) * words * cfg.lanes
                            + cfg.layers * cfg.hidden_size) * cfg.weight_format.width
     assert units["weights"]["delta_memory_bits"] == weights
