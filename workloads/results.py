@@ -340,9 +340,15 @@ def area(d: Data, target: str, key: str, digits: str = "") -> str:
     -> memo, MHz), ``fmax:BUILD`` (MHz, 2 decimals), ``fmax-change``, ``placed`` (the placed
     cells' line), ``share:UNIT`` (transistors of UNIT, percent of the baseline), ``signs`` (the
     BNN's memory bits at 6 transistors each, points of the baseline), ``bnn-logic`` (the rest of
-    the BNN's points), ``cells:UNIT`` or ``bits:UNIT`` (the memo build's cells, memory bits)."""
+    the BNN's points), ``cells:UNIT`` or ``bits:UNIT`` (the memo build's cells, memory bits);
+    the delta build: ``delta-unit:NAME``, ``delta-growth:MEASURE``, ``fmax:delta``."""
     doc = d.synth[target]
     n = int(digits) if digits else 1
+    if key.startswith("delta-unit:"):
+        return f"{doc['units'][key[11:]]['delta_overhead_percent']:.{n}f}"
+    if key.startswith("delta-growth:"):
+        m = key[13:]
+        return f"{100 * (_total(doc, 'delta', m) / _total(doc, 'baseline', m) - 1):.{n}f}"
     if key.startswith("unit:"):
         return f"{doc['units'][key[5:]]['overhead_percent']:.{n}f}"
     if key.startswith("growth:"):
