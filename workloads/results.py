@@ -6,7 +6,9 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
 
 - ``docs/data/eval/<workload>.json``: ``epur evaluate -w all --choose-on-val --out DIR``;
 - ``tests/synth/baselines/default_<target>.json``: the synthesis baselines that the drift tests
-  hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth.
+  hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth;
+- ``docs/data/rtl/<workload>-delta.json``: ``epur simulate --workload W --sequences 5
+  --predictor delta --theta T --json`` (the delta build's RTL on real sequences).
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
@@ -21,12 +23,15 @@ import re
 import sys
 from pathlib import Path
 
+from core.config import EpurConfig
 from core.io import write_atomic
+from golden.cycles import baseline_step_cycles
 from workloads.evaluate import chosen
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
 SYNTH_DIR = Path("tests/synth/baselines")
+RTL_DIR = Path("docs/data/rtl")
 FILES = ("README.md", "docs/results.md")
 WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
@@ -45,6 +50,8 @@ class Data:
                      for w in WORKLOADS}
         self.synth = {t: json.loads((root / SYNTH_DIR / f"default_{t}.json").read_text())
                       for t in TARGETS}
+        self.rtl = {path.name.removesuffix("-delta.json"): json.loads(path.read_text())
+                    for path in sorted((root / RTL_DIR).glob("*-delta.json"))}
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
@@ -192,6 +199,25 @@ def chosen_on_val(d: Data) -> str:
                          pct(p["energy_saving"])])
     return _table(["workload", "predictor", "theta", "reuse", "MACs skipped", "test loss",
                    "within budget", "speedup", "energy saving"], rows)
+
+
+def rtl_delta(d: Data) -> str:
+    """The delta build's RTL (cocotb, Icarus) on the first test sequences of a workload: its
+    cycles against the cycle model and against the baseline build's (H * Kd + 14 a layer step,
+    exact: golden/cycles.py)."""
+    rows = []
+    for w, run in d.rtl.items():
+        c = d.eval[w]["config"]
+        cfg = EpurConfig(cell=c["cell"], input_size=c["input_size"],
+                         hidden_size=c["hidden_size"], layers=c["layers"], lanes=c["lanes"])
+        base = run["timesteps"] * sum(baseline_step_cycles(cfg, k) for k in range(cfg.layers))
+        rows.append([w, theta(run["theta"]), f"{run['sequences']} ({run['timesteps']} steps)",
+                     "yes" if run["h_identical"] and not run["mismatches"] else "NO",
+                     count(run["cycles"]), count(run["golden_cycles"]), count(base),
+                     speedup(base / run["cycles"]), pct(run["skipped"])])
+    return _table(["workload", "theta", "sequences", "h and counters equal the golden model",
+                   "RTL cycles", "cycle model", "baseline build", "speedup", "MACs skipped"],
+                  rows)
 
 
 def delta_hardware(d: Data) -> str:
@@ -389,6 +415,7 @@ REGIONS = {
     "area-table": area_table,
     "area-delta-table": area_delta_table,
     "delta-hardware": delta_hardware,
+    "rtl-delta": rtl_delta,
     "area-heading": area_heading,
     "area": area,
 }
