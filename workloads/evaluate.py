@@ -67,18 +67,20 @@ _STATE: dict = {}          # per process: the workload and its config (set befor
 
 
 def _setup(where):
-    """The workload and config of ``where = (name, limit, split, mode, reuse_cap)``, loaded
+    """The workload and config of ``where = (name, limit, split, mode, reuse_cap, theta_h)``,
+    loaded
     once per process."""
     if _STATE.get("key") != where:
         from core.params import config_for
         from workloads import get
 
-        name, limit, split, mode, reuse_cap = where
+        name, limit, split, mode, reuse_cap, theta_h = where
         w = get(name, split)
         if limit:
             _truncate(w, limit)
         _STATE.update(key=where, workload=w,
-                      cfg=config_for(w.params, mode=mode, reuse_cap=reuse_cap))
+                      cfg=config_for(w.params, mode=mode, reuse_cap=reuse_cap,
+                                     theta_h=theta_h))
     return _STATE["workload"], _STATE["cfg"]
 
 
@@ -142,16 +144,17 @@ class Progress:
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True, split: str = "test",
-          mode: str = "relative", reuse_cap: int = 0) -> dict:
+          mode: str = "relative", reuse_cap: int = 0, theta_h: float | None = None) -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
     default range, one left out is not swept (``thetas=None``: every predictor, defaults).
-    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig)."""
+    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig); ``theta_h``
+    fixes delta's h threshold while its thetas sweep the x threshold (``None``: the same)."""
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
-    where = (name, limit, split, mode, reuse_cap)
+    where = (name, limit, split, mode, reuse_cap, theta_h)
     w, _ = _setup(where)                      # load once here: forked workers inherit it
     tasks = [(where, "none", 0.0)] + [
         (where, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
@@ -197,7 +200,7 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         "sequences": int(len(w.test_lengths)), "timesteps": int(np.sum(w.test_lengths)),
         "config": {k: v for k, v in dataclasses.asdict(_STATE["cfg"]).items()
                    if k in ("cell", "input_size", "hidden_size", "layers", "lanes", "bnn_bits",
-                            "mode", "reuse_cap")},
+                            "mode", "reuse_cap", "theta_h")},
         "seconds": round(time.perf_counter() - t0, 2),
     }
 

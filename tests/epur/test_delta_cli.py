@@ -89,3 +89,26 @@ def test_a_delta_config_the_hardware_does_not_build(tmp_path, capsys, model, com
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "reuse_cap must be 0 for predictor delta, not 3" in err[0], err
+
+
+def test_evaluate_fixes_theta_h(capsys):
+    """--delta-theta-h holds the h threshold while --delta-thetas sweeps x's."""
+    from workloads import get
+
+    argv = ["evaluate", "-w", "jvowels-gru", "--predictors", "delta", "--delta-thetas",
+            "0.25", "--delta-theta-h", "0.0625", "--limit", "8", "-j", "1", "-q", "--json"]
+    assert main(argv) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["config"]["theta_h"] == 0.0625
+    w = get("jvowels-gru")
+    r = run_fixed(config_for(w.params), w.params, w.test_x[:8], w.test_lengths[:8],
+                  predictor="delta", theta=0.25, theta_h=0.0625)
+    (point,) = [p for p in doc["points"] if p["predictor"] == "delta"]
+    assert point["skipped"] == pytest.approx(r.skipped)
+
+
+@pytest.mark.parametrize("value", ["nan", "-0.5", "300"])
+def test_evaluate_refuses_a_bad_theta_h(capsys, value):
+    assert main(["evaluate", "-q", "--delta-theta-h", value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--delta-theta-h must be a number in 0..255.99609375" in err[0]
