@@ -112,7 +112,17 @@ def run_build(target: str, cfg, workdir: Path) -> dict:
                          f"no place and route, synthesis figures only")
         else:
             start = time.monotonic()
-            metrics.update(nextpnr.run_nextpnr(target, workdir))
+            try:
+                metrics.update(nextpnr.run_nextpnr(target, workdir))
+            except nextpnr.ToolError as e:
+                cells = nextpnr.overfull(e)
+                if cells is None:
+                    raise
+                # synthesis under the device's LUT count, placement over its logic cells
+                metrics["fits"] = 0
+                notes.append(f"{cfg.predictor} build does not fit the "
+                             f"{nextpnr.DEVICE_NAMES[target]}: nextpnr could not place "
+                             f"{cells}; synthesis figures only")
             metrics["nextpnr_seconds"] = round(time.monotonic() - start, 1)
     return {"metrics": metrics, "units": per_unit, "notes": notes}
 

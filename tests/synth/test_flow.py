@@ -174,7 +174,10 @@ def test_generic_delta_memories_match_the_config(reports):
 @pytest.mark.slow
 def test_ice40_small_config_places_and_routes(reports):
     report = reports("ice40")
-    for build in ("baseline", "memo", "delta"):
+    # the delta build of this config needs more logic cells than the HX8K has
+    assert report["delta"]["fits"] == 0
+    assert any("delta build does not fit" in note for note in report["notes"])
+    for build in ("baseline", "memo"):
         assert report[build]["fits"] == 1
         assert report[build]["fmax_mhz"] > 5
         assert report[build]["pnr_brams"] == report[build]["brams"]
