@@ -8,7 +8,8 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
 - ``tests/synth/baselines/default_<target>.json``: the synthesis baselines that the drift tests
   hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth;
 - ``docs/data/rtl/<workload>-delta.json``: ``epur simulate --workload W --sequences 5
-  --predictor delta --theta T --json`` (the delta build's RTL on real sequences).
+  --predictor delta --theta T --json > DIR/W-delta.json`` (the delta build's RTL on real
+  sequences); ``--rtl-from DIR`` copies them here without the machine's paths.
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
@@ -206,7 +207,8 @@ def rtl_delta(d: Data) -> str:
     cycles against the cycle model and against the baseline build's (H * Kd + 14 a layer step,
     exact: golden/cycles.py)."""
     rows = []
-    for w, run in d.rtl.items():
+    for w in (w for w in WORKLOADS if w in d.rtl):
+        run = d.rtl[w]
         c = d.eval[w]["config"]
         cfg = EpurConfig(cell=c["cell"], input_size=c["input_size"],
                          hidden_size=c["hidden_size"], layers=c["layers"], lanes=c["lanes"])
@@ -453,6 +455,9 @@ def main(argv=None) -> int:
     ap.add_argument("--eval-from", type=Path, metavar="DIR",
                     help="first copy DIR/<workload>.json (epur evaluate --out DIR) into "
                          f"{EVAL_DIR}")
+    ap.add_argument("--rtl-from", type=Path, metavar="DIR",
+                    help="first copy DIR/<workload>-delta.json (epur simulate --json) into "
+                         f"{RTL_DIR}, without the build and wave paths")
     ap.add_argument("--check", action="store_true",
                     help="rewrite nothing; exit 1 if a region differs from the stored JSON")
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
@@ -461,6 +466,12 @@ def main(argv=None) -> int:
         for w in WORKLOADS:
             doc = json.loads((args.eval_from / f"{w}.json").read_text())
             write_atomic(args.root / EVAL_DIR / f"{w}.json", json.dumps(doc, indent=1) + "\n")
+    if args.rtl_from:
+        (args.root / RTL_DIR).mkdir(parents=True, exist_ok=True)
+        for path in sorted(args.rtl_from.glob("*-delta.json")):
+            doc = {k: v for k, v in json.loads(path.read_text()).items()
+                   if k not in ("build_dir", "waves")}
+            write_atomic(args.root / RTL_DIR / path.name, json.dumps(doc, indent=1) + "\n")
     d = Data(args.root)
     differ = False
     for name in FILES:
