@@ -23,7 +23,7 @@ from core.io import write_atomic
 
 CELLS = ("lstm", "gru")
 PREDICTORS = ("none", "bnn", "mbnn", "oracle", "delta")
-HW_PREDICTORS = ("none", "bnn")
+HW_PREDICTORS = ("none", "bnn", "delta")
 MODES = ("relative", "absolute")
 GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 # Limits of generation (docs/formats.md, "Size limits"): generating the Verilog takes time that
@@ -59,6 +59,7 @@ class EpurConfig:
     mode: str = "relative"
     theta: float = 0.375           # chosen on jvowels-lstm training data (docs/results.md)
     theta_format: FixedFormat = _fmt(width=16, frac=8, signed=False)
+    theta_h: float | None = None   # delta only: threshold of the h elements (None: theta)
     reuse_cap: int = 0             # 0: no cap on consecutive reuses
     counter_width: int = 32
 
@@ -110,10 +111,18 @@ class EpurConfig:
             raise ValueError(f"theta must be a number, not {self.theta!r}")
         if not math.isfinite(self.theta) or self.theta < 0:
             raise ValueError(f"theta must be a finite number >= 0, not {self.theta}")
-        if self.predictor in HW_PREDICTORS and self.theta > self.theta_format.max_value:
-            raise ValueError(
-                f"theta {self.theta} exceeds the theta register's range "
-                f"(max {self.theta_format.max_value} in {self.theta_format})")
+        if self.theta_h is not None:
+            if isinstance(self.theta_h, bool) or not isinstance(self.theta_h, (int, float)):
+                raise ValueError(f"theta_h must be a number, not {self.theta_h!r}")
+            if not math.isfinite(self.theta_h) or self.theta_h < 0:
+                raise ValueError(f"theta_h must be a finite number >= 0, not {self.theta_h}")
+        for key in ("theta", "theta_h") if self.predictor == "delta" else ("theta",):
+            value = getattr(self, key)
+            if self.predictor in HW_PREDICTORS and value is not None \
+                    and value > self.theta_format.max_value:
+                raise ValueError(
+                    f"{key} {value} exceeds the theta register's range "
+                    f"(max {self.theta_format.max_value} in {self.theta_format})")
 
     # -- derived parameters -------------------------------------------------------------------
 
@@ -203,6 +212,18 @@ class EpurConfig:
         return int(self.theta_format.quantize(min(self.theta, self.theta_format.max_value)))
 
     @property
+    def theta_h_int(self) -> int:
+        """The delta build's h threshold as the integer its register holds (``theta_h``, or
+        ``theta`` when ``theta_h`` is None)."""
+        value = self.theta if self.theta_h is None else self.theta_h
+        return int(self.theta_format.quantize(min(value, self.theta_format.max_value)))
+
+    @property
+    def delta_words(self) -> int:
+        """P: words of one weight column in the delta build (N neurons a word): ceil(H / N)."""
+        return -(-self.hidden_size // self.lanes)
+
+    @property
     def reuse_count_width(self) -> int:
         return max(1, self.reuse_cap.bit_length())
 
@@ -222,11 +243,11 @@ class EpurConfig:
     # -- variants ------------------------------------------------------------------------------
 
     def with_overrides(self, predictor: str | None = None, theta: float | None = None,
-                       mode: str | None = None) -> EpurConfig:
+                       mode: str | None = None, theta_h: float | None = None) -> EpurConfig:
         """This config with the run-time choices a command line or sweep overrides (``None``
         keeps the config's own); validated like any config."""
-        changes = {k: v for k, v in (("predictor", predictor), ("theta", theta), ("mode", mode))
-                   if v is not None}
+        changes = {k: v for k, v in (("predictor", predictor), ("theta", theta), ("mode", mode),
+                                     ("theta_h", theta_h)) if v is not None}
         return dataclasses.replace(self, **changes) if changes else self
 
     def builds(self) -> dict[str, EpurConfig]:
@@ -235,12 +256,17 @@ class EpurConfig:
         return {"baseline": dataclasses.replace(self, predictor="none"),
                 "memo": dataclasses.replace(self, predictor="bnn")}
 
+    def delta_build(self) -> EpurConfig:
+        """The delta build of the same parameters (column-major weights, delta encoder,
+        pre-activation memory: docs/architecture.md); it has no reuse cap."""
+        return dataclasses.replace(self, predictor="delta", reuse_cap=0)
+
     def require_hardware(self) -> EpurConfig:
         """This config, if hardware can be built for its predictor; else an InputError."""
         if self.predictor not in HW_PREDICTORS:
             raise InputError(
                 f"predictor {self.predictor!r} is software-only (golden model: epur run and "
-                f"evaluate); the hardware implements {' and '.join(HW_PREDICTORS)}")
+                f"evaluate); the hardware implements {', '.join(HW_PREDICTORS)}")
         # limits of the generator, not of the golden model (docs/formats.md, "Size limits")
         slow = " (generating the Verilog takes time growing with its square: {} s at {} on 2 cores)"
         for key, top, why in (("hidden_size", MAX_HIDDEN, slow.format(81, 512)),
@@ -248,6 +274,10 @@ class EpurConfig:
             if getattr(self, key) > top:
                 raise InputError(f"hardware {key} must be in 1..{top}, not "
                                  f"{getattr(self, key)}{why}")
+        if self.predictor == "delta" and self.reuse_cap:
+            raise InputError(
+                f"the delta build reuses no neuron, so it has no reuse counter: reuse_cap must "
+                f"be 0 for predictor delta, not {self.reuse_cap}")
         words = max(self.input_size + self.hidden_size, self.layers * self.hidden_size)
         if words * self.data_format.width > MAX_SIGNAL_BITS:
             raise InputError(
@@ -295,6 +325,8 @@ class EpurConfig:
     def to_toml(self) -> str:
         lines, tables = [], []
         for key, v in self.to_dict().items():
+            if v is None:               # TOML has no null: an absent key is the default None
+                continue
             if isinstance(v, dict):
                 tables.append(f"\n[{key}]")
                 tables += [f"{k} = {_toml_value(x)}" for k, x in v.items()]

@@ -13,3 +13,10 @@ LAT_REUSE = 1      # decision -> a reused neuron's output marked done
 LAT_DPU = 2        # DPU: products registered, then adder tree and accumulator
 LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
 LAT_CELL = 7       # cell issue of neuron H-1 -> step end seen by the controller
+
+# the delta build (hw/schemes/delta.py; docs/architecture.md "The delta build")
+LAT_ENCODE = 1     # start -> element 0 of [x, h] examined by the delta encoder (k at 1 + k)
+LAT_COLUMN = 1     # element examined -> its column popped from the encoder's queue, earliest
+LAT_ACCUMULATE = 3  # last word issued -> its pre-activation word written and readable
+LAT_PASS_START = 1  # scan and accumulation over -> the MU pass reads neuron 0
+LAT_MU_PASS = 4    # neuron j's pre-activation read -> its output marked done (MU 2, buffer 1)

@@ -39,6 +39,7 @@ class Result:
     sat_pre: np.ndarray          # (layers, batch) pre-activation narrowings that saturated
     sat_c: np.ndarray            # (layers, batch) LSTM c narrowings that saturated (GRU: 0)
     sat_h: np.ndarray            # (layers, batch) h narrowings that saturated
+    changed: np.ndarray | None = None   # (batch,) input elements the DPU read (delta: propagated)
 
     @property
     def h(self) -> np.ndarray:
@@ -67,7 +68,15 @@ class Result:
         out.update({name: np.minimum(v, top) for name, v in self.saturations().items()})
         out["macs"] = self.macs
         out["macs_skipped"] = self.macs_skipped
+        out["changed"] = self.changed
         return out
+
+    @property
+    def skipped(self) -> float:
+        """Fraction of the baseline's multiply-accumulates skipped, whole batch (every scheme:
+        a reused neuron's row, an element delta did not propagate)."""
+        total = self.macs.sum()
+        return float(self.macs_skipped.sum() / total) if total else 0.0
 
     @classmethod
     def zeros(cls, cfg: EpurConfig, batch: int, steps: int, lengths) -> Result:
@@ -77,7 +86,7 @@ class Result:
         per_layer = np.zeros((cfg.layers, batch), dtype=np.int64)
         return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
                    per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths,
-                   per_layer, per_layer.copy(), per_layer.copy())
+                   per_layer, per_layer.copy(), per_layer.copy(), per_seq.copy())
 
 
 def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
@@ -116,6 +125,7 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
     result.cycles += act * scheme.cycles(step)
     result.macs += act * (cfg.gates * cfg.hidden_size * cfg.row_length(step.layer))
     result.macs_skipped += act * scheme.macs_skipped(step)
+    result.changed += act * step.columns
 
 
 def _count_saturation(result: Result, step: cu.LayerStep, cell, active: np.ndarray) -> None:

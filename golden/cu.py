@@ -50,6 +50,7 @@ class LayerStep:
     out: np.ndarray | None = None     # (batch, gates, H) the outputs the cell unit uses
     out2: np.ndarray | None = None    # (batch, H) the same for y2
     sat_pre: np.ndarray | None = None  # (batch, gates, H) the MU's narrowings that clipped
+    changed: np.ndarray | None = None  # (batch, X_l + H) delta: the elements propagated
 
 
 def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):

@@ -27,6 +27,12 @@ import numpy as np
 
 from core import timing
 
+# the delta build with every element changed: R * P + H + DELTA_OVERHEAD (R = X_l + H,
+# P = ceil(H / N)); with none changed: R + H + DELTA_IDLE_OVERHEAD
+DELTA_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_COLUMN + timing.LAT_ACCUMULATE
+                  + timing.LAT_PASS_START + timing.LAT_MU_PASS + timing.LAT_CELL)
+DELTA_IDLE_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_PASS_START + timing.LAT_MU_PASS
+                       + timing.LAT_CELL)
 # the constant C of each step formula (tests/golden/test_cycles.py): baseline, H * Kd + C;
 # memo with every neuron reused, H * Kb + C; memo with every neuron computed, H * Kd + Kb + C
 BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
@@ -60,6 +66,36 @@ def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:
     all_gates = out_ready.max(axis=1)                        # (batch, H)
     cell_issue = np.maximum(np.maximum.accumulate(all_gates - j, axis=-1) + j, j + 1)
     return cell_issue[:, -1] + timing.LAT_CELL + 1
+
+
+def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
+    """Cycles of one layer step of the delta build for each sequence.
+
+    ``changed`` (batch, X_l + H) bool: the elements of [x, h] the delta encoder propagates.
+    The encoder examines element k at ``LAT_ENCODE + k`` and queues a changed one; the
+    accumulator pops the i-th changed column (1-based, element k_i) at
+    ``p_i = max(LAT_ENCODE + LAT_COLUMN + k_i, p_{i-1} + P)`` and spends P = ceil(H / N) cycles
+    on its words; the MU pass starts at
+    ``u = max(LAT_ENCODE + R, p_n + P + LAT_ACCUMULATE) + LAT_PASS_START`` (R = X_l + H;
+    without ``p_n`` when nothing changed) and marks neuron j done at
+    ``u + j + LAT_MU_PASS``, one neuron a cycle in every gate, which the cell unit follows:
+    a step counts ``u + H - 1 + LAT_MU_PASS + LAT_CELL + 1`` cycles. In closed form
+    ``p_n = n * P + max_i(LAT_ENCODE + LAT_COLUMN + k_i - i * P)``.
+    """
+    changed = np.asarray(changed, dtype=bool)
+    row, words = cfg.row_length(layer), cfg.delta_words
+    if changed.shape[-1] != row:
+        raise ValueError(f"changed has {changed.shape[-1]} elements, the row {row}")
+    k = np.arange(row, dtype=np.int64)
+    rank = np.cumsum(changed, axis=-1)
+    n = rank[..., -1]
+    lead = np.where(changed, timing.LAT_ENCODE + timing.LAT_COLUMN + k - rank * words,
+                    np.iinfo(np.int64).min // 4).max(axis=-1, initial=np.iinfo(np.int64).min // 4)
+    last_pop = n * words + lead
+    mu_pass = np.where(n > 0, np.maximum(timing.LAT_ENCODE + row,
+                                         last_pop + words + timing.LAT_ACCUMULATE),
+                       timing.LAT_ENCODE + row) + timing.LAT_PASS_START
+    return mu_pass + cfg.hidden_size - 1 + timing.LAT_MU_PASS + timing.LAT_CELL + 1
 
 
 def baseline_step_cycles(cfg, layer: int) -> int:

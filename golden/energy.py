@@ -19,10 +19,12 @@ Events (counts over the whole batch, every layer and valid timestep):
 - multi-bit shadow (``mbnn``, golden/shadow.py): as BNN, with a k-bit shadow-weight read, a k x k
   multiply and an add of the shadow sum per input bit in place of the sign read and XNOR;
 - oracle: the memo-buffer accesses only: it stands for an ideal, free predictor (an upper bound);
-- delta (a DeltaRNN/EdgeDRNN-style engine): weight reads and MACs for the changed input columns
-  only; per input element and step a read and a compare of the last propagated value (and a
-  write when it changes, counted always); per neuron and step a read and a write of its
-  accumulator memory (the stored pre-activation, ``acc_width`` bits); every neuron's activation.
+- delta (the delta build, hw/schemes/delta.py): weight reads and MACs for the changed input
+  columns only; per input element and step the delta encoder's read and compare of the last
+  sent value (and a write when it changes, counted always); per MAC a read and a write of the
+  pre-activation memory (the build adds ``W[j, k] * delta_k`` into neuron j's stored
+  pre-activation, ``acc_width`` bits), and per neuron and step one read of it (the MU pass);
+  every neuron's activation.
 """
 
 from __future__ import annotations
@@ -142,7 +144,8 @@ def energy(result) -> dict[str, float]:
         out["memo"] = (neurons + computed) * k.memo_access
     elif cfg.predictor == "delta":
         elements = macs / (cfg.gates * cfg.hidden_size)        # input elements over all steps
-        out["delta"] = elements * k.delta_element + neurons * k.delta_acc_access
+        out["delta"] = (elements * k.delta_element + done * k.delta_acc_access
+                        + neurons * k.delta_acc_access / 2)
     out["total"] = sum(out.values())
     return out
 

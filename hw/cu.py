@@ -21,17 +21,19 @@ Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B); co
     chunk is read at ``a_j = max(a_{j-1} + Kd, d_j + LAT_QUEUE)``.
     Either way ``done[j]`` is set ``Kd + LAT_MU`` cycles after ``a_j`` (weight read 1, DPU 2,
     MU 2, buffer write 1). The DPU reads one chunk per cycle with no bubble between neurons.
+A scheme that is the whole datapath (``datapath``; the delta build, hw/schemes/delta.py) takes
+the place of the four parts: every port passes through to it, and its events (``changed``,
+``unchanged``) are outputs too; its schedule is its own docstring's.
 """
 
 from __future__ import annotations
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
-from amaranth.lib.wiring import Out
 
 from hw.dot_path import DotPath
 from hw.schemes import scheme_class
-from hw.schemes.base import unit_ports
+from hw.schemes.base import compute_unit_ports
 from hw.sequencer import RowSequencer
 from hw.weight_store import WeightStore
 
@@ -46,11 +48,14 @@ class ComputeUnit(wiring.Component):
         self.gate = gate
         self.kind = cfg.gate_function(gate)
         self.scheme = scheme_class(cfg)
-        super().__init__({**unit_ports(cfg, self.scheme.controls(cfg)), "sat_pre": Out(2)})
+        super().__init__(compute_unit_ports(cfg, self.scheme.controls(cfg),
+                                            self.scheme.events(cfg)))
 
     def elaborate(self, platform):
         m = Module()
         cfg, pair = self.cfg, self.kind == "pair"
+        if self.scheme.datapath:
+            return self._whole(m)
         signs = self.scheme.weight_signs      # the scheme holds the weights' sign bits
         m.submodules.weight_store = store = WeightStore(cfg, pair, signs_apart=signs)
         m.submodules.sequencer = seq = RowSequencer(cfg, queued=self.scheme.queued)
@@ -83,4 +88,17 @@ class ComputeUnit(wiring.Component):
                      scheme.y_addr.eq(self.y_addr), self.y.eq(scheme.y), self.y_h.eq(scheme.y_h),
                      self.done.eq(scheme.done), self.computed.eq(scheme.computed),
                      self.reused.eq(scheme.reused), self.sat_pre.eq(dot.sat)]
+        return m
+
+    def _whole(self, m):
+        """A scheme that is the whole datapath: every port passes through."""
+        m.submodules.scheme = scheme = self.scheme(self.cfg, self.kind)
+        for name, member in self.signature.members.items():
+            ours, its = getattr(self, name), getattr(scheme, name)
+            if member.is_signature:
+                wiring.connect(m, wiring.flipped(ours), its)
+            elif member.flow == wiring.In:
+                m.d.comb += its.eq(ours)
+            else:
+                m.d.comb += ours.eq(its)
         return m

@@ -1,5 +1,5 @@
 """Row layout of the chunked parameter memories (weights, the sign plane), shared by their
-writers and readers.
+writers and readers, and the column layout of the delta build's weight memory.
 
 Each memory holds every layer's rows [w_ih | w_hh] one after the other, each row cut into chunks
 of one memory word: layer l's neuron j chunk c is at ``base[l] + j * chunks(l) + c``, where
@@ -43,3 +43,21 @@ def sign_row_words(cfg):
         columns = max(cfg.bnn_cycles(layer) * cfg.bnn_bits, cfg.dpu_cycles(layer) * cfg.lanes)
         return -(-columns // p)
     return words
+
+
+def column_words(cfg):
+    """(base of each layer, depth) of the delta build's column-major weight memory: layer l's
+    column k (k < X_l + H) is ``P = cfg.delta_words`` words long, word p holding the weights of
+    neurons ``p*N .. p*N + N-1``."""
+    base, depth = [], 0
+    for layer in range(cfg.layers):
+        base.append(depth)
+        depth += cfg.row_length(layer) * cfg.delta_words
+    return base, depth
+
+
+def column_address(cfg, layer, col):
+    """Address of word 0 of column ``col`` of layer ``layer`` (both signals or constants)."""
+    base, _ = column_words(cfg)
+    return by_layer(layer, [base[k] + mul_const(col, cfg.delta_words)
+                            for k in range(cfg.layers)])

@@ -12,7 +12,8 @@ Ports (Verilog names in docs/architecture.md)
     ``mode_abs`` (1 for the absolute reuse test), ``memo_enable`` (0 to compute every neuron,
     baseline behaviour)).
     ``busy`` (out): a layer step is pending or running.
-    ``cycles``, ``computed_<gate>``, ``reused_<gate>`` (out): counters of the current sequence.
+    ``cycles``, ``computed_<gate>``, ``reused_<gate>`` (out): counters of the current sequence,
+    and the scheme's own (delta: ``changed``, ``macs_skipped``).
     ``sat_<q>_l<layer>`` (out, ``cfg.saturation_counters``): narrowings that saturated in the
     current sequence, per layer: ``pre`` (pre-activations), ``c`` (LSTM cell state), ``h``.
 The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo buffer.
@@ -23,7 +24,7 @@ from __future__ import annotations
 import re
 
 from amaranth.back import verilog
-from amaranth.hdl import Cat, Module, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -39,7 +40,8 @@ def top_signature(cfg) -> wiring.Signature:
     """The signature of ``EpurTop(cfg)``, without building it (for testbenches).
 
     A predictor without hardware is a ``core.errors.InputError``."""
-    controls = scheme_class(cfg).controls(cfg)
+    scheme = scheme_class(cfg)
+    controls = scheme.controls(cfg)
     dshape = signed(cfg.data_format.width)
     count = unsigned(cfg.counter_width)
     ports = {
@@ -53,6 +55,7 @@ def top_signature(cfg) -> wiring.Signature:
     for kind in ("computed", "reused"):
         ports.update({f"{kind}_{name}": Out(count) for name in cfg.gate_names})
     ports.update({name: Out(count) for name in cfg.saturation_counters})
+    ports.update({name: Out(count) for name in scheme.counters(cfg)})
     return wiring.Signature(ports)
 
 
@@ -110,6 +113,11 @@ class EpurTop(wiring.Component):
             m.d.comb += getattr(ctrl, f"sat_{q}").eq(pulses[q])
         for name, (q, k) in cfg.saturation_counters.items():
             m.d.comb += getattr(self, name).eq(getattr(ctrl, f"sat_{q}_count")[k])
+        # the scheme's own counters (delta: changed, macs_skipped), cleared as the controller's
+        for name, (event, weight) in scheme_class(cfg).counters(cfg).items():
+            total = getattr(self, name)
+            m.d.sync += total.eq(Mux(ctrl.clear, 0, total + Mux(getattr(cus[0], event),
+                                                                 weight, 0)))
         return m
 
 

@@ -5,7 +5,8 @@ Ports
     ``n`` gate -- or BIAS_HN), ``layer``, ``row``, ``col``, ``data``: one parameter of this
     gate. Weight columns >= X_l + H are ignored. One load per cycle, written at the end of it.
     ``row_addr`` (in) -> ``w`` (out, N lanes) one cycle later: a weight word, laid out by
-    ``hw.rows.row_layout(cfg, cfg.dpu_cycles)``.
+    ``hw.rows.row_layout(cfg, cfg.dpu_cycles)`` (N columns of a row a word), or with
+    ``columns`` (the delta build) by ``hw.rows.column_words`` (N rows of a column a word).
     ``signs_apart`` stores (memo builds, the BNN scheme): the memory keeps W-1 bits of each
     weight; its sign bit is the BNN unit's sign plane's (hw/bnn.py), which comes in on
     ``w_signs`` (in, N bits) in the cycle ``w`` is out, and is ``w``'s MSBs. Every weight bit
@@ -25,7 +26,7 @@ from amaranth.lib.wiring import In, Out
 
 from core.layout import BIAS, BIAS_HN, KIND_BITS, WEIGHT
 from hw.arith import by_layer, divmod_const, index
-from hw.rows import row_address, row_layout
+from hw.rows import column_address, column_words, row_address, row_layout
 
 
 def load_layout(cfg):
@@ -36,11 +37,13 @@ def load_layout(cfg):
 
 
 class WeightStore(wiring.Component):
-    def __init__(self, cfg, pair: bool = False, signs_apart: bool = False):
+    def __init__(self, cfg, pair: bool = False, *, signs_apart: bool = False,
+                 columns: bool = False):
         self.cfg = cfg
         self.pair = pair
         self.signs_apart = signs_apart
-        self.depth = row_layout(cfg, cfg.dpu_cycles)[1]
+        self.columns = columns
+        self.depth = (column_words(cfg) if columns else row_layout(cfg, cfg.dpu_cycles))[1]
         wshape = signed(cfg.weight_format.width)
         super().__init__({
             **({"w_signs": In(cfg.lanes)} if signs_apart else {}),
@@ -60,10 +63,15 @@ class WeightStore(wiring.Component):
         m.submodules.weights = wmem = Memory(shape=unsigned(n * stored), depth=self.depth,
                                              init=[])
         write, read = wmem.write_port(granularity=stored), wmem.read_port()
-        chunk, lane = divmod_const(ld.col, n)
+        if self.columns:
+            word, lane = divmod_const(ld.row, n)
+            addr = column_address(cfg, ld.layer, ld.col) + word
+        else:
+            chunk, lane = divmod_const(ld.col, n)
+            addr = row_address(cfg, cfg.dpu_cycles, ld.layer, ld.row) + chunk
         in_row = ld.col < by_layer(ld.layer, [cfg.row_length(k) for k in range(cfg.layers)])
         m.d.comb += [
-            write.addr.eq(row_address(cfg, cfg.dpu_cycles, ld.layer, ld.row) + chunk),
+            write.addr.eq(addr),
             write.data.eq(ld.data.as_unsigned()[:stored].replicate(n)),
             write.en.eq(Cat(self.load.valid & (ld.kind == WEIGHT) & in_row).as_unsigned()
                         << lane),

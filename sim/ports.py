@@ -84,6 +84,26 @@ def top_stream_ports(cfg) -> dict[str, StreamPort]:
     return {name: stream_port(signature, name) for name in ("x", "h", "wl")}
 
 
+def control_values(build_cfg, cfg) -> dict[str, int]:
+    """The run-time controls of the build of ``build_cfg`` (``hw.schemes``: memo builds
+    ``theta``, ``mode_abs``, ``memo_enable``; delta builds ``theta``, ``theta_h``) and the
+    values that run ``cfg`` on it."""
+    from hw.schemes import scheme_class
+
+    values = {"theta": cfg.theta_int, "theta_h": cfg.theta_h_int,
+              "mode_abs": int(cfg.mode == "absolute"),
+              "memo_enable": int(cfg.predictor == "bnn")}
+    return {name: values[name] for name in scheme_class(build_cfg).controls(build_cfg)}
+
+
+def scheme_counters(cfg) -> list[str]:
+    """The counters of the top level of ``cfg``'s build beyond cycles, computed_<gate> and
+    reused_<gate> (delta builds: ``changed``, ``macs_skipped``)."""
+    from hw.schemes import scheme_class
+
+    return list(scheme_class(cfg).counters(cfg))
+
+
 def stream_port(interface, name: str) -> StreamPort:
     """The :class:`StreamPort` of the stream member ``name`` of ``interface`` (a signature, or a
     component or interface that has one)."""

@@ -34,7 +34,7 @@ from core.io import save_npz, write_atomic
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUILD_ROOT = Path("build") / "sim"
 TESTS = ("sequences", "streamed", "reset_mid_sequence")
-RUNTIME_KEYS = ("theta", "mode")        # registers of the design, not generation parameters
+RUNTIME_KEYS = ("theta", "theta_h", "mode")   # registers of the design, not generation
 SOURCE_PACKAGES = ("core", "hw", "golden")  # the Verilog and the bench's reference come from these
 TIMESCALE = ("1ns", "1ps")
 STAMP = "build.done"    # the build key and its product's hash, written once the compile finished
@@ -200,14 +200,15 @@ class SimResult:
 
 
 def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=None,
-             mode=None, seed: int = 0, idle: float = 0.2, backpressure: float = 0.3,
+             mode=None, theta_h=None, seed: int = 0, idle: float = 0.2, backpressure: float = 0.3,
              test: str = "sequences", root=None, waves: bool = False,
              run_name: str = "run", corrupt: bool = False,
              stall_output: bool = False) -> SimResult:
     """Simulate the RTL of ``cfg`` (the hardware build) on ``x`` and check it.
 
-    ``predictor`` (none or bnn), ``theta`` and ``mode`` are the run-time settings (default: the
-    config's); predictor ``bnn`` needs a memo build. ``idle``: probability of an idle cycle
+    ``predictor`` (none, bnn or delta), ``theta``, ``mode`` and ``theta_h`` are the run-time
+    settings (default: the config's); predictor ``bnn`` needs a memo build, ``delta`` the
+    delta build. ``idle``: probability of an idle cycle
     before an input word; ``backpressure``: probability of ``ready`` low on the output.
     ``corrupt`` flips one bit of one bias word on its way to the design (fault injection: the
     scoreboard must then report mismatches); ``stall_output`` holds the output's ``ready``
@@ -217,9 +218,12 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
 
     if test not in TESTS:
         raise ValueError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
-    run_cfg = cfg.with_overrides(predictor, theta, mode).require_hardware()
+    run_cfg = cfg.with_overrides(predictor, theta, mode, theta_h).require_hardware()
     if run_cfg.predictor == "bnn" and not cfg.memo:
         raise ValueError("predictor bnn needs a memo build: a config with predictor bnn")
+    if (run_cfg.predictor == "delta") != (cfg.predictor == "delta"):
+        raise ValueError("predictor delta runs on the delta build only, and the delta build "
+                         "runs predictor delta only")
     x, lengths = check_inputs(cfg, x, lengths)
     build_dir, runner = build(cfg, root, waves)
     run_dir = build_dir / "runs" / run_name
@@ -231,6 +235,7 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
         save_npz(run_dir / "model.npz", **params.state_dict())
         save_npz(run_dir / "inputs.npz", x=x, lengths=lengths)
         job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
+               "theta_h": run_cfg.theta_h,
                "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure),
                "corrupt": bool(corrupt), "stall_output": bool(stall_output)}
         write_atomic(run_dir / "run.json", json.dumps(job, indent=2) + "\n")

@@ -13,6 +13,8 @@ from collections import deque
 
 import numpy as np
 
+from sim.ports import scheme_counters
+
 MAX_REPORTED = 20
 
 
@@ -34,9 +36,10 @@ class Scoreboard:
 
     @property
     def counter_names(self) -> list[str]:
-        """The counters the RTL has (``EpurConfig.counter_names``: cycles, computed_<gate>,
-        reused_<gate>, sat_<quantity>_l<layer>; not the MAC totals)."""
-        return list(self.golden.cfg.counter_names)
+        """The counters the RTL has: ``EpurConfig.counter_names`` (cycles, computed_<gate>,
+        reused_<gate>, sat_<quantity>_l<layer>; not the MAC totals) and its scheme's own (delta:
+        changed, macs_skipped)."""
+        return list(self.golden.cfg.counter_names) + scheme_counters(self.golden.cfg)
 
     def expect_sequence(self, b: int) -> None:
         """Queue the words of sequence ``b`` (its valid timesteps) in output order."""

@@ -35,7 +35,7 @@ from core.io import save_npz
 from core.params import load_state_dict
 from golden.model import run_fixed
 from golden.params import quantize_params, weight_load_list
-from sim.ports import top_stream_ports
+from sim.ports import control_values, top_stream_ports
 from sim.scoreboard import Scoreboard
 from sim.stream import StreamDriver, StreamMonitor, random_pause
 from sim.weights import WeightLoader
@@ -53,7 +53,8 @@ class Bench:
         self.build_cfg = load_config(build / "config.json")
         self.job = json.loads((run / "run.json").read_text())
         job = self.job
-        self.cfg = self.build_cfg.with_overrides(job["predictor"], job["theta"], job["mode"])
+        self.cfg = self.build_cfg.with_overrides(job["predictor"], job["theta"], job["mode"],
+                                                 job.get("theta_h"))
         self.params = load_state_dict(run / "model.npz")
         with np.load(run / "inputs.npz") as f:
             self.x, self.lengths = f["x"], f["lengths"]
@@ -101,10 +102,8 @@ class Bench:
         dut, cfg = self.dut, self.build_cfg
         self._t0 = time.perf_counter()
         Clock(dut.clk, CLOCK_NS, unit="ns", impl="gpi").start()
-        if cfg.memo:
-            dut.theta.value = self.cfg.theta_int
-            dut.mode_abs.value = int(self.cfg.mode == "absolute")
-            dut.memo_enable.value = int(self.cfg.predictor == "bnn")
+        for name, value in control_values(cfg, self.cfg).items():
+            getattr(dut, name).value = value
         await self.reset()
         for agent in (self.x_driver, self.wl_driver, self.monitor):
             cocotb.start_soon(agent.run())

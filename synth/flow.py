@@ -1,18 +1,24 @@
-"""Area and timing of an accelerator, baseline against memo, per unit.
+"""Area and timing of an accelerator, baseline against memo and delta, per unit.
 
-:func:`synthesize` builds the baseline (predictor ``none``: no BNN, comparator or memo buffer)
-and the memo build (predictor ``bnn``) from the same parameters, synthesizes both for one target
-(in parallel, one process each), and returns the report that ``epur synth --json`` prints::
+:func:`synthesize` builds the baseline (predictor ``none``: no BNN, comparator or memo buffer),
+the memo build (predictor ``bnn``) and the delta build (predictor ``delta``: column-major
+weights, delta encoder, pre-activation memory) from the same parameters, synthesizes them for
+one target (two processes at a time), and returns the report that ``epur synth --json``
+prints::
 
     {"target": str, "baseline": {metric: number}, "memo": {metric: number},
      "overhead_percent": float, "units": {unit: {metric: number}},
-     "overhead_metric": str, "overhead_by_metric": {metric: float}}
+     "overhead_metric": str, "overhead_by_metric": {metric: float},
+     "delta": {metric: number}, "delta_overhead_percent": float,
+     "delta_overhead_by_metric": {metric: float}}
 
 ``overhead_percent`` is ``(memo - baseline) / baseline`` of the target's area metric
 (``transistors`` for ``generic``, ``luts`` for ``ice40``/``ecp5``) in percent. Each unit has
 ``baseline_<metric>``, ``memo_<metric>`` and ``overhead_percent``: the unit's growth as a percent
 of the *whole* baseline, so the units' overheads add up to the total (a unit absent from the
-baseline, such as the BNN, has no ratio of its own). See docs/synthesis.md.
+baseline, such as the BNN, has no ratio of its own). The delta build's figures sit beside them
+under ``delta``: ``delta_<metric>`` and ``delta_overhead_percent`` per unit, the same way. See
+docs/synthesis.md.
 """
 
 from __future__ import annotations
@@ -107,28 +113,42 @@ def run_build(target: str, cfg, workdir: Path, pnr: bool = True) -> dict:
                          f"no place and route, synthesis figures only")
         else:
             start = time.monotonic()
-            metrics.update(nextpnr.run_nextpnr(target, workdir))
+            try:
+                metrics.update(nextpnr.run_nextpnr(target, workdir))
+            except nextpnr.ToolError as e:
+                cells = nextpnr.overfull(e)
+                if cells is None:
+                    raise
+                # synthesis under the device's LUT count, placement over its logic cells
+                metrics["fits"] = 0
+                notes.append(f"{cfg.predictor} build does not fit the "
+                             f"{nextpnr.DEVICE_NAMES[target]}: nextpnr could not place "
+                             f"{cells}; synthesis figures only")
             metrics["nextpnr_seconds"] = round(time.monotonic() - start, 1)
     return {"metrics": metrics, "units": per_unit, "notes": notes}
 
 
-def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True, pnr: bool = True) -> dict:
-    """Baseline and memo builds of ``cfg`` for ``target``; the report (module docstring).
-    ``pnr=False`` stops FPGA targets after synthesis (no ``fits``, ``pnr_*`` or Fmax)."""
+def synthesize(cfg, target: str, out_dir: Path, parallel: bool = True, pnr: bool = True,
+               delta: bool = True) -> dict:
+    """Baseline, memo and (``delta``) delta builds of ``cfg`` for ``target``; the report
+    (module docstring). ``pnr=False`` stops FPGA targets after synthesis (no ``fits``,
+    ``pnr_*`` or Fmax)."""
     if target not in TARGETS:
         raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {target!r}")
     out_dir = Path(out_dir)
     configs = cfg.builds()
+    if delta:
+        configs["delta"] = cfg.delta_build().require_hardware()
     for name, c in configs.items():
         write_verilog(c, target, out_dir / name / target / f"{c.name}.v")
     with ThreadPoolExecutor(max_workers=2 if parallel else 1) as pool:
         futures = {name: pool.submit(run_build, target, c, out_dir / name / target, pnr)
                    for name, c in configs.items()}
         results = {name: f.result() for name, f in futures.items()}
-    return make_report(target, results["baseline"], results["memo"])
+    return make_report(target, results["baseline"], results["memo"], results.get("delta"))
 
 
-def make_report(target: str, base: dict, memo: dict) -> dict:
+def make_report(target: str, base: dict, memo: dict, delta: dict | None = None) -> dict:
     metric = AREA_METRIC[target]
     b, m = base["metrics"], memo["metrics"]
     area = [k for k in b if k not in NOT_AREA and k in m and not k.startswith("pnr_")]
@@ -154,7 +174,28 @@ def make_report(target: str, base: dict, memo: dict) -> dict:
         report["notes"] = notes
     if "fmax_mhz" in b and "fmax_mhz" in m:
         report["fmax_change_percent"] = _percent(m["fmax_mhz"] - b["fmax_mhz"], b["fmax_mhz"])
+    if delta is not None:
+        _add_build(report, "delta", base, delta)
     return report
+
+
+def _add_build(report: dict, name: str, base: dict, other: dict) -> None:
+    """Figures of one more build against the baseline, as ``<name>_...`` keys of the report."""
+    metric, b, o = report["overhead_metric"], base["metrics"], other["metrics"]
+    area = [k for k in b if k not in NOT_AREA and k in o and not k.startswith("pnr_")]
+    report[name] = o
+    report[f"{name}_overhead_by_metric"] = {k: _percent(o[k] - b[k], b[k]) for k in area}
+    report[f"{name}_overhead_percent"] = report[f"{name}_overhead_by_metric"][metric]
+    for unit in units.UNITS:
+        entry, uo = report["units"][unit], other["units"][unit]
+        entry.update({f"{name}_{k}": v for k, v in uo.items()})
+        entry[f"{name}_overhead_percent"] = _percent(
+            uo.get(metric, 0) - base["units"][unit].get(metric, 0), b[metric])
+    if other["notes"]:
+        report.setdefault("notes", []).extend(other["notes"])
+    if "fmax_mhz" in b and "fmax_mhz" in o:
+        report[f"{name}_fmax_change_percent"] = _percent(o["fmax_mhz"] - b["fmax_mhz"],
+                                                          b["fmax_mhz"])
 
 
 def _percent(delta, base) -> float:

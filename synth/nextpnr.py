@@ -9,6 +9,7 @@ a rerun gives the same figures.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from synth.tools import ToolError, run_tool
@@ -40,6 +41,17 @@ def run_nextpnr(target: str, workdir: Path, timeout: float = 3600,
     if not path.is_file():
         raise ToolError(f"{tool} wrote no report (log: {workdir / 'nextpnr.log'})")
     return {**read_report(target, path), "nextpnr_cpu_seconds": round(cpu, 1)}
+
+
+# nextpnr's placer when the packed design has more cells of a kind than the device
+_OVERFULL = re.compile(r"Failed to expand region .* of (\d+) (\w+)")
+
+
+def overfull(error: ToolError) -> str | None:
+    """The cells that did not fit (``7848 ICESTORM_LCs``) when ``error`` is nextpnr failing to
+    place a design larger than the device; ``None`` for any other failure."""
+    m = _OVERFULL.search(str(error))
+    return f"{m.group(1)} {m.group(2)}" if m else None
 
 
 def read_report(target: str, path: Path) -> dict:

@@ -8,13 +8,16 @@ level's glue are ``control``. Memories are cells of the module that declares the
 assigned by name: the weight and bias memories of a compute unit form ``weights``; the gate
 output buffer of the baseline (``gate_out``) is counted with ``memo``, because in a memo build
 the memo buffer's ``y_m`` memory takes its place (so the memo buffer's overhead is only what it
-adds: ``yb_m``, valid bits, reuse counts). On FPGAs the accelerator is placed inside a small
+adds: ``yb_m``, valid bits, reuse counts). In the delta build (hw/schemes/delta.py) the delta
+encoder and the pre-activation memories form ``delta``, the column accumulator's multipliers and
+adders ``dpu``. On FPGAs the accelerator is placed inside a small
 harness (synth/board.py) whose own cells form the unit ``harness``.
 """
 
 from __future__ import annotations
 
-UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights", "harness")
+UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "delta", "cell", "control", "weights",
+         "harness")
 
 UNIT_TITLES = {
     "dpu": "dot-product units", "mu": "multi-functional units", "bnn": "BNN units",
@@ -27,7 +30,11 @@ UNIT_TITLES = {
 _MODULE_UNITS = {
     "dpu": "dpu", "mu": "mu", "bnn": "bnn", "comparator": "comparator", "memo": "memo",
     "cell": "cell", "controller": "control", "queue": "control",
+    "delta_encoder": "delta", "accumulator": "dpu",
 }
+# memories counted apart from their module's unit: the delta build's pre-activation memories
+# (their adders and multipliers, in the same module, are its dot-product unit)
+_OWN_UNIT_MEMORIES = {"preact": "delta", "preact_h": "delta"}
 
 _MEMORY_UNITS = {"weights": "weights", "bias": "weights", "bias_h": "weights",
                  "gate_out": "memo"}
@@ -58,6 +65,8 @@ def module_unit(module: str, top: str) -> str:
 def memory_unit(module: str, memory: str, top: str) -> str:
     """The unit of memory ``memory`` declared in ``module``."""
     name = memory.lstrip("\\").split(".")[0]
+    if name in _OWN_UNIT_MEMORIES:
+        return _OWN_UNIT_MEMORIES[name]
     if module_unit(module, top) == "control" and name in _MEMORY_UNITS:
         return _MEMORY_UNITS[name]
     return module_unit(module, top)

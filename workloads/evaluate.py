@@ -4,8 +4,10 @@ For each (predictor, theta) the fixed-point golden model runs the whole test spl
 (:func:`golden.model.run_fixed`, which also runs the cycle model of golden/cycles.py), and the
 point records (SPEC 4):
 
-- ``reuse``: reused / (reused + computed) gate-neuron evaluations; for ``delta``, whose neurons
-  are all computed, the fraction of multiply-accumulates skipped (input columns held);
+- ``reuse``: reused / (reused + computed) gate-neuron evaluations (0 for ``delta``, whose
+  neurons are all computed);
+- ``skipped``: the fraction of the baseline's multiply-accumulates skipped, every scheme (a
+  reused neuron's row; for ``delta``, the columns of the elements not propagated);
 - ``metric_value`` and ``loss`` against the fixed-point baseline (predictor ``none``), in the
   metric's unit, positive = worse;
 - ``speedup``: cycles of ``none`` / cycles of the predictor, summed over the test split;
@@ -63,24 +65,24 @@ def default_thetas(name: str) -> dict:
     return {**DEFAULT_THETAS, **WORKLOAD_THETAS.get(name, {})}
 
 
-POINT_KEYS = ("predictor", "theta", "reuse", "metric_value", "loss", "speedup", "energy_saving",
-              "per_gate", "saturation")
+POINT_KEYS = ("predictor", "theta", "reuse", "skipped", "metric_value", "loss", "speedup",
+              "energy_saving", "per_gate", "saturation")
 
 _STATE: dict = {}          # per process: the workload and its config (set before forking)
 
 
 def _setup(where):
-    """The workload and config of ``where = (name, limit, split, mode, reuse_cap, overrides)``
-    (``overrides``: (field, value) pairs of the config), loaded once per process."""
+    """The workload and config of ``where = (name, limit, split, mode, reuse_cap, theta_h,
+    overrides)`` (``overrides``: (field, value) pairs of the config), loaded once per process."""
     if _STATE.get("key") != where:
         from core.params import config_for
         from workloads import get
 
-        name, limit, split, mode, reuse_cap, overrides = where
+        name, limit, split, mode, reuse_cap, theta_h, overrides = where
         w = get(name, split)
         if limit:
             _truncate(w, limit)
-        cfg = config_for(w.params, mode=mode, reuse_cap=reuse_cap)
+        cfg = config_for(w.params, mode=mode, reuse_cap=reuse_cap, theta_h=theta_h)
         _STATE.update(key=where, workload=w, cfg=dataclasses.replace(cfg, **dict(overrides)))
     return _STATE["workload"], _STATE["cfg"]
 
@@ -108,15 +110,12 @@ def _run(task):
     w, cfg = _setup(where)
     t0 = time.perf_counter()
     r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta)
-    if predictor == "delta":
-        reuse = float(r.macs_skipped.sum() / r.macs.sum())
-    else:
-        reuse = r.reuse
     computed, reused = r.computed.sum(axis=0), r.reused.sum(axis=0)
     per_gate = {name: float(reused[g] / (computed[g] + reused[g])) if computed[g] + reused[g]
                 else 0.0 for g, name in enumerate(r.cfg.gate_names)}
     return {"predictor": predictor, "theta": r.cfg.theta_int / (1 << r.cfg.theta_format.frac),
-            "reuse": reuse, "metric_value": w.score(r.h), "cycles": int(r.cycles.sum()),
+            "reuse": r.reuse, "skipped": r.skipped, "metric_value": w.score(r.h),
+            "cycles": int(r.cycles.sum()),
             "energy_pj": energy(r)["total"], "per_gate": per_gate,
             "saturation": saturation_totals(r.cfg, r.saturations()),
             "seconds": time.perf_counter() - t0}
@@ -180,17 +179,20 @@ def _points(where, tasks, processes: int, bar) -> tuple[list, float]:
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True, split: str = "test",
-          mode: str = "relative", reuse_cap: int = 0, overrides: dict | None = None) -> dict:
+          mode: str = "relative", reuse_cap: int = 0, theta_h: float | None = None,
+          overrides: dict | None = None) -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
     default range, one left out is not swept (``thetas=None``: every predictor, defaults).
-    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig); ``overrides``
-    other fields of the workload's config (e.g. ``{"shadow_bits": 3}``)."""
+    ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig); ``theta_h``
+    fixes delta's h threshold while its thetas sweep the x threshold (``None``: the same);
+    ``overrides`` other fields of the workload's config (e.g. ``{"shadow_bits": 3}``)."""
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
-    where = (name, limit, split, mode, reuse_cap, tuple(sorted((overrides or {}).items())))
+    where = (name, limit, split, mode, reuse_cap, theta_h,
+             tuple(sorted((overrides or {}).items())))
     w, _ = _setup(where)                      # load once here: forked workers inherit it
     tasks = [(where, "none", 0.0)] + [
         (where, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
@@ -212,6 +214,7 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
     for p in raw:
         points.append({
             "predictor": p["predictor"], "theta": p["theta"], "reuse": p["reuse"],
+            "skipped": p["skipped"],
             "metric_value": p["metric_value"], "loss": w.loss(baseline, p["metric_value"]),
             "speedup": base["cycles"] / p["cycles"],
             "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
@@ -225,7 +228,7 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         "sequences": int(len(w.test_lengths)), "timesteps": int(np.sum(w.test_lengths)),
         "config": {k: v for k, v in dataclasses.asdict(_STATE["cfg"]).items()
                    if k in ("cell", "input_size", "hidden_size", "layers", "lanes", "bnn_bits",
-                            "mode", "reuse_cap")},
+                            "mode", "reuse_cap", "theta_h")},
         "seconds": round(time.perf_counter() - t0, 2),
     }
 
@@ -263,7 +266,8 @@ def format_table(doc: dict) -> str:
         f"{doc['float']:.4g}{unit}, fixed point {doc['baseline']:.4g}{unit}, loss budget "
         f"{doc['loss_budget']:.4g}{' points' if unit else ''} ({doc['sequences']} sequences, "
         f"{doc['timesteps']} steps)",
-        f"{'predictor':<9} {'theta':>8} {'reuse %':>8} {doc['metric']:>10} {'loss':>8} "
+        f"{'predictor':<9} {'theta':>8} {'reuse %':>8} {'skip %':>7} {doc['metric']:>10} "
+        f"{'loss':>8} "
         f"{'speedup':>8} {'energy %':>9}  budget",
     ]
     picks = {id(p) for p in chosen(doc).values() if p is not None}
@@ -274,7 +278,8 @@ def format_table(doc: dict) -> str:
             (" V" if on_val.get(p["predictor"]) == p["theta"] else "")
         lines.append(
             f"{p['predictor']:<9} {p['theta']:>8.4g} {100 * p['reuse']:>8.2f} "
-            f"{p['metric_value']:>10.4f} {p['loss']:>8.4f} {p['speedup']:>8.3f} "
+            f"{100 * p.get('skipped', 0.0):>7.2f} {p['metric_value']:>10.4f} {p['loss']:>8.4f} "
+            f"{p['speedup']:>8.3f} "
             f"{100 * p['energy_saving']:>9.2f}  {ok}{mark}")
     lines.append("< largest theta within budget here"
                  + ("; V theta chosen on the validation split" if on_val else ""))
@@ -283,7 +288,8 @@ def format_table(doc: dict) -> str:
 
 def plot(docs: list[dict], path) -> None:
     """Figure 1 of the paper, per workload: reuse (solid, left axis) and accuracy loss (dashed,
-    right axis) against the threshold; memoization (bnn, oracle) on top, delta below."""
+    right axis) against the threshold; memoization (bnn, oracle) on top, delta (the MACs it
+    skips: its reuse is 0) below."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -300,8 +306,9 @@ def plot(docs: list[dict], path) -> None:
                 pts = sorted((p for p in doc["points"] if p["predictor"] == pred),
                              key=lambda p: p["theta"])
                 th = [p["theta"] for p in pts]
-                ax.plot(th, [100 * p["reuse"] for p in pts], "o-", color=colors[pred],
-                        label=f"{pred} reuse")
+                work = "skipped" if pred == "delta" else "reuse"
+                ax.plot(th, [100 * p[work] for p in pts], "o-", color=colors[pred],
+                        label=f"{pred} {work}")
                 loss_ax.plot(th, [p["loss"] for p in pts], "s--", color=colors[pred],
                              alpha=0.7, label=f"{pred} loss")
             loss_ax.axhline(doc["loss_budget"], color="grey", linestyle=":", label="budget")

@@ -6,7 +6,10 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
 
 - ``docs/data/eval/<workload>.json``: ``epur evaluate -w all --choose-on-val --out DIR``;
 - ``tests/synth/baselines/default_<target>.json``: the synthesis baselines that the drift tests
-  hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth.
+  hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth;
+- ``docs/data/rtl/<workload>-delta.json``: ``epur simulate --workload W --sequences 5
+  --predictor delta --theta T --json > DIR/W-delta.json`` (the delta build's RTL on real
+  sequences); ``--rtl-from DIR`` copies them here without the machine's paths.
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
@@ -21,13 +24,16 @@ import re
 import sys
 from pathlib import Path
 
+from core.config import EpurConfig
 from core.io import write_atomic
+from golden.cycles import baseline_step_cycles
 from workloads.base import PERCENT_METRICS
 from workloads.evaluate import chosen
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
 SYNTH_DIR = Path("tests/synth/baselines")
+RTL_DIR = Path("docs/data/rtl")
 FILES = ("README.md", "docs/results.md")
 WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
@@ -46,6 +52,8 @@ class Data:
                      for w in WORKLOADS}
         self.synth = {t: json.loads((root / SYNTH_DIR / f"default_{t}.json").read_text())
                       for t in TARGETS}
+        self.rtl = {path.name.removesuffix("-delta.json"): json.loads(path.read_text())
+                    for path in sorted((root / RTL_DIR).glob("*-delta.json"))}
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
@@ -168,12 +176,12 @@ def within_budget(d: Data) -> str:
                          f"{pct(p['reuse'])} at theta 0"]
             else:
                 first = [theta(p["theta"]), pct(p["reuse"])]
-            rows.append([w, pred, *first, loss(doc, p["loss"]), speedup(p["speedup"]),
-                         pct(p["energy_saving"])])
-    rows.append(["*paper, average (bnn)*", "", "", "*>= 24.2 % (26.7 %)*", "*negligible*",
+            rows.append([w, pred, *first, pct(p["skipped"]), loss(doc, p["loss"]),
+                         speedup(p["speedup"]), pct(p["energy_saving"])])
+    rows.append(["*paper, average (bnn)*", "", "", "*>= 24.2 % (26.7 %)*", "", "*negligible*",
                  "*1.35x (1.4x)*", "*18.5 % (21 %)*"])
-    rows.append(["*paper, oracle*", "", "", "*> 30 %*", "*negligible*", "", ""])
-    return _table(["workload", "predictor", "theta", "reuse", "loss", "speedup",
+    rows.append(["*paper, oracle*", "", "", "*> 30 %*", "", "*negligible*", "", ""])
+    return _table(["workload", "predictor", "theta", "reuse", "MACs skipped", "loss", "speedup",
                    "energy saving"], rows)
 
 
@@ -186,34 +194,74 @@ def chosen_on_val(d: Data) -> str:
             p = d.on_val(w, pred)
             if p is None:
                 rows.append([w, pred, f"none within budget on the {_VAL_DATA[w]}", "", "", "",
-                             "", ""])
+                             "", "", ""])
                 continue
             ok = "yes" if p["loss"] <= budget + 1e-12 else \
                 "no" if _points(doc) else f"no (budget {budget:.3f})"
-            rows.append([w, pred, theta(p["theta"]), pct(p["reuse"]),
+            rows.append([w, pred, theta(p["theta"]), pct(p["reuse"]), pct(p["skipped"]),
                          loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
                          pct(p["energy_saving"])])
-    return _table(["workload", "predictor", "theta", "reuse", "test loss", "within budget",
-                   "speedup", "energy saving"], rows)
+    return _table(["workload", "predictor", "theta", "reuse", "MACs skipped", "test loss",
+                   "within budget", "speedup", "energy saving"], rows)
+
+
+def rtl_delta(d: Data) -> str:
+    """The delta build's RTL (cocotb, Icarus) on the first test sequences of a workload: its
+    cycles against the cycle model and against the baseline build's (H * Kd + 14 a layer step,
+    exact: golden/cycles.py)."""
+    rows = []
+    for w in (w for w in WORKLOADS if w in d.rtl):
+        run = d.rtl[w]
+        c = d.eval[w]["config"]
+        cfg = EpurConfig(cell=c["cell"], input_size=c["input_size"],
+                         hidden_size=c["hidden_size"], layers=c["layers"], lanes=c["lanes"])
+        base = run["timesteps"] * sum(baseline_step_cycles(cfg, k) for k in range(cfg.layers))
+        rows.append([w, theta(run["theta"]), f"{run['sequences']} ({run['timesteps']} steps)",
+                     "yes" if run["h_identical"] and not run["mismatches"] else "NO",
+                     count(run["cycles"]), count(run["golden_cycles"]), count(base),
+                     speedup(base / run["cycles"]), pct(run["skipped"])])
+    return _table(["workload", "theta", "sequences", "h and counters equal the golden model",
+                   "RTL cycles", "cycle model", "baseline build", "speedup", "MACs skipped"],
+                  rows)
+
+
+def delta_hardware(d: Data) -> str:
+    """The delta build against the memo build, each at the threshold chosen on the validation
+    data: MACs skipped, test loss, speedup in the delta build's cycles (golden/cycles.py, equal
+    to the RTL's), energy."""
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        for pred in ("delta", "bnn"):
+            p = d.on_val(w, pred)
+            if p is None:
+                rows.append([w, pred, "none within budget", "", "", "", "", ""])
+                continue
+            ok = "yes" if p["loss"] <= doc["loss_budget"] + 1e-12 else "no"
+            rows.append([w, pred, theta(p["theta"]), pct(p["skipped"]),
+                         loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
+                         pct(p["energy_saving"])])
+    return _table(["workload", "build", "theta (chosen on validation data)", "MACs skipped",
+                   "test loss", "within budget", "speedup", "energy saving"], rows)
 
 
 def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str = "",
            digits: str = "") -> str:
     """One figure of a point, bare (the unit stays in the prose): ``WORKLOAD PREDICTOR AT KEY
     [DIGITS]``, AT a theta, ``budget`` (the largest within budget on the test split) or ``val``
-    (chosen on the validation data); KEY ``reuse``, ``energy``, ``gate:NAME``, ``gates`` (the
-    range over the gates) in percent, ``loss``, ``speedup``, ``theta``, ``budgets`` (loss over
-    budget), ``below-paper-reuse``, ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's
-    time."""
+    (chosen on the validation data); KEY ``reuse``, ``skipped`` (MACs), ``energy``,
+    ``gate:NAME``, ``gates`` (the range over the gates) in percent, ``loss``, ``speedup``,
+    ``theta``, ``budgets`` (loss over budget), ``below-paper-reuse``,
+    ``below-paper-speedup``; ``WORKLOAD seconds`` is the sweep's time."""
     doc = d.eval[workload]
     if predictor == "seconds":
         return f"{doc['seconds']:.1f}"
     p = d.point(workload, predictor, None if at == "budget" else float(at)) if at != "val" \
         else d.on_val(workload, predictor)
     n = int(digits) if digits else None
-    if key in ("reuse", "energy") or key.startswith("gate:"):
-        value = 100 * (p["reuse"] if key == "reuse" else p["energy_saving"] if key == "energy"
-                       else p["per_gate"][key[5:]])
+    if key in ("reuse", "energy", "skipped") or key.startswith("gate:"):
+        value = 100 * (p[key] if key in ("reuse", "skipped") else p["energy_saving"]
+                       if key == "energy" else p["per_gate"][key[5:]])
         return f"{value:.{1 if n is None else n}f}"
     if key == "gates":
         values = [100 * v for v in p["per_gate"].values()]
@@ -235,7 +283,8 @@ def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str =
 
 # -- area and timing ----------------------------------------------------------------------------
 
-_UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "cell", "control", "weights", "harness")
+_UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "delta", "cell", "control", "weights",
+          "harness")
 _MEASURES = {       # target: (measure, column title) of the table
     "generic": (("cells", "cells"), ("transistors", "transistors"),
                 ("memory_bits", "memory bits")),
@@ -258,6 +307,8 @@ def area_table(d: Data, target: str) -> str:
     main = _MAIN[target]
     rows = []
     for name in _UNITS:
+        if name not in doc["units"]:       # a unit newer than the stored figures
+            continue
         u = doc["units"][name]
         cells = [f"{count(u.get(f'baseline_{m}', 0))} / {count(u.get(f'memo_{m}', 0))}"
                  for m, _ in measures]
@@ -274,6 +325,29 @@ def area_table(d: Data, target: str) -> str:
     main_title = dict(measures)[main]
     return _table(["unit", *[f"{t} base / memo" for _, t in measures],
                    f"overhead, % of baseline {main_title}"], rows)
+
+
+def area_delta_table(d: Data, target: str) -> str:
+    """Per unit, the baseline against the delta build (the same columns as ``area_table``)."""
+    doc = d.synth[target]
+    measures, main = _MEASURES[target], _MAIN[target]
+    rows = []
+    for name in _UNITS:
+        u = doc["units"].get(name, {})
+        if not any(u.get(f"{b}_{m}", 0) for b in ("baseline", "delta") for m, _ in measures):
+            continue
+        rows.append([name, *[f"{count(u.get(f'baseline_{m}', 0))} / "
+                             f"{count(u.get(f'delta_{m}', 0))}" for m, _ in measures],
+                     f"{u['delta_overhead_percent']:.2f}"])
+    total = []
+    for m, _ in measures:
+        base, other = _total(doc, "baseline", m), _total(doc, "delta", m)
+        change = growth(base, other, 2 if m == main and target == "generic" else 1)
+        total.append(f"{count(base)} / {count(other)} " + (f"(**{change}**)" if m == main
+                                                            else f"({change})"))
+    rows.append(["**total**", *total, f"**{doc['delta_overhead_percent']:.2f}**"])
+    return _table(["unit", *[f"{t} base / delta" for _, t in measures],
+                   f"overhead, % of baseline {dict(measures)[main]}"], rows)
 
 
 def _fmax(doc) -> tuple[float, float, str]:
@@ -297,9 +371,15 @@ def area(d: Data, target: str, key: str, digits: str = "") -> str:
     -> memo, MHz), ``fmax:BUILD`` (MHz, 2 decimals), ``fmax-change``, ``placed`` (the placed
     cells' line), ``share:UNIT`` (transistors of UNIT, percent of the baseline), ``signs`` (the
     BNN's memory bits at 6 transistors each, points of the baseline), ``bnn-logic`` (the rest of
-    the BNN's points), ``cells:UNIT`` or ``bits:UNIT`` (the memo build's cells, memory bits)."""
+    the BNN's points), ``cells:UNIT`` or ``bits:UNIT`` (the memo build's cells, memory bits);
+    the delta build: ``delta-unit:NAME``, ``delta-growth:MEASURE``, ``fmax:delta``."""
     doc = d.synth[target]
     n = int(digits) if digits else 1
+    if key.startswith("delta-unit:"):
+        return f"{doc['units'][key[11:]]['delta_overhead_percent']:.{n}f}"
+    if key.startswith("delta-growth:"):
+        m = key[13:]
+        return f"{100 * (_total(doc, 'delta', m) / _total(doc, 'baseline', m) - 1):.{n}f}"
     if key.startswith("unit:"):
         return f"{doc['units'][key[5:]]['overhead_percent']:.{n}f}"
     if key.startswith("growth:"):
@@ -338,6 +418,9 @@ REGIONS = {
     "within-budget": within_budget,
     "chosen-on-val": chosen_on_val,
     "area-table": area_table,
+    "area-delta-table": area_delta_table,
+    "delta-hardware": delta_hardware,
+    "rtl-delta": rtl_delta,
     "area-heading": area_heading,
     "area": area,
 }
@@ -375,6 +458,9 @@ def main(argv=None) -> int:
     ap.add_argument("--eval-from", type=Path, metavar="DIR",
                     help="first copy DIR/<workload>.json (epur evaluate --out DIR) into "
                          f"{EVAL_DIR}")
+    ap.add_argument("--rtl-from", type=Path, metavar="DIR",
+                    help="first copy DIR/<workload>-delta.json (epur simulate --json) into "
+                         f"{RTL_DIR}, without the build and wave paths")
     ap.add_argument("--check", action="store_true",
                     help="rewrite nothing; exit 1 if a region differs from the stored JSON")
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
@@ -383,6 +469,12 @@ def main(argv=None) -> int:
         for w in WORKLOADS:
             doc = json.loads((args.eval_from / f"{w}.json").read_text())
             write_atomic(args.root / EVAL_DIR / f"{w}.json", json.dumps(doc, indent=1) + "\n")
+    if args.rtl_from:
+        (args.root / RTL_DIR).mkdir(parents=True, exist_ok=True)
+        for path in sorted(args.rtl_from.glob("*-delta.json")):
+            doc = {k: v for k, v in json.loads(path.read_text()).items()
+                   if k not in ("build_dir", "waves")}
+            write_atomic(args.root / RTL_DIR / path.name, json.dumps(doc, indent=1) + "\n")
     d = Data(args.root)
     differ = False
     for name in FILES:

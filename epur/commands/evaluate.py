@@ -28,6 +28,9 @@ def add_arguments(p) -> None:
     p.add_argument("--delta-thetas", metavar="T,T,...",
                    help="absolute input-change thresholds for delta (default: 10 per workload, "
                         "from 0 up to 0.5)")
+    p.add_argument("--delta-theta-h", type=float, metavar="T",
+                   help="delta: a fixed threshold for the h elements while --delta-thetas sweeps "
+                        "the x elements' (default: the same threshold for both)")
     p.add_argument("--predictors", default="bnn,oracle,delta", metavar="P,P,...",
                    help="predictors to sweep besides the baseline none (default: all three)")
     p.add_argument("--split", choices=("test", "val"), default="test",
@@ -85,7 +88,7 @@ def _thetas(args) -> dict:
             out[p] = parse_thetas(given) if given is not None else None
     except ValueError as e:
         raise InputError(str(e)) from None
-    bad = [t for t in out.get("bnn") or () if t > DEFAULT.theta_max]
+    bad = [t for p in ("bnn", "delta") for t in out.get(p) or () if t > DEFAULT.theta_max]
     if bad:
         raise InputError(f"theta {bad[0]} exceeds the theta register's range "
                          f"(max {DEFAULT.theta_max})")
@@ -101,13 +104,16 @@ def run(args) -> int:
         raise InputError(f"--limit must be >= 1, not {args.limit}")
     if args.reuse_cap < 0:
         raise InputError(f"--reuse-cap must be >= 0, not {args.reuse_cap}")
+    if args.delta_theta_h is not None and not (0 <= args.delta_theta_h <= DEFAULT.theta_max):
+        raise InputError(f"--delta-theta-h must be a number in 0..{DEFAULT.theta_max}, not "
+                         f"{args.delta_theta_h}")
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, not {args.jobs}")
     _check_outputs(args)
     docs = []
     for name in names:
         knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
-                 "mode": args.mode, "reuse_cap": args.reuse_cap}
+                 "mode": args.mode, "reuse_cap": args.reuse_cap, "theta_h": args.delta_theta_h}
         doc = sweep(name, thetas, split=args.split, **knobs)
         if args.choose_on_val:
             val = sweep(name, thetas, split="val", **knobs)

@@ -28,6 +28,8 @@ def add_arguments(p):
                         "resized to the model")
     p.add_argument("--predictor", choices=PREDICTORS, help="override the config's predictor")
     p.add_argument("--theta", type=float, help="override the config's threshold")
+    p.add_argument("--theta-h", type=float,
+                   help="delta: threshold of the h elements (default: --theta)")
     p.add_argument("--mode", choices=MODES, help="override the comparison mode")
     p.add_argument("--float", action="store_true",
                    help="run the float model (PyTorch semantics) instead of fixed point")
@@ -38,13 +40,14 @@ def summary(result) -> dict:
     cfg = result.cfg
     return {
         "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
-        "sequences": int(result.cycles.shape[0]),
-        "reuse": result.reuse,
+        "theta_h": cfg.theta_h, "sequences": int(result.cycles.shape[0]),
+        "reuse": result.reuse, "skipped": result.skipped,
         "cycles": int(result.cycles.sum()),
         "computed": {g: int(result.computed[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
         "reused": {g: int(result.reused[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
         "macs": int(result.macs.sum()), "macs_skipped": int(result.macs_skipped.sum()),
         "saturation": saturation_totals(cfg, result.saturations()),
+        "changed": int(result.changed.sum()),
     }
 
 
@@ -55,7 +58,7 @@ def run(args) -> int:
     check_output(args.out, args.model, args.inputs, args.config, suffix=".npz")
     params = load_state_dict(args.model)
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
-                         mode=args.mode)
+                         mode=args.mode, theta_h=args.theta_h)
     x, lengths = load_inputs(args.inputs)
     x, lengths = check_inputs(cfg, x, lengths)
     if args.float:
@@ -66,13 +69,14 @@ def run(args) -> int:
         return 0
     result = run_fixed(cfg, params, x, lengths)
     save_npz(args.out, h=result.h, lengths=lengths, reuse=np.float64(result.reuse),
-             **result.counters())
+             skipped=np.float64(result.skipped), **result.counters())
     info = summary(result)
     if args.json:
         print(json.dumps(info))
     else:
         print(f"{info['sequences']} sequences, predictor {cfg.predictor}: reuse "
-              f"{100 * info['reuse']:.1f} %, {info['cycles']} cycles -> {args.out}",
+              f"{100 * info['reuse']:.1f} %, MACs skipped {100 * info['skipped']:.1f} %, "
+              f"{info['cycles']} cycles -> {args.out}",
               file=sys.stderr)
     warning = saturation_warning(NAME, cfg, result.saturations())
     if warning:

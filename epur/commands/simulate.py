@@ -2,7 +2,8 @@
 
 The hardware is built from ``--config`` (resized to the model) with the predictor of the run:
 ``--predictor none`` builds the baseline (no BNN, comparator or memo buffer), ``bnn`` the memo
-build; theta and the comparison mode are run-time registers. Every h word and, per sequence,
+build, ``delta`` the delta build; theta, theta_h and the comparison mode are run-time
+registers. Every h word and, per sequence,
 every counter (cycles included) is compared with ``golden.model.run_fixed``; the output ``.npz``
 has the keys of ``epur run`` (the RTL's h and counters; MAC totals from the golden model) plus
 ``golden_cycles``. Exit status 1 when the RTL and the golden model differ.
@@ -41,8 +42,11 @@ def add_arguments(p):
                    help="first N test sequences of the workload (default 5)")
     p.add_argument("--out", type=Path, help="output .npz (h and the counters)")
     p.add_argument("--predictor", choices=HW_PREDICTORS,
-                   help="none (baseline build) or bnn (memo build); default: the config's")
+                   help="none (baseline build), bnn (memo build) or delta (delta build); "
+                        "default: the config's")
     p.add_argument("--theta", type=float, help="override the config's threshold")
+    p.add_argument("--theta-h", type=float,
+                   help="delta: threshold of the h elements (default: --theta)")
     p.add_argument("--mode", choices=MODES, help="override the comparison mode")
     p.add_argument("--waves", action="store_true",
                    help="dump an FST waveform into the build directory")
@@ -92,7 +96,7 @@ def run(args) -> int:
         params, x, lengths = load_workload(name, args.sequences)
         source = f"workload {name}, {len(x)} sequences"
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
-                         mode=args.mode).require_hardware()
+                         mode=args.mode, theta_h=args.theta_h).require_hardware()
 
     res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
                    backpressure=args.backpressure, root=args.build_dir, waves=args.waves)
@@ -102,13 +106,17 @@ def run(args) -> int:
     computed = np.stack([res.counters[f"computed_{g}"] for g in cfg.gate_names], axis=1)
     reused = np.stack([res.counters[f"reused_{g}"] for g in cfg.gate_names], axis=1)
     total = computed.sum() + reused.sum()
+    # the delta build counts the MACs it skips; the others skip the rows of reused neurons
+    macs_skipped = res.counters.get("macs_skipped", gold.macs_skipped)
+    skipped = float(macs_skipped.sum() / gold.macs.sum()) if gold.macs.sum() else 0.0
     model_error = float(abs(int(gold.cycles.sum()) - int(rtl_cycles.sum()))
                         / max(1, int(rtl_cycles.sum())))
     info = {
         "source": source, "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
         "sequences": int(len(res.lengths)), "timesteps": int(np.sum(res.lengths)),
         "h_identical": identical, "mismatches": res.mismatches,
-        "reuse": float(reused.sum() / total) if total else 0.0,
+        "reuse": float(reused.sum() / total) if total else 0.0, "skipped": skipped,
+        "theta_h": cfg.theta_h,
         "cycles": int(rtl_cycles.sum()), "golden_cycles": int(gold.cycles.sum()),
         "cycle_model_error": model_error,
         "computed": {g: int(computed[:, i].sum()) for i, g in enumerate(cfg.gate_names)},
@@ -120,8 +128,9 @@ def run(args) -> int:
     }
     if args.out is not None:
         save_npz(args.out, h=res.h, lengths=res.lengths,
-                 reuse=np.float64(info["reuse"]), **res.counters, macs=gold.macs,
-                 macs_skipped=gold.macs_skipped, golden_cycles=gold.cycles)
+                 reuse=np.float64(info["reuse"]), skipped=np.float64(skipped),
+                 **{"macs_skipped": gold.macs_skipped, "changed": gold.changed, **res.counters},
+                 macs=gold.macs, golden_cycles=gold.cycles)
     if args.json:
         print(json.dumps(info))
     else:
@@ -129,7 +138,8 @@ def run(args) -> int:
               f"h {'identical to' if identical else 'DIFFERENT from'} the golden model "
               f"({res.mismatches} mismatches)")
         print(f"cycles: RTL {info['cycles']}, cycle model {info['golden_cycles']} "
-              f"({100 * model_error:.2f} % off); reuse {100 * info['reuse']:.1f} %")
+              f"({100 * model_error:.2f} % off); reuse {100 * info['reuse']:.1f} %, MACs "
+              f"skipped {100 * skipped:.1f} %")
         for g in cfg.gate_names:
             print(f"  gate {g}: computed {info['computed'][g]}, reused {info['reused'][g]}")
         print(f"simulated {res.sim_cycles} clock cycles in {res.wall_seconds:.1f} s "

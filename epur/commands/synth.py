@@ -11,8 +11,8 @@ from core.errors import InputError
 from core.io import check_directory
 
 NAME = "synth"
-HELP = ("synthesize the baseline (no memo) and memo builds of an accelerator: area per unit, "
-        "memo overhead, Fmax (generic Yosys, iCE40 or ECP5 through nextpnr)")
+HELP = ("synthesize the baseline (no memo), memo and delta builds of an accelerator: area per "
+        "unit, overheads, Fmax (generic Yosys, iCE40 or ECP5 through nextpnr)")
 
 
 def add_arguments(p):
@@ -62,15 +62,24 @@ def format_report(report: dict) -> str:
     if "fmax_change_percent" in report:
         lines.append(f"Fmax baseline {b['fmax_mhz']:.1f} MHz, memo {m['fmax_mhz']:.1f} MHz "
                      f"({report['fmax_change_percent']:+.2f} %)")
+    delta = "delta" in report
+    if delta:
+        d = report["delta"]
+        lines.append(f"delta build: {metric} {d[metric]:,}, overhead "
+                     f"{report['delta_overhead_percent']:+.2f} %"
+                     + (f", Fmax {d['fmax_mhz']:.1f} MHz" if "fmax_mhz" in d else ""))
     others = ", ".join(f"{k} {v:+.2f} %" for k, v in report["overhead_by_metric"].items()
                        if k != metric)
     if others:
         lines.append(f"other metrics: {others}")
     lines.append(f"{'unit':<12}{'baseline ' + metric:>24}{'memo ' + metric:>24}"
-                 f"{'overhead %':>12}")
+                 f"{'overhead %':>12}" + (f"{'delta ' + metric:>24}{'overhead %':>12}"
+                                          if delta else ""))
     for unit, u in report["units"].items():
         lines.append(f"{unit:<12}{u['baseline_' + metric]:>24,}{u['memo_' + metric]:>24,}"
-                     f"{u['overhead_percent']:>12.2f}")
+                     f"{u['overhead_percent']:>12.2f}"
+                     + (f"{u['delta_' + metric]:>24,}{u['delta_overhead_percent']:>12.2f}"
+                        if delta else ""))
     if "bitstream" in report:
         lines.append(f"bitstream: {report['bitstream']}")
     return "\n".join(lines)

@@ -7,10 +7,11 @@ its tests (golden/schemes/ holds the golden model's schemes under the same names
 
 from __future__ import annotations
 
-from hw.schemes import bnn, none
+from hw.schemes import bnn, delta, none
 from hw.schemes.base import Scheme
 
-SCHEMES: dict[str, type[Scheme]] = {cls.name: cls for cls in (none.Baseline, bnn.BnnMemo)}
+SCHEMES: dict[str, type[Scheme]] = {
+    cls.name: cls for cls in (none.Baseline, bnn.BnnMemo, delta.DeltaUnit)}
 
 __all__ = ["SCHEMES", "Scheme", "scheme_class"]
 

@@ -35,9 +35,10 @@ from hw.sequencer import chunk_layout
 from hw.weight_store import load_layout
 
 
-def unit_ports(cfg, controls: dict) -> dict:
+def unit_ports(cfg, controls: dict, events=()) -> dict:
     """The signature members a compute unit and its scheme share: the load port, the step's
-    inputs, the gate output buffer's side, the counter pulses and the run-time ``controls``."""
+    inputs, the gate output buffer's side, the counter pulses (and the scheme's ``events``,
+    more pulses) and the run-time ``controls``."""
     dshape = signed(cfg.data_format.width)
     ports = {
         "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
@@ -48,7 +49,15 @@ def unit_ports(cfg, controls: dict) -> dict:
         "computed": Out(1), "reused": Out(1),
     }
     ports.update({name: In(shape) for name, shape in controls.items()})
+    ports.update({name: Out(1) for name in events})
     return ports
+
+
+def compute_unit_ports(cfg, controls: dict, events=()) -> dict:
+    """The signature members of a compute unit (hw/cu.py), and of a scheme that is its whole
+    datapath (``datapath``): :func:`unit_ports` and ``sat_pre`` (out, 0..2), the MU's
+    requantizes that saturated, with each computed result (the ``sat_pre`` counters)."""
+    return {**unit_ports(cfg, controls, events), "sat_pre": Out(2)}
 
 
 def scheme_ports(cfg, queued: bool, controls: dict, weight_signs: bool = False) -> dict:
@@ -67,16 +76,31 @@ def scheme_ports(cfg, queued: bool, controls: dict, weight_signs: bool = False) 
 
 
 class Scheme(wiring.Component):
-    """Base of the schemes: ``name`` (a ``cfg.predictor``), ``queued``, ``controls``."""
+    """Base of the schemes: ``name`` (a ``cfg.predictor``), ``queued``, ``controls``,
+    ``counters``; ``datapath``: the scheme is the compute unit's whole datapath (its own weight
+    store and arithmetic, the compute unit's ports: hw/schemes/delta.py), built as
+    ``scheme(cfg, kind)`` with ``kind`` the gate's ``cfg.gate_function``."""
 
     name: ClassVar[str]
     queued: ClassVar[bool] = False
     weight_signs: ClassVar[bool] = False
+    datapath: ClassVar[bool] = False
 
     @classmethod
     def controls(cls, cfg) -> dict:
         """Run-time controls of the scheme: port name -> shape."""
         return {}
+
+    @classmethod
+    def counters(cls, cfg) -> dict:
+        """The scheme's own counters of the top level: name -> (event, weight): the counter adds
+        ``weight`` at each pulse of the compute units' output ``event`` (gate 0's: every gate
+        sees the same events)."""
+        return {}
+
+    @classmethod
+    def events(cls, cfg) -> tuple:
+        return tuple(dict.fromkeys(event for event, _ in cls.counters(cfg).values()))
 
     def __init__(self, cfg, pair: bool = False):
         self.cfg = cfg

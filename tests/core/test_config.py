@@ -110,7 +110,7 @@ def test_theta_max_is_what_the_register_holds():
     assert DEFAULT.with_overrides(theta=DEFAULT.theta_max).theta_int == 2 ** 16 - 1
 
 
-@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+@pytest.mark.parametrize("predictor", ["oracle"])
 def test_software_predictors_have_no_hardware(predictor):
     with pytest.raises(InputError, match=f"predictor '{predictor}' is software-only"):
         DEFAULT.with_overrides(predictor=predictor).require_hardware()

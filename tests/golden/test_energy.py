@@ -85,8 +85,13 @@ def test_delta_costs():
     none = fake_result("none", [[64] * 4], [[0] * 4], [256 * ROW], [0])
     held = fake_result("delta", [[64] * 4], [[0] * 4], [256 * ROW], [0])
     e = energy.energy(held)
-    assert e["delta"] == pytest.approx(ROW * k.delta_element + 256 * k.delta_acc_access)
+    # the encoder per element, the pre-activation memory's read and write per MAC, its read
+    # per neuron in the MU pass
+    assert e["delta"] == pytest.approx(ROW * k.delta_element + 256 * ROW * k.delta_acc_access
+                                       + 256 * k.delta_acc_access / 2)
     assert energy.saving(none, held) < 0     # nothing held: only the bookkeeping is added
+    most = fake_result("delta", [[64] * 4], [[0] * 4], [256 * ROW], [240 * ROW])
+    assert energy.saving(none, most) > 0.5
 
 
 def test_saving_of_baseline_is_zero():

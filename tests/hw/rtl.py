@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 from amaranth.sim import Simulator
 
+from hw.schemes import scheme_class
 from hw.top import EpurTop, top_signature
 
 
@@ -62,14 +63,16 @@ class ObservedTop(EpurTop):
 
 
 def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, seed=0,
-            gaps=True):
+            gaps=True, controls=None):
     """Run ``EpurTop(cfg)`` over a batch of sequences, one after the other.
 
     ``words``: (address, value) pairs for the weight load port; ``xq`` (batch, time, X) data-format
     integers; each sequence b runs for ``lengths[b]`` steps. Random idle cycles on ``x`` and
-    random back-pressure on ``h`` when ``gaps``. Returns h (batch, time, H) of the last layer
-    (0 beyond a sequence's length), the final h and c state (batch, layers, H), and the counters
-    read after each sequence (dict of int64 arrays over the batch).
+    random back-pressure on ``h`` when ``gaps``. ``controls``: values of the scheme's run-time
+    controls by name (memo builds: from ``theta_int``, ``mode_abs``, ``memo_enable``). Returns
+    h (batch, time, H) of the last layer (0 beyond a sequence's length), the final h and c
+    state (batch, layers, H), and the counters read after each sequence (dict of int64 arrays
+    over the batch).
     """
     rng = np.random.default_rng(seed)
     dut = ObservedTop(cfg)
@@ -79,7 +82,7 @@ def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, see
     h_out = np.zeros((batch, steps, hidden), dtype=np.int64)
     h_state = np.zeros((batch, layers, hidden), dtype=np.int64)
     c_state = np.zeros((batch, layers, hidden), dtype=np.int64)
-    names = cfg.counter_names
+    names = list(cfg.counter_names) + list(scheme_class(cfg).counters(cfg))
     counters = {name: np.zeros(batch, dtype=np.int64) for name in names}
     state = {"seq": -1, "loaded": False}
 
@@ -88,6 +91,8 @@ def rtl_top(cfg, words, xq, lengths, theta_int=0, mode_abs=0, memo_enable=1, see
             ctx.set(dut.theta, theta_int)
             ctx.set(dut.mode_abs, mode_abs)
             ctx.set(dut.memo_enable, memo_enable)
+        for name, value in (controls or {}).items():
+            ctx.set(getattr(dut, name), value)
         for addr, value in words:
             await put(ctx, dut.wl, addr=addr, data=value)
         for b in range(batch):

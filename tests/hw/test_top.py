@@ -100,8 +100,10 @@ def check_top(case, cell, build, predictor, theta, mode, cap, lanes, bits, xs=5,
 
 # configs built to saturate (tests/saturating.py): the saturation counters of every layer,
 # with the other counters and every h, against the golden model
+# (the delta build too: its MU pass and the shared cell unit flag as the other builds' do)
 SATURATING = {"lstm-sat-bnn": ("lstm", "bnn"), "lstm-sat-none": ("lstm", "none"),
-              "gru-sat-bnn": ("gru", "bnn"), "gru-sat-none": ("gru", "none")}
+              "gru-sat-bnn": ("gru", "bnn"), "gru-sat-none": ("gru", "none"),
+              "lstm-sat-delta": ("lstm", "delta"), "gru-sat-delta": ("gru", "delta")}
 
 
 @pytest.mark.parametrize("case", SATURATING, ids=list(SATURATING))
@@ -112,12 +114,18 @@ def test_top_saturation_counters(case):
     cfg, params, x, lengths = saturating_case(cell, seed, predictor=predictor)
     gold = run_fixed(cfg, params, x, lengths)
     words = weight_load_list(cfg, quantize_params(cfg, params))
+    controls = ({"theta": cfg.theta_int, "theta_h": cfg.theta_h_int}
+                if predictor == "delta" else None)
     h, _, _, counters = rtl_top(cfg, words, cfg.data_format.quantize(x), lengths,
-                                theta_int=cfg.theta_int, memo_enable=1, seed=seed)
+                                theta_int=cfg.theta_int, memo_enable=1, seed=seed,
+                                controls=controls)
     for b, length in enumerate(lengths):
         np.testing.assert_array_equal(h[b, :length], gold.h_int[-1, b, :length])
     want = gold.counters()
     assert set(cfg.saturation_counters) <= set(counters)
+    if predictor == "delta":
+        assert {"changed", "macs_skipped"} <= set(counters)
+        assert 0 < gold.macs_skipped.sum() < gold.macs.sum(), "the case skips nothing or all"
     for name, value in counters.items():
         np.testing.assert_array_equal(value, want[name], err_msg=name)
     for name, (quantity, _) in cfg.saturation_counters.items():

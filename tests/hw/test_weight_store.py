@@ -10,17 +10,17 @@ import pytest
 
 from core.config import DEFAULT
 from core.layout import BIAS, BIAS_HN, WEIGHT, address_fields
-from hw.rows import row_layout
+from hw.rows import column_words, row_layout
 from hw.weight_store import WeightStore
 from tests.hw.rtl import put, simulate, unpack
 
 
-def rtl_store(cfg, pair, w, b, b_h, seed=0):
-    """Load w[l] (H, columns), b[l], b_h[l] in a random order; read back every row
-    word (depth, N) and every bias (L*H,) and b_h."""
+def rtl_store(cfg, pair, w, b, b_h, seed=0, columns=False):
+    """Load w[l] (H, columns), b[l], b_h[l] in a random order; read back every row (or, with
+    ``columns``, column) word (depth, N) and every bias (L*H,) and b_h."""
     rng = np.random.default_rng(seed)
-    dut = WeightStore(cfg, pair)
-    depth = row_layout(cfg, cfg.dpu_cycles)[1]
+    dut = WeightStore(cfg, pair, columns=columns)
+    depth = (column_words(cfg) if columns else row_layout(cfg, cfg.dpu_cycles))[1]
     loads = [(WEIGHT, layer, row, col, int(value)) for layer in range(cfg.layers)
              for row in range(cfg.hidden_size) for col, value in enumerate(w[layer][row])]
     for kind, values in ((BIAS, b), (BIAS_HN, b_h)):
@@ -107,3 +107,29 @@ def test_signs_apart_stores_the_other_bits(lanes):
 
     simulate(dut, tb)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("lanes", [1, 2, 4])
+def test_columns_as_loaded(lanes):
+    """The delta build's column-major layout: word p of column k holds rows p*N..p*N+N-1."""
+    cfg = dataclasses.replace(DEFAULT, input_size=5, hidden_size=3, layers=2, lanes=lanes)
+    seed = 100 + lanes
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    wf = cfg.weight_format
+    cols = 1 << dict(address_fields(cfg))["col"]
+    w = [rng.integers(wf.min_int, wf.max_int + 1, (cfg.hidden_size, cols))
+         for _ in range(cfg.layers)]
+    b, b_h = (rng.integers(wf.min_int, wf.max_int + 1, (cfg.layers, cfg.hidden_size))
+              for _ in range(2))
+    words, bias, _ = rtl_store(cfg, False, w, b, b_h, seed=seed, columns=True)
+    base, depth = column_words(cfg)
+    p = cfg.delta_words
+    assert depth == sum(cfg.row_length(k) for k in range(cfg.layers)) * p
+    for layer in range(cfg.layers):
+        for col in range(cfg.row_length(layer)):
+            want = np.zeros(p * lanes, dtype=np.int64)    # padding lanes never written
+            want[:cfg.hidden_size] = w[layer][:, col]
+            start = base[layer] + col * p
+            np.testing.assert_array_equal(words[start:start + p].ravel(), want)
+    np.testing.assert_array_equal(bias, np.ravel(b))

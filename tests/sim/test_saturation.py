@@ -18,13 +18,15 @@ import pytest
 from core.config import DEFAULT
 from core.params import config_for, random_params
 from golden.model import run_fixed
+from sim.ports import scheme_counters
 from sim.runner import simulate
 from tests.saturating import saturating_case
 
 # name: (cell, build and run predictor, cocotb test)
 CASES = {"lstm-sat-bnn": ("lstm", "bnn", "sequences"),
          "gru-sat-none": ("gru", "none", "sequences"),
-         "gru-sat-bnn-streamed": ("gru", "bnn", "streamed")}
+         "gru-sat-bnn-streamed": ("gru", "bnn", "streamed"),
+         "lstm-sat-delta": ("lstm", "delta", "sequences")}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +39,9 @@ def check_counters(res):
     counters among them, equals the golden model's."""
     assert res.ok, "\n".join(res.report)
     want = res.golden.counters()
-    assert set(res.cfg.counter_names) == set(res.counters)
-    for name in res.cfg.counter_names:
+    names = list(res.cfg.counter_names) + scheme_counters(res.cfg)
+    assert set(names) == set(res.counters)
+    for name in names:
         np.testing.assert_array_equal(res.counters[name], want[name], err_msg=name)
         if name.startswith("sat_"):
             print(f"{name}: RTL {res.counters[name].tolist()}, golden {want[name].tolist()}")

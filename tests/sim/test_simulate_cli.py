@@ -2,8 +2,9 @@
 
 The trained jvowels-lstm workload's LSTM (12 inputs, 64 hidden) runs the 5 shortest sequences of
 the test split (43 timesteps; the shortest keep the Icarus time down) on a 16-lane build, baseline
-(predictor none) and memo (bnn): h and every counter must equal the golden model's and the
-golden cycle model must predict the RTL's cycles within 1 %.
+(predictor none), memo (bnn) and delta (at the threshold chosen on the training split): h and
+every counter must equal the golden model's and the golden cycle model must predict the RTL's
+cycles within 1 %.
 """
 
 from __future__ import annotations
@@ -44,14 +45,15 @@ def jvowels(tmp_path_factory):
     return w, cfg, x, lengths, tmp
 
 
-@pytest.mark.parametrize("predictor", ["none", "bnn"])
+@pytest.mark.parametrize("predictor", ["none", "bnn", "delta"])
 def test_simulate_jvowels(predictor, jvowels, capsys):
     w, cfg, x, lengths, tmp = jvowels
     out = tmp / f"out_{predictor}.npz"
+    theta = ["--theta", "0.25"] if predictor == "delta" else []
     status = main(["simulate", "--model", str(tmp / "model.npz"), "--inputs",
                    str(tmp / "inputs.npz"), "--config", str(tmp / "config.json"),
                    "--predictor", predictor, "--out", str(out),
-                   "--build-dir", str(tmp / "build"), "--json"])
+                   "--build-dir", str(tmp / "build"), "--json", *theta])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     info = json.loads(captured.out)
@@ -59,7 +61,8 @@ def test_simulate_jvowels(predictor, jvowels, capsys):
     assert info["h_identical"] and info["mismatches"] == 0
     assert info["sequences"] == SEQUENCES
 
-    gold = run_fixed(dataclasses.replace(cfg, predictor=predictor), w.params, x, lengths)
+    gold = run_fixed(dataclasses.replace(cfg, predictor=predictor), w.params, x, lengths,
+                     theta=0.25 if predictor == "delta" else None)
     with np.load(out) as f:
         np.testing.assert_array_equal(f["h"], gold.h)
         np.testing.assert_array_equal(f["lengths"], lengths)
@@ -72,6 +75,11 @@ def test_simulate_jvowels(predictor, jvowels, capsys):
         assert info["reuse"] > 0
         baseline = run_fixed(cfg, w.params, x, lengths, predictor="none").cycles.sum()
         assert info["cycles"] < baseline
+    if predictor == "delta":
+        assert info["reuse"] == 0 and info["skipped"] == pytest.approx(gold.skipped)
+        assert gold.skipped > 0.5
+        baseline = run_fixed(cfg, w.params, x, lengths, predictor="none").cycles.sum()
+        assert info["cycles"] * 2 < baseline
 
 
 def test_load_workload():

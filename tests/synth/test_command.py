@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from core.config import HW_PREDICTORS, PREDICTORS
 from epur.cli import main
 
 TINY = """\
@@ -86,7 +87,7 @@ def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, mo
     assert "simulated crash" in Path(log).read_text()
 
 
-@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+@pytest.mark.parametrize("predictor", [p for p in PREDICTORS if p not in HW_PREDICTORS])
 def test_software_predictors_are_refused_like_generate(tmp_path, capsys, predictor):
     config = tmp_path / "c.toml"
     config.write_text(TINY + f'predictor = "{predictor}"\n')

@@ -57,16 +57,22 @@ def reports(tmp_path_factory):
 def drift(report: dict, expected: dict) -> list[str]:
     """Figures of ``report`` outside the tolerance of ``expected`` (a list of messages)."""
     problems = []
-    for build in ("baseline", "memo"):
+    for build in ("baseline", "memo", "delta"):
+        if build not in expected:
+            continue
         for metric, tol in TOLERANCE.items():
             if metric not in expected[build]:
                 continue
             want, got = expected[build][metric], report[build].get(metric)
             if got is None or abs(got - want) > tol * max(abs(want), 1):
                 problems.append(f"{build} {metric}: {got} (baseline {want}, +-{tol:.0%})")
-    if abs(report["overhead_percent"] - expected["overhead_percent"]) > OVERHEAD_TOLERANCE:
-        problems.append(f"overhead {report['overhead_percent']:.2f} % (baseline "
-                        f"{expected['overhead_percent']:.2f} %, +-{OVERHEAD_TOLERANCE} points)")
+    for key in ("overhead_percent", "delta_overhead_percent"):
+        if key not in expected:
+            continue
+        got, want = report.get(key), expected[key]
+        if got is None or abs(got - want) > OVERHEAD_TOLERANCE:
+            problems.append(f"{key.replace('_percent', '').replace('_', ' ')} {got:.2f} % "
+                            f"(baseline {want:.2f} %, +-{OVERHEAD_TOLERANCE} points)")
     return problems
 
 
@@ -144,8 +150,46 @@ def test_memo_adds_units_and_changes_no_shared_one(reports, target, metric):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("target, metric", [("generic", "cells"), ("ice40", "luts")])
+def test_delta_build_units(reports, target, metric):
+    """The delta build: encoders and pre-activation memories (unit delta), its column
+    accumulators in the DPU unit, no BNN, comparator or memo entry; the same MUs as the
+    baseline."""
+    units = reports(target)["units"]
+    assert units["delta"][f"delta_{metric}"] > 0
+    assert units["delta"][f"baseline_{metric}"] == units["delta"][f"memo_{metric}"] == 0
+    for unit in ("bnn", "comparator"):
+        assert units[unit][f"delta_{metric}"] == 0
+    assert units["dpu"][f"delta_{metric}"] > 0
+    assert units["mu"][f"delta_{metric}"] == pytest.approx(units["mu"][f"baseline_{metric}"],
+                                                           rel=0.05)
+
+
+@pytest.mark.slow
+def test_generic_delta_memories_match_the_config(reports):
+    """Per gate, the pre-activation memory holds L * P words of N * acc_width bits (two for
+    the GRU n gate), the encoder's v_hat one data word per element of every layer and its queue
+    X_max + H entries of (column index, delta); the column-major weights are X_l + H columns of
+    P words of N weights."""
+    units = reports("generic")["units"]
+    cfg = DEFAULT
+    words = cfg.delta_words
+    pre = cfg.gates * cfg.layers * words * cfg.lanes * cfg.acc_width
+    v_hat = cfg.gates * sum(cfg.row_length(k) for k in range(cfg.layers)) * cfg.data_format.width
+    entry = (cfg.max_row_length - 1).bit_length() + cfg.data_format.width + 1
+    queue = cfg.gates * cfg.max_row_length * entry
+    assert units["delta"]["delta_memory_bits"] == pre + v_hat + queue
+    weights = cfg.gates * (sum(cfg.row_length(k) for k in range(cfg.layers)) * words * cfg.lanes
+                           + cfg.layers * cfg.hidden_size) * cfg.weight_format.width
+    assert units["weights"]["delta_memory_bits"] == weights
+
+
+@pytest.mark.slow
 def test_ice40_small_config_places_and_routes(reports):
     report = reports("ice40")
+    # the delta build of this config needs more logic cells than the HX8K has
+    assert report["delta"]["fits"] == 0
+    assert any("delta build does not fit" in note for note in report["notes"])
     for build in ("baseline", "memo"):
         assert report[build]["fits"] == 1
         assert report[build]["fmax_mhz"] > 5
@@ -156,8 +200,9 @@ def _update(target):
     BASELINES.mkdir(exist_ok=True)
     out = Path("build/synth-baseline") / target
     report = synthesize(target_config(target), target, out)
-    keep = {k: report[k] for k in ("target", "baseline", "memo", "overhead_percent", "units")}
-    for build in ("baseline", "memo"):     # run times are not figures of the design
+    keep = {k: report[k] for k in ("target", "baseline", "memo", "overhead_percent", "delta",
+                                   "delta_overhead_percent", "units")}
+    for build in ("baseline", "memo", "delta"):     # run times are not figures of the design
         keep[build] = {k: v for k, v in keep[build].items() if not k.endswith("_seconds")}
     (BASELINES / f"default_{target}.json").write_text(json.dumps(keep, indent=1) + "\n")
     print(f"wrote {BASELINES / f'default_{target}.json'}")

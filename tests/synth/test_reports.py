@@ -186,3 +186,12 @@ def test_make_report_overheads_add_up():
     total = sum(u["overhead_percent"] for u in report["units"].values())
     assert total == pytest.approx(report["overhead_percent"])
     json.dumps(report)     # one JSON document
+
+
+def test_an_overfull_placement_is_recognised():
+    from synth.tools import ToolError
+
+    error = ToolError("nextpnr-ice40 failed with status 125 (log: x): ERROR: Failed to expand "
+                      "region (0, 0) |_> (33, 33) of 7848 ICESTORM_LCs")
+    assert nextpnr.overfull(error) == "7848 ICESTORM_LCs"
+    assert nextpnr.overfull(ToolError("nextpnr-ice40 failed: ERROR: no clock")) is None

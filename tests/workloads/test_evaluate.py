@@ -121,6 +121,8 @@ def test_table_and_plot(tmp_path, capsys):
     (["--delta-thetas", "nan"], "must be a finite number >= 0"),
     (["--predictors", "bnn,magic"], "unknown predictor 'magic'"),
     (["--thetas", "300"], "exceeds the theta register"),
+    (["--delta-thetas", "0.1,256.5"], "theta 256.5 exceeds the theta register"),
+    (["--delta-thetas", "-1"], "threshold -1 must be a finite number >= 0"),
     (["--limit", "0"], "--limit must be >= 1"),
     (["--reuse-cap", "-1"], "--reuse-cap must be >= 0"),
 ])
@@ -160,13 +162,22 @@ def test_progress_bar():
     assert "[##....] 1/3" in text and "[######] 3/3" in text and text.endswith("\n")
 
 
-def test_reuse_of_delta_is_skipped_macs():
+@pytest.mark.parametrize("predictor", ["bnn", "delta"])
+def test_reuse_is_per_neuron_and_skipped_is_macs(predictor):
+    """reuse keeps its per-neuron meaning (delta: 0); skipped is the MACs avoided, every
+    scheme."""
     w = get("jvowels-lstm")
-    doc = evaluate.sweep("jvowels-lstm", {"delta": (0.125,)}, processes=1, limit=10,
+    doc = evaluate.sweep("jvowels-lstm", {predictor: (0.125,)}, processes=1, limit=10,
                          progress=False)
     r = run_fixed(config_for(w.params), w.params, w.test_x[:10], w.test_lengths[:10],
-                  predictor="delta", theta=0.125)
-    assert doc["points"][1]["reuse"] == pytest.approx(np.sum(r.macs_skipped) / np.sum(r.macs))
+                  predictor=predictor, theta=0.125)
+    point = doc["points"][1]
+    assert point["reuse"] == pytest.approx(r.reused.sum() / (r.reused.sum()
+                                                             + r.computed.sum()))
+    assert point["skipped"] == pytest.approx(np.sum(r.macs_skipped) / np.sum(r.macs))
+    assert point["skipped"] > 0
+    if predictor == "delta":
+        assert point["reuse"] == 0
 
 
 @pytest.mark.parametrize("name", ["jvowels-lstm", "jvowels-gru", "silero-vad", "charlm"])
