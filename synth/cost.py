@@ -75,7 +75,7 @@ def main(argv=None) -> int:
     reports = {}
     for target in args.target or ["generic"]:
         out = Path(args.out) / args.label.replace(" ", "_")
-        reports[target] = synthesize(cfg, target, out, pnr=args.pnr)
+        reports[target] = synthesize(cfg, target, out, pnr=args.pnr, delta=False)
         print(summary(reports[target]), flush=True)
     if args.json:
         path = Path(args.json)

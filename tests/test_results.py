@@ -125,6 +125,19 @@ def test_check_passes_on_the_repository(copy):
     assert results.main(["--check", "--root", str(copy)]) == 0
 
 
+def test_json_of_an_older_evaluate_is_refused(copy, capsys):
+    """A point without a key that epur evaluate now writes (``POINT_KEYS``) names its file and
+    the command that refreshes it, instead of a traceback or a table with holes."""
+    path = copy / results.EVAL_DIR / "charlm.json"
+    doc = json.loads(path.read_text())
+    del doc["points"][0]["reuse"]
+    path.write_text(json.dumps(doc))
+    assert results.main(["--check", "--root", str(copy)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(r"charlm\.json has no [^;:]*\breuse\b", err), err
+    assert "re-run it (make results EVAL=1)" in err
+
+
 def test_a_changed_digit_in_a_table_fails(copy, capsys):
     page = copy / "docs/results.md"
     text = page.read_text()

@@ -28,7 +28,7 @@ from core.config import EpurConfig
 from core.io import write_atomic
 from golden.cycles import baseline_step_cycles
 from workloads.base import PERCENT_METRICS
-from workloads.evaluate import chosen
+from workloads.evaluate import POINT_KEYS, chosen
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
@@ -44,12 +44,24 @@ _VAL_DATA = {"jvowels-lstm": "validation sequences", "jvowels-gru": "validation 
              "silero-vad": "calibration data", "charlm": "validation text"}
 
 
+class StaleData(ValueError):
+    """Stored evaluation JSON that an older ``epur evaluate`` wrote: it lacks figures that the
+    regions are made of."""
+
+
 class Data:
     """The stored JSON under ``root``: ``eval[workload]`` and ``synth[target]``."""
 
     def __init__(self, root: Path = ROOT):
         self.eval = {w: json.loads((root / EVAL_DIR / f"{w}.json").read_text())
                      for w in WORKLOADS}
+        stale = {w: sorted({k for p in doc["points"] for k in POINT_KEYS if k not in p})
+                 for w, doc in self.eval.items()}
+        if any(stale.values()):
+            raise StaleData(
+                "; ".join(f"{EVAL_DIR / w}.json has no {', '.join(keys)}"
+                          for w, keys in stale.items() if keys)
+                + ": written by an older epur evaluate, re-run it (make results EVAL=1)")
         self.synth = {t: json.loads((root / SYNTH_DIR / f"default_{t}.json").read_text())
                       for t in TARGETS}
         self.rtl = {path.name.removesuffix("-delta.json"): json.loads(path.read_text())
@@ -475,7 +487,11 @@ def main(argv=None) -> int:
             doc = {k: v for k, v in json.loads(path.read_text()).items()
                    if k not in ("build_dir", "waves")}
             write_atomic(args.root / RTL_DIR / path.name, json.dumps(doc, indent=1) + "\n")
-    d = Data(args.root)
+    try:
+        d = Data(args.root)
+    except StaleData as e:
+        print(f"python -m workloads.results: {e}", file=sys.stderr)
+        return 1
     differ = False
     for name in FILES:
         path = args.root / name
