@@ -53,17 +53,19 @@ def test_json_is_one_document_with_the_contract_keys(tmp_path, capsys):
     assert out.count("\n") == 1
     assert report["target"] == "generic"
     assert isinstance(report["overhead_percent"], float)
-    for build in ("baseline", "memo"):
+    for build in ("baseline", "memo", "delta"):
         assert all(isinstance(v, (int, float)) for v in report[build].values())
     assert report["memo"]["transistors"] > report["baseline"]["transistors"] > 0
-    assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "cell",
+    assert isinstance(report["delta_overhead_percent"], float)
+    assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "delta", "cell",
                                     "control", "weights", "harness"}
     assert report["units"]["harness"]["memo_transistors"] == 0     # generic: no harness
     # the units account for the whole design
-    for build in ("baseline", "memo"):
+    for build in ("baseline", "memo", "delta"):
         total = sum(u[f"{build}_transistors"] for u in report["units"].values())
         assert total == report[build]["transistors"]
     assert (tmp_path / "o" / "memo" / "generic" / "epur_tiny.v").is_file()
+    assert (tmp_path / "o" / "delta" / "generic" / "epur_tiny.v").is_file()
 
 
 def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, monkeypatch):
@@ -86,7 +88,7 @@ def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, mo
     assert "simulated crash" in Path(log).read_text()
 
 
-@pytest.mark.parametrize("predictor", ["oracle", "delta"])
+@pytest.mark.parametrize("predictor", ["oracle"])
 def test_software_predictors_are_refused_like_generate(tmp_path, capsys, predictor):
     config = tmp_path / "c.toml"
     config.write_text(TINY + f'predictor = "{predictor}"\n')
