@@ -54,17 +54,19 @@ def test_json_is_one_document_with_the_contract_keys(tmp_path, capsys):
     assert out.count("\n") == 1
     assert report["target"] == "generic"
     assert isinstance(report["overhead_percent"], float)
-    for build in ("baseline", "memo"):
+    for build in ("baseline", "memo", "delta"):
         assert all(isinstance(v, (int, float)) for v in report[build].values())
     assert report["memo"]["transistors"] > report["baseline"]["transistors"] > 0
-    assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "cell",
+    assert isinstance(report["delta_overhead_percent"], float)
+    assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "delta", "cell",
                                     "control", "weights", "harness"}
     assert report["units"]["harness"]["memo_transistors"] == 0     # generic: no harness
     # the units account for the whole design
-    for build in ("baseline", "memo"):
+    for build in ("baseline", "memo", "delta"):
         total = sum(u[f"{build}_transistors"] for u in report["units"].values())
         assert total == report[build]["transistors"]
     assert (tmp_path / "o" / "memo" / "generic" / "epur_tiny.v").is_file()
+    assert (tmp_path / "o" / "delta" / "generic" / "epur_tiny.v").is_file()
 
 
 def test_a_crashed_tool_exits_1_naming_the_tool_and_its_log(tmp_path, capsys, monkeypatch):
