@@ -57,7 +57,7 @@ class EpurConfig:
     lut_int: int = 3               # activation table covers [-2**lut_int, 2**lut_int)
     predictor: str = "bnn"
     mode: str = "relative"
-    theta: float = 0.375           # chosen on jvowels-lstm training data (docs/results.md)
+    theta: float = 0.375           # a start; choose per model: epur evaluate --choose-on-val
     theta_format: FixedFormat = _fmt(width=16, frac=8, signed=False)
     reuse_cap: int = 0             # 0: no cap on consecutive reuses
     counter_width: int = 32
