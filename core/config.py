@@ -50,7 +50,7 @@ class EpurConfig:
     layers: int = 1
     lanes: int = 8                 # N: multipliers of each dot-product unit
     bnn_bits: int = 40             # B: sign bits XNOR-popcounted per cycle by each BNN unit
-    shadow_bits: int = 4           # bits per weight and input of the mbnn shadow (golden/shadow.py)
+    shadow_bits: int = 5           # bits per weight and input of the mbnn shadow (golden/shadow.py)
     weight_format: FixedFormat = _fmt(width=16, frac=12)
     data_format: FixedFormat = _fmt(width=16, frac=11)   # x, h, c, gate outputs, pre-activations
     lut_frac: int = 7              # activation table step is 2**-lut_frac
