@@ -68,7 +68,11 @@ class BNNUnit(wiring.Component):
         base, depth = row_layout(cfg, words)
         kb = by_layer(self.layer, [cfg.bnn_cycles(n) for n in layers])
         klen = by_layer(self.layer, [cfg.row_length(n) for n in layers])
-        m.submodules.signs = mem = Memory(shape=width, depth=depth, init=[])
+        # ram_style: with its two read ports, a small plane (a few hundred bits) would be
+        # mapped to flip-flops and multiplexers on FPGAs without LUT RAM (iCE40: 1,000 LUTs
+        # more for the small config's 108-bit planes); block RAMs cost no logic
+        m.submodules.signs = mem = Memory(shape=width, depth=depth, init=[],
+                                          attrs={"ram_style": "block"})
 
         # sign write, read-modify-write of whole words: one loaded weight's sign replaces one
         # bit of its word. Bit enables would split the memory into one block RAM per enable
