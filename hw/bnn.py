@@ -39,6 +39,21 @@ from hw.rows import row_address, row_layout, sign_row_words, sign_word_bits
 from hw.sequencer import chunk_layout
 
 
+def _word_and_bit(col, width: int, columns: int):
+    """(col // width, col % width) for a column ``col`` < ``columns``: shifts for a power of two,
+    else one comparison per word boundary of a row (a row spans a few words; Yosys's divider by
+    a constant such as 40 costs more than the XNOR-popcount). Columns beyond the rows are never
+    written, so their word and bit do not matter."""
+    words = -(-columns // width)
+    if width & (width - 1) == 0 or words > 16:
+        return divmod_const(col, width)
+    word, start = Const(0, range(words)), Const(0, range(columns))
+    for k in range(1, words):
+        above = col >= k * width
+        word, start = Mux(above, k, word), Mux(above, k * width, start)
+    return word, (col - start).as_unsigned()[:max(1, (width - 1).bit_length())]
+
+
 class BNNUnit(wiring.Component):
     def __init__(self, cfg):
         self.cfg = cfg
@@ -81,7 +96,7 @@ class BNNUnit(wiring.Component):
         # transparent to the write port, so back-to-back loads into one word see each other.
         write = mem.write_port()
         read = mem.read_port(transparent_for=(write,))
-        word, bit = divmod_const(self.load.p.col, width)
+        word, bit = _word_and_bit(self.load.p.col, width, cfg.max_row_length)
         lay = self.load.p.layer
         load_addr = row_address(cfg, words, lay, self.load.p.row) + word
         in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])
