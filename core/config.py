@@ -50,14 +50,14 @@ class EpurConfig:
     layers: int = 1
     lanes: int = 8                 # N: multipliers of each dot-product unit
     bnn_bits: int = 40             # B: sign bits XNOR-popcounted per cycle by each BNN unit
-    shadow_bits: int = 4           # bits per weight and input of the mbnn shadow (golden/shadow.py)
+    shadow_bits: int = 5           # bits per weight and input of the mbnn shadow (golden/shadow.py)
     weight_format: FixedFormat = _fmt(width=16, frac=12)
     data_format: FixedFormat = _fmt(width=16, frac=11)   # x, h, c, gate outputs, pre-activations
     lut_frac: int = 7              # activation table step is 2**-lut_frac
     lut_int: int = 3               # activation table covers [-2**lut_int, 2**lut_int)
     predictor: str = "bnn"
     mode: str = "relative"
-    theta: float = 0.375           # chosen on jvowels-lstm training data (docs/results.md)
+    theta: float = 0.375           # a start; choose per model: epur evaluate --choose-on-val
     theta_format: FixedFormat = _fmt(width=16, frac=8, signed=False)
     theta_h: float | None = None   # delta only: threshold of the h elements (None: theta)
     reuse_cap: int = 0             # 0: no cap on consecutive reuses

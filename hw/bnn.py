@@ -39,6 +39,21 @@ from hw.rows import row_address, row_layout, sign_row_words, sign_word_bits
 from hw.sequencer import chunk_layout
 
 
+def _word_and_bit(col, width: int, columns: int):
+    """(col // width, col % width) for a column ``col`` < ``columns``: shifts for a power of two,
+    else one comparison per word boundary of a row (a row spans a few words; Yosys's divider by
+    a constant such as 40 costs more than the XNOR-popcount). Columns beyond the rows are never
+    written, so their word and bit do not matter."""
+    words = -(-columns // width)
+    if width & (width - 1) == 0 or words > 16:
+        return divmod_const(col, width)
+    word, start = Const(0, range(words)), Const(0, range(columns))
+    for k in range(1, words):
+        above = col >= k * width
+        word, start = Mux(above, k, word), Mux(above, k * width, start)
+    return word, (col - start).as_unsigned()[:max(1, (width - 1).bit_length())]
+
+
 class BNNUnit(wiring.Component):
     def __init__(self, cfg):
         self.cfg = cfg
@@ -68,7 +83,11 @@ class BNNUnit(wiring.Component):
         base, depth = row_layout(cfg, words)
         kb = by_layer(self.layer, [cfg.bnn_cycles(n) for n in layers])
         klen = by_layer(self.layer, [cfg.row_length(n) for n in layers])
-        m.submodules.signs = mem = Memory(shape=width, depth=depth, init=[])
+        # ram_style: with its two read ports, a small plane (a few hundred bits) would be
+        # mapped to flip-flops and multiplexers on FPGAs without LUT RAM (iCE40: 1,000 LUTs
+        # more for the small config's 108-bit planes); block RAMs cost no logic
+        m.submodules.signs = mem = Memory(shape=width, depth=depth, init=[],
+                                          attrs={"ram_style": "block"})
 
         # sign write, read-modify-write of whole words: one loaded weight's sign replaces one
         # bit of its word. Bit enables would split the memory into one block RAM per enable
@@ -77,7 +96,7 @@ class BNNUnit(wiring.Component):
         # transparent to the write port, so back-to-back loads into one word see each other.
         write = mem.write_port()
         read = mem.read_port(transparent_for=(write,))
-        word, bit = divmod_const(self.load.p.col, width)
+        word, bit = _word_and_bit(self.load.p.col, width, cfg.max_row_length)
         lay = self.load.p.layer
         load_addr = row_address(cfg, words, lay, self.load.p.row) + word
         in_row = self.load.p.col < by_layer(lay, [cfg.row_length(n) for n in layers])

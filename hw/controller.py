@@ -153,7 +153,8 @@ class Controller(wiring.Component):
         # sum of the units' flags stays off the counters' carry chains (on iCE40 it had become
         # the memo build's critical path). A step's last flag (h, with ``cell_done``) reaches
         # its counter two cycles after ``cell_done``, before the step's h_t can be read.
-        top = (1 << cfg.counter_width) - 1
+        width = cfg.counter_width
+        top = (1 << width) - 1
         held_layer = Signal.like(self.layer)
         m.d.sync += held_layer.eq(self.layer)
         for q in cfg.saturation_quantities:
@@ -165,4 +166,5 @@ class Controller(wiring.Component):
                 with m.If(self.clear):
                     m.d.sync += counts[k].eq(0)
                 with m.Else():
-                    m.d.sync += counts[k].eq(Mux(total > top, top, total))
+                    # the sum has one bit more than the counter: that bit is the overflow
+                    m.d.sync += counts[k].eq(Mux(total[width], top, total[:width]))

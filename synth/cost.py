@@ -37,9 +37,11 @@ def summary(report: dict) -> str:
 def table(doc: dict) -> str:
     """Markdown table of stored reports {label: {target: report}}: per change, each target's
     area metric (baseline / memo, overhead) and the units' shares of the generic overhead."""
-    rows = ["| change | generic transistors (baseline / memo) | overhead | bnn | comparator "
-            "| memo | control | weights | iCE40 LUTs (overhead) | ECP5 LUTs (overhead) |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
+    fpga = [t for t in ("ice40", "ecp5") if any(t in r for r in doc.values())]
+    names = {"ice40": "iCE40", "ecp5": "ECP5"}
+    head = ["change", "generic transistors (baseline / memo)", "overhead", "bnn", "comparator",
+            "memo", "control", "weights", *[f"{names[t]} LUTs (overhead)" for t in fpga]]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for label, reports in doc.items():
         g = reports.get("generic")
         cells = [label]
@@ -50,7 +52,7 @@ def table(doc: dict) -> str:
                       for u in ("bnn", "comparator", "memo", "control", "weights")]
         else:
             cells += ["-"] * 7
-        for target in ("ice40", "ecp5"):
+        for target in fpga:
             r = reports.get(target)
             cells.append(f"{r['baseline']['luts']:,} / {r['memo']['luts']:,} "
                          f"({r['overhead_percent']:+.1f} %)" if r else "-")

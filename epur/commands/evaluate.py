@@ -12,8 +12,8 @@ from core.io import check_directory, check_output, write_atomic
 from core.saturation import SEE, describe
 
 NAME = "evaluate"
-HELP = ("sweep predictors none, bnn, oracle and delta over thresholds on a workload's test split: "
-        "reuse, metric loss, speedup and energy saving")
+HELP = ("sweep predictors none, bnn, mbnn, oracle and delta over thresholds on a workload's "
+        "test split: reuse, metric loss, speedup and energy saving")
 
 
 def add_arguments(p) -> None:
@@ -31,8 +31,9 @@ def add_arguments(p) -> None:
     p.add_argument("--delta-theta-h", type=float, metavar="T",
                    help="delta: a fixed threshold for the h elements while --delta-thetas sweeps "
                         "the x elements' (default: the same threshold for both)")
-    p.add_argument("--predictors", default="bnn,oracle,delta", metavar="P,P,...",
-                   help="predictors to sweep besides the baseline none (default: all three)")
+    p.add_argument("--predictors", metavar="P,P,...",
+                   help="predictors to sweep besides the baseline none (default: all of bnn, "
+                        "mbnn, oracle, delta)")
     p.add_argument("--split", choices=("test", "val"), default="test",
                    help="data to sweep: the test split (default) or the validation data that "
                         "thresholds are chosen on")
@@ -77,7 +78,8 @@ def _names(args) -> list[str]:
 def _thetas(args) -> dict:
     from workloads.evaluate import PREDICTORS, parse_thetas
 
-    preds = [p.strip() for p in args.predictors.split(",") if p.strip()]
+    given = args.predictors if args.predictors is not None else ",".join(PREDICTORS)
+    preds = [p.strip() for p in given.split(",") if p.strip()]
     for p in preds:
         if p not in PREDICTORS:
             raise InputError(f"unknown predictor {p!r}: choose from {', '.join(PREDICTORS)}")

@@ -10,6 +10,7 @@ stderr, no traceback) and :func:`check_files` (no temporary file left, every out
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -283,10 +284,9 @@ def make_inputs(spec, features: int, where: Path) -> Path:
 
 # -- configs ----------------------------------------------------------------------------------
 
-FIELDS = [f.name for f in __import__("dataclasses").fields(EpurConfig)]
+FIELDS = [f.name for f in dataclasses.fields(EpurConfig)]
 FORMAT_KEYS = ("width", "frac", "signed", "rounding", "saturate")
-SIZE_KEYS = ("input_size", "hidden_size", "layers", "lanes", "bnn_bits")
-# values that no config accepts for any key (wrong type, out of range for every size)
+# values most keys refuse (wrong type, out of range; None removes the key: its default)
 NEVER = (None, [], {}, "", "ünï ☃", -1, 10**30, 2**64, math.nan, math.inf, -math.inf, 1.5)
 # values some keys accept, kept small: a config that validates generates in about a second
 SMALL = (0, 1, 2, 3, True, False, 0.25, "bnn", "none", "gru", "lstm", "absolute", "half_up",

@@ -42,6 +42,7 @@ from tests.epur.hostile import (
     out_spec,
 )
 
+pytestmark = pytest.mark.slow
 CASES = int(os.environ.get("EPUR_FUZZ_CASES", "200"))
 # Derandomized: the same cases on every run. No shrinking: a failing case is reported as
 # drawn, because shrinking re-runs commands that take a second each for many minutes.

@@ -33,13 +33,15 @@ def run_cli(capsys, *argv):
     return code, out, err
 
 
-def test_fixed_run_writes_golden_h_and_counters(files, tmp_path, capsys):
+@pytest.mark.parametrize("predictor", ["bnn", "mbnn"])
+def test_fixed_run_writes_golden_h_and_counters(predictor, files, tmp_path, capsys):
     model, inputs, x = files
     out = tmp_path / "out.npz"
     code, stdout, _ = run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out,
-                              "--predictor", "bnn", "--theta", "0.4", "--json")
+                              "--predictor", predictor, "--theta", "0.4", "--json")
     assert code == 0
-    expect = run_fixed(config_for(PARAMS), PARAMS, x, predictor="bnn", theta=0.4)
+    expect = run_fixed(config_for(PARAMS), PARAMS, x, predictor=predictor, theta=0.4)
+    assert 0 < expect.reuse < 1
     with np.load(out) as f:
         np.testing.assert_array_equal(f["h"], expect.h)
         np.testing.assert_array_equal(f["reused_z"], expect.reused[:, 1])

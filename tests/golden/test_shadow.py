@@ -1,6 +1,8 @@
 """The mbnn shadow (golden/shadow.py): quantization by hand-worked examples, the dot product."""
 
 import dataclasses
+import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -36,3 +38,15 @@ def test_inputs_and_dot_product():
     qw = quantize(w, row_shifts(w, 4), 4)                     # [[6,-3,1,0,0],[1,2,3,4,5]]
     np.testing.assert_array_equal(qw, [[6, -3, 1, 0, 0], [1, 2, 3, 4, 5]])
     assert rows.yb(v).tolist() == [[6 * 7 - 3 * 4 - 4, 7 + 8 - 12 - 35]]
+
+
+def test_default_bits_are_the_stored_validation_choice():
+    """The default shadow_bits is what ``python -m bench.shadow_bits`` chose on validation data,
+    and the stored choice follows its rule from the stored means."""
+    from bench.shadow_bits import MARGIN
+
+    doc = json.loads((Path(__file__).resolve().parents[2] / "docs" / "data" /
+                      "shadow_bits.json").read_text())
+    means = {int(k): m for k, m in doc["mean_reuse"].items()}
+    assert doc["chosen"] == min(k for k, m in means.items() if m >= max(means.values()) - MARGIN)
+    assert DEFAULT.shadow_bits == doc["chosen"]

@@ -104,3 +104,32 @@ def test_controller_against_model(layers):
     assert [last for _, last in log["h"]] == [int(k % hidden == hidden - 1)
                                              for k in range(len(log["h"]))]
     assert log["counters"] == log["expect_cycles"]
+
+
+def test_saturation_counters_stop_at_their_maximum():
+    """Six saturations a cycle (the most a GRU step can flag) into a 16-bit counter: it counts
+    them exactly up to 2**16 - 1, then stays there (a wrapped count could read 0)."""
+    from hw.controller import saturation_pulse_width
+
+    cfg = dataclasses.replace(DEFAULT, cell="gru", input_size=3, hidden_size=4,
+                              counter_width=16)
+    dut = Controller(cfg)
+    top, per_cycle = (1 << 16) - 1, 6
+    assert per_cycle < 1 << saturation_pulse_width(cfg)
+    seen = []
+
+    async def tb(ctx):
+        ctx.set(dut.sat_pre, per_cycle)
+        for cycle in range(top // per_cycle + 4):
+            await ctx.tick()
+            if cycle in (9, top // per_cycle - 2, top // per_cycle + 3):
+                seen.append((cycle, ctx.get(dut.sat_pre_count[0])))
+        ctx.set(dut.sat_pre, 0)
+        await ctx.tick().repeat(2)
+        seen.append(("steady", ctx.get(dut.sat_pre_count[0])))
+
+    simulate(dut, tb)
+    # the flags are registered once before they are counted: after tick n, n - 1 cycles' worth
+    assert seen[0] == (9, 9 * per_cycle)
+    assert seen[1] == (top // per_cycle - 2, (top // per_cycle - 2) * per_cycle)
+    assert seen[2][1] == top and seen[3] == ("steady", top)

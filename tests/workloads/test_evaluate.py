@@ -36,7 +36,7 @@ def test_document_keys(doc):
                         "loss_budget", "points"}
     assert doc["workload"] == "jvowels-gru" and doc["metric"] == "accuracy"
     assert doc["higher_is_better"] is True and doc["loss_budget"] == 1.0
-    assert len(doc["points"]) == 1 + 2 + 2 + 2
+    assert len(doc["points"]) == 1 + 2 * len(evaluate.PREDICTORS)     # none, then 2 thetas each
     for p in doc["points"]:
         assert set(p) == set(evaluate.POINT_KEYS)
         assert 0.0 <= p["reuse"] <= 1.0 and p["speedup"] > 0
