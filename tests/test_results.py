@@ -48,6 +48,9 @@ ALLOWED = [
     ("docs/results.md", "logic cells of 7,680", "the HX8K's capacity, not a result"),
     ("docs/results.md", "reached 63.8 MHz", _HISTORY),
     ("docs/results.md", "(it was 8.76 % on 9cc82ed", _HISTORY),
+    ("docs/results.md", "held the memo build to 58.84 MHz", _HISTORY),
+    ("docs/results.md", "fills 91 % of the HX8K's logic cells", "7,021 of 7,680 placed cells, "
+     "the table's figure as a share of the device"),
     ("docs/results.md", "reached 61.43 MHz", "a place and route with --seed 2, not stored"),
     ("docs/results.md", "| 56.90 MHz | 45.33 MHz | **-20.3 %** |", _HISTORY),
     ("docs/results.md", "| 59.65 MHz | 58.28 MHz | -2.3 % |", _HISTORY),
