@@ -28,7 +28,7 @@ from core.config import EpurConfig
 from core.io import write_atomic
 from golden.cycles import baseline_step_cycles
 from workloads.base import PERCENT_METRICS
-from workloads.evaluate import POINT_KEYS, chosen
+from workloads.evaluate import POINT_KEYS, PREDICTORS, chosen
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
@@ -180,7 +180,7 @@ def within_budget(d: Data) -> str:
     rows = []
     for w in WORKLOADS:
         doc = d.eval[w]
-        for pred in ("bnn", "oracle", "delta"):
+        for pred in PREDICTORS:
             p = d.point(w, pred)
             if p is None:
                 p = d.point(w, pred, 0.0)
@@ -202,7 +202,7 @@ def chosen_on_val(d: Data) -> str:
     for w in WORKLOADS:
         doc = d.eval[w]
         budget = doc["loss_budget"]
-        for pred in ("bnn", "oracle", "delta"):
+        for pred in PREDICTORS:
             p = d.on_val(w, pred)
             if p is None:
                 rows.append([w, pred, f"none within budget on the {_VAL_DATA[w]}", "", "", "",
@@ -255,6 +255,34 @@ def delta_hardware(d: Data) -> str:
                          pct(p["energy_saving"])])
     return _table(["workload", "build", "theta (chosen on validation data)", "MACs skipped",
                    "test loss", "within budget", "speedup", "energy saving"], rows)
+
+
+MEMO_PREDICTORS = ("bnn", "mbnn", "oracle")
+
+
+def candidates(d: Data) -> str:
+    """Each memoization predictor at the theta chosen on the validation data, measured on the
+    test split: reuse and speedup (0 % and 1x where no theta stays within budget there, or where
+    the chosen one exceeds it on the test split), the best one's share of the oracle's reuse,
+    and the averages over the workloads."""
+    def within(w, pred):
+        p = d.on_val(w, pred)
+        ok = p is not None and p["loss"] <= d.eval[w]["loss_budget"] + 1e-12
+        return (p["reuse"], p["speedup"]) if ok else (0.0, 1.0)
+
+    rows, sums = [], {pred: [0.0, 0.0] for pred in MEMO_PREDICTORS}
+    for w in WORKLOADS:
+        got = {pred: within(w, pred) for pred in MEMO_PREDICTORS}
+        for pred, (r, s) in got.items():
+            sums[pred][0] += r / len(WORKLOADS)
+            sums[pred][1] += s / len(WORKLOADS)
+        best = max(got["bnn"][0], got["mbnn"][0])
+        share = f"{best / got['oracle'][0]:.2f}" if got["oracle"][0] else "(oracle 0)"
+        rows.append([w, *[f"{pct(r)}, {speedup(s)}" for r, s in got.values()], share])
+    rows.append(["**average**", *[f"**{pct(r)}, {speedup(s)}**" for r, s in sums.values()],
+                 ""])
+    return _table(["workload", *[f"`{p}` reuse, speedup" for p in MEMO_PREDICTORS],
+                   "best / oracle reuse"], rows)
 
 
 def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str = "",
@@ -429,6 +457,7 @@ REGIONS = {
     "float-fixed": float_fixed,
     "within-budget": within_budget,
     "chosen-on-val": chosen_on_val,
+    "candidates": candidates,
     "area-table": area_table,
     "area-delta-table": area_delta_table,
     "delta-hardware": delta_hardware,
