@@ -20,6 +20,7 @@ FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s?(?:%|MHz\b)|\b\d+(?:\.\d+)?x\b"
 
 _PAPER = "quoted from the paper (Silfa et al.), not measured here"
 _TARGET = "a target, budget or split proportion, not a result"
+_SIZES = "arithmetic of the config's sizes, not measured"
 _UNSTORED = "output of the command quoted beside it, whose JSON is not stored"
 _HISTORY = "an earlier commit's measurement, kept as history"
 _BOARD = "the ULX3S bitstream build (synth.board), which writes no JSON"
