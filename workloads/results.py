@@ -218,7 +218,7 @@ def chosen_on_val(d: Data) -> str:
 
 
 def rtl_delta(d: Data) -> str:
-    """The delta build's RTL (cocotb, Icarus) on the first test sequences of a workload: its
+    """The delta build's RTL (cocotb, Icarus) on the first test sequences of workloads: its
     cycles against the cycle model and against the baseline build's (H * Kd + 14 a layer step,
     exact: golden/cycles.py)."""
     rows = []
