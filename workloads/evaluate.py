@@ -233,6 +233,11 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
     }
 
 
+def fits_budget(doc: dict, point: dict) -> bool:
+    """Whether ``point``'s loss stays within the sweep ``doc``'s loss budget (to rounding)."""
+    return point["loss"] <= doc["loss_budget"] + 1e-12
+
+
 def chosen(doc: dict) -> dict:
     """Per predictor, the point at the largest theta such that it and every smaller theta stay
     within the loss budget (``None`` when even the smallest theta exceeds it)."""
@@ -242,7 +247,7 @@ def chosen(doc: dict) -> dict:
                      key=lambda p: p["theta"])
         best = None
         for p in pts:
-            if p["loss"] > doc["loss_budget"] + 1e-12:
+            if not fits_budget(doc, p):
                 break
             best = p
         out[pred] = best
@@ -273,7 +278,7 @@ def format_table(doc: dict) -> str:
     picks = {id(p) for p in chosen(doc).values() if p is not None}
     on_val = doc.get("chosen_on_val") or {}
     for p in doc["points"]:
-        ok = "ok" if p["loss"] <= doc["loss_budget"] + 1e-12 else "-"
+        ok = "ok" if fits_budget(doc, p) else "-"
         mark = (" <" if id(p) in picks else "") + \
             (" V" if on_val.get(p["predictor"]) == p["theta"] else "")
         lines.append(

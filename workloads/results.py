@@ -28,7 +28,7 @@ from core.config import EpurConfig
 from core.io import write_atomic
 from golden.cycles import baseline_step_cycles
 from workloads.base import PERCENT_METRICS
-from workloads.evaluate import POINT_KEYS, PREDICTORS, chosen
+from workloads.evaluate import POINT_KEYS, PREDICTORS, chosen, fits_budget
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
@@ -143,7 +143,7 @@ def readme_summary(d: Data) -> str:
         doc = d.eval[w]
         p = d.on_val(w, "bnn")
         at = p or d.point(w, "bnn", 0.0)
-        over = at["loss"] > doc["loss_budget"] + 1e-12
+        over = not fits_budget(doc, at)
         rows.append([f"{w} ({model(doc)})", metric(doc, doc["float"], 3),
                      metric(doc, doc["baseline"], 3),
                      theta(p["theta"]) if p else "none within budget",
@@ -208,7 +208,7 @@ def chosen_on_val(d: Data) -> str:
                 rows.append([w, pred, f"none within budget on the {_VAL_DATA[w]}", "", "", "",
                              "", "", ""])
                 continue
-            ok = "yes" if p["loss"] <= budget + 1e-12 else \
+            ok = "yes" if fits_budget(doc, p) else \
                 "no" if _points(doc) else f"no (budget {budget:.3f})"
             rows.append([w, pred, theta(p["theta"]), pct(p["reuse"]), pct(p["skipped"]),
                          loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
@@ -249,7 +249,7 @@ def delta_hardware(d: Data) -> str:
             if p is None:
                 rows.append([w, pred, "none within budget", "", "", "", "", ""])
                 continue
-            ok = "yes" if p["loss"] <= doc["loss_budget"] + 1e-12 else "no"
+            ok = "yes" if fits_budget(doc, p) else "no"
             rows.append([w, pred, theta(p["theta"]), pct(p["skipped"]),
                          loss(doc, p["loss"], unit=False), ok, speedup(p["speedup"]),
                          pct(p["energy_saving"])])
@@ -267,7 +267,7 @@ def candidates(d: Data) -> str:
     and the averages over the workloads."""
     def within(w, pred):
         p = d.on_val(w, pred)
-        ok = p is not None and p["loss"] <= d.eval[w]["loss_budget"] + 1e-12
+        ok = p is not None and fits_budget(d.eval[w], p)
         return (p["reuse"], p["speedup"]) if ok else (0.0, 1.0)
 
     rows, sums = [], {pred: [0.0, 0.0] for pred in MEMO_PREDICTORS}
