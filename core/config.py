@@ -25,6 +25,10 @@ CELLS = ("lstm", "gru")
 PREDICTORS = ("none", "bnn", "mbnn", "oracle", "delta")
 HW_PREDICTORS = ("none", "bnn", "delta")
 MODES = ("relative", "absolute")
+# dynamic precision (docs/architecture.md, "Dynamic precision"): "static" every step at the full
+# formats, "low" every step at the low precision, "dynamic" the tracker chooses per layer step
+PRECISIONS = ("static", "dynamic", "low")
+LOW_BITS = 8                   # width of a low-precision weight and data word
 GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 # Limits of generation (docs/formats.md, "Size limits"): generating the Verilog takes time that
 # grows with the square of H and of B (default config on 2 cores: H 256 17 s, 384 39 s, 512 81 s;
@@ -62,6 +66,10 @@ class EpurConfig:
     theta_h: float | None = None   # delta only: threshold of the h elements (None: theta)
     reuse_cap: int = 0             # 0: no cap on consecutive reuses
     counter_width: int = 32
+    precision: str = "static"      # "static" (full), "dynamic" (the tracker chooses), "low"
+    precision_theta: float = 0.0625   # dynamic: a step whose tracked state moved by no more
+    #                                   than this (every neuron) makes the layer's next step low
+    low_data_frac: int = 6         # low-precision data word: Q(LOW_BITS, low_data_frac)
 
     def __post_init__(self):
         def check_int(key, lo, hi=None):
@@ -116,6 +124,7 @@ class EpurConfig:
                 raise ValueError(f"theta_h must be a number, not {self.theta_h!r}")
             if not math.isfinite(self.theta_h) or self.theta_h < 0:
                 raise ValueError(f"theta_h must be a finite number >= 0, not {self.theta_h}")
+        self._check_precision(check_int)
         for key in ("theta", "theta_h") if self.predictor == "delta" else ("theta",):
             value = getattr(self, key)
             if self.predictor in HW_PREDICTORS and value is not None \
@@ -123,6 +132,29 @@ class EpurConfig:
                 raise ValueError(
                     f"{key} {value} exceeds the theta register's range "
                     f"(max {self.theta_format.max_value} in {self.theta_format})")
+
+    def _check_precision(self, check_int) -> None:
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
+        check_int("low_data_frac", 0, self.data_format.frac)
+        theta = self.precision_theta
+        if isinstance(theta, bool) or not isinstance(theta, (int, float)):
+            raise ValueError(f"precision_theta must be a number, not {theta!r}")
+        if not math.isfinite(theta) or not 0 <= theta <= self.data_format.max_value:
+            raise ValueError(f"precision_theta must be in 0..{self.data_format.max_value} "
+                             f"(the data format {self.data_format}), not {theta}")
+        if self.precision == "static":
+            return
+        if self.weight_format.width <= LOW_BITS:
+            raise ValueError(
+                f"precision {self.precision} needs weights wider than the {LOW_BITS}-bit low "
+                f"precision, not {self.weight_format.width} bits")
+        if self.predictor == "delta":
+            raise ValueError(
+                f"precision {self.precision} does not compose with predictor delta: its "
+                f"pre-activation memory accumulates W*delta over the whole sequence, and a step "
+                f"at another precision would leave its error in every later step")
 
     # -- derived parameters -------------------------------------------------------------------
 
@@ -152,7 +184,12 @@ class EpurConfig:
         """Every counter of the RTL (top-level output ports): ``cycles``, ``computed_<gate>``,
         ``reused_<gate>``, then the saturation counters."""
         return ("cycles", *(f"{k}_{g}" for k in ("computed", "reused") for g in self.gate_names),
-                *self.saturation_counters)
+                *self.saturation_counters, *self.precision_counters)
+
+    @property
+    def precision_counters(self) -> tuple[str, ...]:
+        """Layer steps run at full and at low precision (builds with a precision mode)."""
+        return () if self.precision == "static" else ("steps_high", "steps_low")
 
     def gate_function(self, gate: int) -> str:
         """What the MU of ``gate`` computes: ``tanh`` (LSTM g), ``pair`` (GRU n: the two
@@ -182,6 +219,27 @@ class EpurConfig:
         """BNN cycles of one neuron: ceil((X + H) / B)."""
         return -(-self.row_length(layer) // self.bnn_bits)
 
+    def low_dpu_cycles(self, layer: int) -> int:
+        """DPU cycles of one computed neuron in a low-precision step (2N products a cycle):
+        ceil((X + H) / 2N)."""
+        return -(-self.row_length(layer) // (2 * self.lanes))
+
+    @property
+    def low_weight_shift(self) -> int:
+        """A low-precision weight is the weight rounded to its upper LOW_BITS bits: it counts
+        ``2**low_weight_shift`` weight ulps."""
+        return self.weight_format.width - LOW_BITS
+
+    @property
+    def low_data_shift(self) -> int:
+        """A low-precision data word counts ``2**low_data_shift`` data ulps."""
+        return self.data_format.frac - self.low_data_frac
+
+    @property
+    def precision_theta_int(self) -> int:
+        """The tracker's threshold as the data-format integer its register holds."""
+        return int(self.data_format.quantize(self.precision_theta))
+
     @property
     def max_row_length(self) -> int:
         return max(self.row_length(layer) for layer in range(self.layers))
@@ -195,6 +253,9 @@ class EpurConfig:
         """Accumulator width: every product and the bias summed over X + H + 1 terms, exactly."""
         w, d = self.weight_format, self.data_format
         bound = (self.max_row_length + 1) * (-w.min_int) * (-d.min_int)
+        if self.precision != "static":     # low products, shifted back to the full scale
+            low = 1 << (2 * (LOW_BITS - 1) + self.low_weight_shift + self.low_data_shift)
+            bound = max(bound, self.max_row_length * low + (-w.min_int) * (-d.min_int))
         return signed_bits_for(-bound, bound)
 
     @property
@@ -243,11 +304,14 @@ class EpurConfig:
     # -- variants ------------------------------------------------------------------------------
 
     def with_overrides(self, predictor: str | None = None, theta: float | None = None,
-                       mode: str | None = None, theta_h: float | None = None) -> EpurConfig:
+                       mode: str | None = None, theta_h: float | None = None,
+                       precision: str | None = None,
+                       precision_theta: float | None = None) -> EpurConfig:
         """This config with the run-time choices a command line or sweep overrides (``None``
         keeps the config's own); validated like any config."""
         changes = {k: v for k, v in (("predictor", predictor), ("theta", theta), ("mode", mode),
-                                     ("theta_h", theta_h)) if v is not None}
+                                     ("theta_h", theta_h), ("precision", precision),
+                                     ("precision_theta", precision_theta)) if v is not None}
         return dataclasses.replace(self, **changes) if changes else self
 
     def builds(self) -> dict[str, EpurConfig]:
