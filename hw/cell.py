@@ -11,6 +11,9 @@ Ports
     gate-output reads, data one cycle after the address.
     ``h_state``, ``c_state`` (out): the state registers.
     ``done`` (out): one-cycle pulse, the step's last h is written.
+    ``track`` (out, always ready; precision builds only): ``old``, ``new``: the tracked state
+    of a neuron (the LSTM's c, written 2 cycles after its issue; the GRU's h, 6 cycles after)
+    before and after its update, in the cycle it is written (hw/precision.py's input).
     ``sat_pre`` (out, 0..2; GRU), ``sat_c`` (out; LSTM), ``sat_h`` (out): per cycle, how many of
     the cell's narrowings saturated a cycle earlier: GRU ``rq(r*a_h)`` and ``sat(a_x + r*a_h)``,
     the LSTM's c ``rq``, the h ``rq`` (docs/formats.md, "Saturation counters"). The last
@@ -25,13 +28,14 @@ write cycle). ``done`` pulses one cycle after the last write: ``LATENCY`` =
 from __future__ import annotations
 
 from amaranth.hdl import Cat, Module, Signal, signed
-from amaranth.lib import data, wiring
+from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from core.activation import activation_table
 from core.timing import LAT_CELL
 from hw.arith import clips, index, lut_address, out_of_range, requantize, saturate
+from hw.precision import track_layout
 
 LATENCY = LAT_CELL     # issue of neuron j -> ``done`` when j is the step's last neuron
 H_STAGE = LATENCY - 1  # the stage that writes h (``done`` is registered one cycle later)
@@ -42,7 +46,10 @@ class CellUnit(wiring.Component):
         self.cfg = cfg
         dshape = signed(cfg.data_format.width)
         entries = cfg.layers * cfg.hidden_size
+        tracked = cfg.precision != "static"
         super().__init__({
+            **({"track": Out(stream.Signature(track_layout(cfg), always_ready=True))}
+               if tracked else {}),
             "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
             "done_bits": In(cfg.gates * cfg.hidden_size),
             "y_addr": Out(index(cfg.hidden_size)),
@@ -58,6 +65,7 @@ class CellUnit(wiring.Component):
         cfg = self.cfg
         fmt, hidden, gates = cfg.data_format, cfg.hidden_size, cfg.gates
         dshape, frac = signed(fmt.width), fmt.frac
+        tracked = cfg.precision != "static"
 
         # issue neuron j once all gates have it
         active = Signal()
@@ -110,11 +118,16 @@ class CellUnit(wiring.Component):
             m.d.sync += self.sat_c.eq(valid[2] & clips(prod_a2 + prod_b2, fmt, 2 * frac))
             with m.If(valid[2]):
                 m.d.sync += c_state[entry[2]].eq(c)
+            if tracked:
+                c_old = Signal(dshape)
+                m.d.sync += c_old.eq(c_state[entry[1]])
+                m.d.comb += [self.track.valid.eq(valid[2]), self.track.p.old.eq(c_old),
+                             self.track.p.new.eq(c)]
             m.d.sync += [prod_a6.eq(keep[H_STAGE - 1] * tanh.data), prod_b6.eq(0)]
         else:
             r, z = self.y[0], self.y[1]
             a_x = stage_regs("a_x", dshape, 2, 3)
-            h_prev = stage_regs("h_prev", dshape, 2, H_STAGE - 1)
+            h_prev = stage_regs("h_prev", dshape, 2, H_STAGE if tracked else H_STAGE - 1)
             m.d.sync += [prod_a2.eq(r * self.y_h), a_x[2].eq(self.y[2]), keep[2].eq(z),
                          h_prev[2].eq(h_state[entry[1]])]
             m.d.sync += [rq3.eq(requantize(prod_a2, fmt, 2 * frac)),
@@ -126,6 +139,9 @@ class CellUnit(wiring.Component):
             m.d.sync += [prod_a6.eq(((1 << frac) - keep[H_STAGE - 1]) * tanh.data),
                          prod_b6.eq(keep[H_STAGE - 1] * h_prev[H_STAGE - 1])]
         h = requantize(prod_a6 + prod_b6, fmt, 2 * frac)
+        if tracked and cfg.cell == "gru":
+            m.d.comb += [self.track.valid.eq(valid[H_STAGE]),
+                         self.track.p.old.eq(h_prev[H_STAGE]), self.track.p.new.eq(h)]
         m.d.sync += self.sat_h.eq(valid[H_STAGE] & clips(prod_a6 + prod_b6, fmt, 2 * frac))
         with m.If(self.clear):
             m.d.sync += [h_state.eq(0), c_state.eq(0)]

@@ -21,6 +21,11 @@ Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B); co
     chunk is read at ``a_j = max(a_{j-1} + Kd, d_j + LAT_QUEUE)``.
     Either way ``done[j]`` is set ``Kd + LAT_MU`` cycles after ``a_j`` (weight read 1, DPU 2,
     MU 2, buffer write 1). The DPU reads one chunk per cycle with no bubble between neurons.
+Precision builds (``cfg.precision != "static"``): ``low`` (in, the tracker's, held from
+``start`` through the step) runs the step at low precision: Kd_low = ceil((X_l+H)/2N) in place
+of Kd in the schedule above (hw/sequencer.py, hw/dot_path.py). Their weight store keeps the
+weights' signs itself (a low chunk needs 2N of them a cycle), so a memo build's BNN sign plane
+is the BNN's alone there.
 A scheme that is the whole datapath (``datapath``; the delta build, hw/schemes/delta.py) takes
 the place of the four parts: every port passes through to it, and its events (``changed``,
 ``unchanged``) are outputs too; its schedule is its own docstring's.
@@ -30,6 +35,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Module
 from amaranth.lib import wiring
+from amaranth.lib.wiring import In
 
 from hw.dot_path import DotPath
 from hw.schemes import scheme_class
@@ -48,15 +54,19 @@ class ComputeUnit(wiring.Component):
         self.gate = gate
         self.kind = cfg.gate_function(gate)
         self.scheme = scheme_class(cfg)
-        super().__init__(compute_unit_ports(cfg, self.scheme.controls(cfg),
-                                            self.scheme.events(cfg)))
+        ports = compute_unit_ports(cfg, self.scheme.controls(cfg), self.scheme.events(cfg))
+        if cfg.precision != "static":
+            ports["low"] = In(1)
+        super().__init__(ports)
 
     def elaborate(self, platform):
         m = Module()
         cfg, pair = self.cfg, self.kind == "pair"
         if self.scheme.datapath:
             return self._whole(m)
-        signs = self.scheme.weight_signs      # the scheme holds the weights' sign bits
+        precision = cfg.precision != "static"
+        # the scheme holds the weights' sign bits (not in precision builds: see above)
+        signs = self.scheme.weight_signs and not precision
         m.submodules.weight_store = store = WeightStore(cfg, pair, signs_apart=signs)
         m.submodules.sequencer = seq = RowSequencer(cfg, queued=self.scheme.queued)
         m.submodules.dot_path = dot = DotPath(cfg, self.kind)
@@ -76,6 +86,9 @@ class ComputeUnit(wiring.Component):
         m.d.comb += [store.row_addr.eq(seq.row_addr), dot.w.eq(store.w),
                      store.bias_addr.eq(dot.bias_addr), dot.bias.eq(store.bias_data),
                      dot.bias_h.eq(store.bias_h_data)]
+        if precision:
+            m.d.comb += [seq.low.eq(self.low), dot.low.eq(self.low), store.half.eq(seq.half),
+                         dot.w_low.eq(store.w_low)]
         # the scheme decides which neurons the sequencer reads, and stores the outputs
         if self.scheme.queued:
             wiring.connect(m, scheme.queue, seq.queue)

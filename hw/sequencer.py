@@ -13,11 +13,16 @@ Schedule (Kd = ``cfg.dpu_cycles(layer)``): in order, neuron j's first chunk is r
 in the cycle the previous neuron's last chunk is read, or any cycle nothing is read, and its first
 chunk is read the cycle after. One chunk per cycle, no bubble between neurons; the chunks of a
 neuron are never interrupted.
+Precision builds (``cfg.precision != "static"``): ``low`` (in, held from ``start`` through the
+step) makes the step read Kd_low = ``cfg.low_dpu_cycles(layer)`` chunks of 2N weights a neuron
+instead of Kd chunks of N, with the same schedule; ``row_addr`` names a word of 2N weights (the
+weight store's layout of those builds) and ``half`` (out, with it) the half a full chunk reads:
+full chunk c is word c // 2, half c % 2; low chunk c is word c.
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Module
+from amaranth.hdl import Module, Mux
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -35,23 +40,36 @@ class RowSequencer(wiring.Component):
     def __init__(self, cfg, queued: bool = False):
         self.cfg = cfg
         self.queued = queued
-        base, depth = row_layout(cfg, cfg.dpu_cycles)
+        self.pairs = cfg.precision != "static"
+        base, depth = row_layout(cfg, self.words)
         ports = {
             "start": In(1), "layer": In(index(cfg.layers)),
             "row_addr": Out(range(max(depth, 2))),
             "o": Out(stream.Signature(chunk_layout(cfg), always_ready=True)),
         }
+        if self.pairs:
+            ports.update({"low": In(1), "half": Out(1)})
         if queued:
             ports.update({"in_order": In(1),
                           "queue": In(stream.Signature(index(cfg.hidden_size)))})
         super().__init__(ports)
 
+    @property
+    def words(self):
+        """Memory words of a row, per layer (``hw.rows.row_layout``'s ``chunks``)."""
+        return self.cfg.low_dpu_cycles if self.pairs else self.cfg.dpu_cycles
+
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
         hidden, layers = cfg.hidden_size, range(cfg.layers)
-        base, _ = row_layout(cfg, cfg.dpu_cycles)
+        base, _ = row_layout(cfg, self.words)
         kd = by_layer(self.layer, [cfg.dpu_cycles(k) for k in layers])
+        step = 1            # words between a neuron's chunks
+        if self.pairs:
+            kd = Mux(self.low, by_layer(self.layer, [cfg.low_dpu_cycles(k) for k in layers]), kd)
+            step = Mux(self.low, 1, self.o.p.chunk[0])
+            m.d.comb += self.half.eq(self.o.p.chunk[0])
         in_order = self.in_order if self.queued else 1
         active, neuron, c, row = self.o.valid, self.o.p.neuron, self.o.p.chunk, self.row_addr
         last_chunk = c == kd - 1
@@ -60,7 +78,7 @@ class RowSequencer(wiring.Component):
             m.d.sync += [c.eq(0), neuron.eq(0), active.eq(in_order),
                          row.eq(by_layer(self.layer, base))]
         with m.Elif(active & ~last_chunk):
-            m.d.sync += [c.eq(c + 1), row.eq(row + 1)]
+            m.d.sync += [c.eq(c + 1), row.eq(row + step)]
         with m.Elif(in_order):
             with m.If(active & (neuron != hidden - 1)):
                 m.d.sync += [c.eq(0), row.eq(row + 1), neuron.eq(neuron + 1)]
@@ -71,5 +89,5 @@ class RowSequencer(wiring.Component):
                 queue = self.queue
                 m.d.comb += queue.ready.eq(1)
                 m.d.sync += [c.eq(0), neuron.eq(queue.p), active.eq(queue.valid),
-                             row.eq(row_address(cfg, cfg.dpu_cycles, self.layer, queue.p))]
+                             row.eq(row_address(cfg, self.words, self.layer, queue.p))]
         return m

@@ -16,6 +16,10 @@ Ports (Verilog names in docs/architecture.md)
     and the scheme's own (delta: ``changed``, ``macs_skipped``).
     ``sat_<q>_l<layer>`` (out, ``cfg.saturation_counters``): narrowings that saturated in the
     current sequence, per layer: ``pre`` (pre-activations), ``c`` (LSTM cell state), ``h``.
+    Precision builds (``cfg.precision != "static"``, hw/precision.py): the run-time controls
+    ``precision_mode`` (0 static, 1 dynamic, 2 low: ``core.config.PRECISIONS``' order) and
+    ``precision_theta`` (data format: the tracker's threshold), and the counters
+    ``steps_high``, ``steps_low``: layer steps of the current sequence run at each precision.
 The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo buffer.
 """
 
@@ -33,6 +37,7 @@ from core.layout import field_slices
 from hw.cell import CellUnit
 from hw.controller import Controller
 from hw.cu import ComputeUnit
+from hw.precision import PrecisionTracker, precision_controls
 from hw.schemes import scheme_class
 
 
@@ -51,11 +56,13 @@ def top_signature(cfg) -> wiring.Signature:
             "addr": cfg.weight_address_bits, "data": signed(cfg.weight_format.width)}))),
     }
     ports.update({name: In(shape) for name, shape in controls.items()})
+    ports.update({name: In(shape) for name, shape in precision_controls(cfg).items()})
     ports.update({"busy": Out(1), "cycles": Out(count)})
     for kind in ("computed", "reused"):
         ports.update({f"{kind}_{name}": Out(count) for name in cfg.gate_names})
     ports.update({name: Out(count) for name in cfg.saturation_counters})
     ports.update({name: Out(count) for name in scheme.counters(cfg)})
+    ports.update({name: Out(count) for name in cfg.precision_counters})
     return wiring.Signature(ports)
 
 
@@ -118,7 +125,25 @@ class EpurTop(wiring.Component):
             total = getattr(self, name)
             m.d.sync += total.eq(Mux(ctrl.clear, 0, total + Mux(getattr(cus[0], event),
                                                                  weight, 0)))
+        if cfg.precision != "static":
+            self._precision(m, ctrl, cell, cus)
         return m
+
+    def _precision(self, m, ctrl, cell, cus):
+        """The tracker, its controls, the compute units' ``low`` and the steps counters."""
+        m.submodules.precision = tracker = PrecisionTracker(self.cfg)
+        wiring.connect(m, cell.track, tracker.track)
+        m.d.comb += [tracker.mode.eq(self.precision_mode), tracker.theta.eq(self.precision_theta),
+                     tracker.start.eq(ctrl.start), tracker.layer.eq(ctrl.layer),
+                     tracker.clear.eq(ctrl.clear), tracker.done.eq(cell.done)]
+        m.d.comb += [cu.low.eq(tracker.low) for cu in cus]
+        # like ``cycles``, a sequence's first step (the one with ``clear``) counts
+        for name, flag in (("steps_high", ~tracker.low), ("steps_low", tracker.low)):
+            total = getattr(self, name)
+            with m.If(ctrl.clear):
+                m.d.sync += total.eq(flag)
+            with m.Elif(ctrl.start):
+                m.d.sync += total.eq(total + flag)
 
 
 def generate_verilog(cfg) -> str:

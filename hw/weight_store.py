@@ -11,6 +11,15 @@ Ports
     weight; its sign bit is the BNN unit's sign plane's (hw/bnn.py), which comes in on
     ``w_signs`` (in, N bits) in the cycle ``w`` is out, and is ``w``'s MSBs. Every weight bit
     is stored once.
+    Precision builds (``cfg.precision != "static"``; docs/architecture.md, "Dynamic precision")
+    keep the weights in two memories of words of 2N weights (a row padded to whole words,
+    ``hw.rows.row_layout(cfg, cfg.low_dpu_cycles)``): ``weights`` holds each weight's upper
+    ``W - sw + 1`` bits (the low weight and its rounding bit; 9 for 16-bit weights),
+    ``weights_low`` the other ``sw - 1`` bits. ``row_addr`` names a word and ``half`` (in, with
+    it) which N weights of it ``w`` carries (a full step's chunk c is word c // 2, half c % 2);
+    ``w_low`` (out, 2N low-precision weights, golden/precision.py ``low_weights``) comes from
+    the ``weights`` word alone, with ``w``. These builds keep the signs here (``signs_apart``
+    is refused): a low chunk needs 2N signs a cycle, the BNN's port gives N.
     ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias_data`` and, ``pair`` only,
     ``bias_h_data`` (``b_hn``) one cycle later. (The memories are named ``weights``, ``bias`` and
     ``bias_h`` in the Verilog, as synth/units.py counts them; no port may take those names.)
@@ -19,14 +28,18 @@ Throughput: one load, one weight read and one bias read per cycle, independent o
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Module, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from core.config import LOW_BITS
+from core.fixed import FixedFormat
 from core.layout import BIAS, BIAS_HN, KIND_BITS, WEIGHT
-from hw.arith import by_layer, divmod_const, index
+from hw.arith import by_layer, divmod_const, index, saturate
 from hw.rows import column_address, column_words, row_address, row_layout
+
+LOW_WORD = FixedFormat(width=LOW_BITS, frac=0)     # the range a low-precision word saturates to
 
 
 def load_layout(cfg):
@@ -43,10 +56,16 @@ class WeightStore(wiring.Component):
         self.pair = pair
         self.signs_apart = signs_apart
         self.columns = columns
-        self.depth = (column_words(cfg) if columns else row_layout(cfg, cfg.dpu_cycles))[1]
+        self.pairs = cfg.precision != "static"     # words of 2N weights, two memories
+        if self.pairs and (signs_apart or columns):
+            raise ValueError("a precision build's weight store keeps whole rows with signs")
+        self.depth = (column_words(cfg) if columns else row_layout(
+            cfg, cfg.low_dpu_cycles if self.pairs else cfg.dpu_cycles))[1]
         wshape = signed(cfg.weight_format.width)
         super().__init__({
             **({"w_signs": In(cfg.lanes)} if signs_apart else {}),
+            **({"half": In(1), "w_low": Out(data.ArrayLayout(signed(LOW_BITS), 2 * cfg.lanes))}
+               if self.pairs else {}),
             "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
             "row_addr": In(range(max(self.depth, 2))),
             "w": Out(data.ArrayLayout(wshape, cfg.lanes)),
@@ -57,9 +76,13 @@ class WeightStore(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        n, ww, entries = cfg.lanes, cfg.weight_format.width, cfg.layers * cfg.hidden_size
+        n, ww = cfg.lanes, cfg.weight_format.width
         stored = ww - 1 if self.signs_apart else ww        # bits of a weight in this memory
         ld = self.load.p
+        if self.pairs:
+            self._pairs(m)
+            self._biases(m)
+            return m
         m.submodules.weights = wmem = Memory(shape=unsigned(n * stored), depth=self.depth,
                                              init=[])
         write, read = wmem.write_port(granularity=stored), wmem.read_port()
@@ -82,6 +105,43 @@ class WeightStore(wiring.Component):
                                       for k in range(n)))
         else:
             m.d.comb += self.w.eq(read.data)
+        self._biases(m)
+        return m
+
+    def _pairs(self, m):
+        """The precision build's two memories of 2N-weight words."""
+        cfg, ld = self.cfg, self.load.p
+        n, ww, low_bits = cfg.lanes, cfg.weight_format.width, cfg.low_weight_shift - 1
+        high_bits = ww - low_bits
+        chunk, lane = divmod_const(ld.col, 2 * n)
+        addr = row_address(cfg, cfg.low_dpu_cycles, ld.layer, ld.row) + chunk
+        in_row = ld.col < by_layer(ld.layer, [cfg.row_length(k) for k in range(cfg.layers)])
+        enable = Cat(self.load.valid & (ld.kind == WEIGHT) & in_row).as_unsigned() << lane
+        word = ld.data.as_unsigned()
+        reads = []
+        for name, bits, part in (("weights", high_bits, word[low_bits:]),
+                                 ("weights_low", low_bits, word[:low_bits])):
+            m.submodules[name] = mem = Memory(shape=unsigned(2 * n * bits), depth=self.depth,
+                                              init=[])
+            write, read = mem.write_port(granularity=bits), mem.read_port()
+            m.d.comb += [write.addr.eq(addr), write.data.eq(part.replicate(2 * n)),
+                         write.en.eq(enable), read.addr.eq(self.row_addr)]
+            reads.append(read.data)
+        high, low = reads
+        half = Signal()
+        m.d.sync += half.eq(self.half)
+        for k in range(n):
+            lo = Mux(half, low.word_select(n + k, low_bits), low.word_select(k, low_bits))
+            hi = Mux(half, high.word_select(n + k, high_bits), high.word_select(k, high_bits))
+            m.d.comb += self.w[k].eq(Cat(lo, hi))
+        # the low weight: the upper bits rounded half up (the rounding bit is the LSB here)
+        for k in range(2 * n):
+            upper = high.word_select(k, high_bits).as_signed()
+            m.d.comb += self.w_low[k].eq(saturate((upper + 1) >> 1, LOW_WORD))
+
+    def _biases(self, m):
+        cfg, ld = self.cfg, self.load.p
+        ww, entries = cfg.weight_format.width, cfg.layers * cfg.hidden_size
         biases = [("bias", BIAS, self.bias_data)] + ([("bias_h", BIAS_HN, self.bias_h_data)]
                                                       if self.pair else [])
         for name, kind, out in biases:
@@ -90,4 +150,3 @@ class WeightStore(wiring.Component):
             m.d.comb += [bwrite.addr.eq(ld.layer * cfg.hidden_size + ld.row),
                          bwrite.data.eq(ld.data), bwrite.en.eq(self.load.valid & (ld.kind == kind)),
                          bread.addr.eq(self.bias_addr), out.eq(bread.data)]
-        return m
