@@ -6,6 +6,9 @@ is the compute units' step (golden/cu.py, the reuse scheme inside) and the cell 
 (golden/cell.py). Every sequence of the batch runs at once; a sequence past its length keeps its
 state frozen and counts nothing. The counters are the RTL's (``Result.counters``).
 
+Each layer has a precision tracker (golden/precision.py) per sequence: it gives the precision of
+the layer's step before the step and follows the tracked state (LSTM c, GRU h) after it.
+
 Saturations are counted per layer where the hardware counts them (docs/formats.md): the MU's
 narrowings of the neurons the DPU computed (a reused neuron's MU does not run), and the cell
 unit's of every neuron of every active layer step.
@@ -20,6 +23,7 @@ import numpy as np
 from core.config import EpurConfig
 from golden import cu
 from golden.cell import cell_update
+from golden.precision import Tracker, tracked_state
 from golden.schemes import scheme_for
 
 
@@ -40,6 +44,25 @@ class Result:
     sat_c: np.ndarray            # (layers, batch) LSTM c narrowings that saturated (GRU: 0)
     sat_h: np.ndarray            # (layers, batch) h narrowings that saturated
     changed: np.ndarray | None = None   # (batch,) input elements the DPU read (delta: propagated)
+    low: np.ndarray | None = None       # (layers, batch, time) True: the layer step ran low
+    low_steps: np.ndarray | None = None     # (layers, batch) active layer steps run low
+    macs_low: np.ndarray | None = None  # (batch,) of the MACs done, those done at low precision
+
+    @property
+    def steps_low(self) -> np.ndarray:
+        """(batch,) active layer steps (every layer) run at low precision."""
+        return self.low_steps.sum(axis=0)
+
+    @property
+    def steps_high(self) -> np.ndarray:
+        """(batch,) active layer steps (every layer) run at full precision."""
+        return self.cfg.layers * self.lengths - self.steps_low
+
+    @property
+    def low_fraction(self) -> float:
+        """Fraction of the active layer steps of the batch run at low precision."""
+        total = self.cfg.layers * int(np.sum(self.lengths))
+        return float(self.steps_low.sum() / total) if total else 0.0
 
     @property
     def h(self) -> np.ndarray:
@@ -66,6 +89,8 @@ class Result:
             out[f"reused_{name}"] = self.reused[:, g]
         top = (1 << self.cfg.counter_width) - 1
         out.update({name: np.minimum(v, top) for name, v in self.saturations().items()})
+        if self.cfg.precision_counters:
+            out["steps_high"], out["steps_low"] = self.steps_high, self.steps_low
         out["macs"] = self.macs
         out["macs_skipped"] = self.macs_skipped
         out["changed"] = self.changed
@@ -86,7 +111,8 @@ class Result:
         per_layer = np.zeros((cfg.layers, batch), dtype=np.int64)
         return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
                    per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths,
-                   per_layer, per_layer.copy(), per_layer.copy(), per_seq.copy())
+                   per_layer, per_layer.copy(), per_layer.copy(), per_seq.copy(),
+                   np.zeros(h_int.shape[:3], dtype=bool), per_layer.copy(), per_seq.copy())
 
 
 def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
@@ -96,6 +122,7 @@ def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
     scheme = scheme_for(cfg, layers)
     weights = [cu.LayerWeights.of(cfg, k, q) for k, q in enumerate(layers)]
     states = [scheme.layer_state(k, batch) for k in range(cfg.layers)]
+    trackers = [Tracker.fresh(cfg, batch) for _ in range(cfg.layers)]
     h = np.zeros((cfg.layers, batch, cfg.hidden_size), dtype=np.int64)
     c = np.zeros_like(h)
     result = Result.zeros(cfg, batch, steps, lengths)
@@ -104,8 +131,12 @@ def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
         below = xq[:, t]
         for k in range(cfg.layers):
             v = np.concatenate([below, h[k]], axis=1)
-            step = cu.step(cfg, scheme, states[k], weights[k], k, v, active)
+            low = trackers[k].precision() if cfg.precision != "static" else None
+            step = cu.step(cfg, scheme, states[k], weights[k], k, v, active, low)
             cell = cell_update(step.out, step.out2, h[k], c[k], cfg)
+            if low is not None:
+                trackers[k].update(tracked_state(cfg, cell), active)
+                result.low[k, :, t] = low
             h[k] = np.where(active[:, None], cell.h, h[k])
             result.h_int[k, :, t] = h[k]
             if cell.c is not None:
@@ -123,9 +154,15 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
     result.computed += act[:, None] * (~step.reuse).sum(axis=2)
     result.reused += act[:, None] * step.reuse.sum(axis=2)
     result.cycles += act * scheme.cycles(step)
-    result.macs += act * (cfg.gates * cfg.hidden_size * cfg.row_length(step.layer))
-    result.macs_skipped += act * scheme.macs_skipped(step)
+    macs, skipped = cfg.gates * cfg.hidden_size * cfg.row_length(step.layer), \
+        scheme.macs_skipped(step)
+    result.macs += act * macs
+    result.macs_skipped += act * skipped
     result.changed += act * step.columns
+    if step.low is not None:
+        low = act * step.low
+        result.low_steps[step.layer] += low
+        result.macs_low += low * (macs - skipped)
 
 
 def _count_saturation(result: Result, step: cu.LayerStep, cell, active: np.ndarray) -> None:

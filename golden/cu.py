@@ -5,6 +5,10 @@ A step takes the layer's input vector ``v = [x, h]`` and, through the reuse sche
 inputs the DPU reads (delta), the DPU (golden/dpu.py) takes the exact dot products, the MU
 (golden/mu.py) adds the bias, requantizes and looks up the activation, the scheme decides which
 neurons reuse their memo entry, and the scheme's state is updated for the next step.
+
+A sequence whose step runs at low precision (golden/precision.py, chosen by the tracker) takes
+its dot products from the low-precision weight rows and input words, shifted back to the full
+step's accumulator scale; everything after the DPU is the same.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from core.activation import activate
 from golden.dpu import Rows
 from golden.mu import preactivation, preactivation_clips
 from golden.params import QuantLayer
+from golden.precision import LOW_MAX, low_data, low_scale, low_weights
 
 
 @dataclass(frozen=True)
@@ -28,12 +33,38 @@ class LayerWeights:
     h_rows: Rows                  # (gates * H, H)
     bias: np.ndarray              # (gates, H)
     b_hn: np.ndarray | None       # (H,) GRU only
+    x_rows_low: Rows | None = None    # the same rows at low precision (precision builds)
+    h_rows_low: Rows | None = None
 
     @classmethod
     def of(cls, cfg, layer: int, q: QuantLayer) -> LayerWeights:
         rows = q.w.reshape(cfg.gates * cfg.hidden_size, -1)
         xl, bound = cfg.layer_input_size(layer), -cfg.data_format.min_int
-        return cls(Rows(rows[:, :xl], bound), Rows(rows[:, xl:], bound), q.b, q.b_hn)
+        low = {}
+        if cfg.precision != "static":
+            lo = low_weights(cfg, rows)
+            low = {"x_rows_low": Rows(lo[:, :xl], LOW_MAX + 1),
+                   "h_rows_low": Rows(lo[:, xl:], LOW_MAX + 1)}
+        return cls(Rows(rows[:, :xl], bound), Rows(rows[:, xl:], bound), q.b, q.b_hn, **low)
+
+    def accumulators(self, cfg, v, low=None) -> tuple[np.ndarray, np.ndarray]:
+        """The DPU's accumulators of every gate neuron, ``(acc_x, acc_h)`` (batch, gates * H):
+        the dot products of the x and the h columns; where ``low`` (batch,) is True, at low
+        precision: ``(sum w_lo * v_lo) << (sw + sv)``."""
+        xl = self.x_rows.shape[1]
+        if low is None or not np.any(low):
+            return self.x_rows.matvec(v[:, :xl]), self.h_rows.matvec(v[:, xl:])
+        low = np.asarray(low, dtype=bool)
+        acc_x = np.empty((v.shape[0], self.x_rows.shape[0]), dtype=np.int64)
+        acc_h = np.empty_like(acc_x)
+        high = ~low
+        if high.any():
+            acc_x[high] = self.x_rows.matvec(v[high, :xl])
+            acc_h[high] = self.h_rows.matvec(v[high, xl:])
+        v_lo, shift = low_data(cfg, v[low]), low_scale(cfg)
+        acc_x[low] = self.x_rows_low.matvec(v_lo[:, :xl]) << shift
+        acc_h[low] = self.h_rows_low.matvec(v_lo[:, xl:]) << shift
+        return acc_x, acc_h
 
 
 @dataclass
@@ -51,6 +82,7 @@ class LayerStep:
     out2: np.ndarray | None = None    # (batch, H) the same for y2
     sat_pre: np.ndarray | None = None  # (batch, gates, H) the MU's narrowings that clipped
     changed: np.ndarray | None = None  # (batch, X_l + H) delta: the elements propagated
+    low: np.ndarray | None = None      # (batch,) True where the step ran at low precision
 
 
 def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):
@@ -78,18 +110,20 @@ def gate_outputs(cfg, acc_x, acc_h, bias, b_hn):
     return y, preactivation(acc_h[:, -1], b_hn, cfg), sat
 
 
-def step(cfg, scheme, state, weights: LayerWeights, layer: int, v, active) -> LayerStep:
+def step(cfg, scheme, state, weights: LayerWeights, layer: int, v, active,
+         low=None) -> LayerStep:
     """One layer step of every compute unit for the sequences of a batch.
 
     ``v`` (batch, X_l + H): the layer's input vector; ``active`` (batch,): sequences still
-    running (the others' scheme state is left as it is). Returns the step, filled."""
+    running (the others' scheme state is left as it is); ``low`` (batch,): sequences whose step
+    runs at low precision (None: none). Returns the step, filled."""
     v, columns = scheme.layer_input(state, v)
-    batch, xl = v.shape[0], cfg.layer_input_size(layer)
-    shape = (batch, cfg.gates, cfg.hidden_size)
-    acc_x = weights.x_rows.matvec(v[:, :xl]).reshape(shape)
-    acc_h = weights.h_rows.matvec(v[:, xl:]).reshape(shape)
-    y, y2, sat_pre = gate_outputs(cfg, acc_x, acc_h, weights.bias, weights.b_hn)
-    s = LayerStep(layer, v, columns, y, y2, sat_pre=sat_pre)
+    shape = (v.shape[0], cfg.gates, cfg.hidden_size)
+    acc_x, acc_h = weights.accumulators(cfg, v, low)
+    y, y2, sat_pre = gate_outputs(cfg, acc_x.reshape(shape), acc_h.reshape(shape),
+                                  weights.bias, weights.b_hn)
+    s = LayerStep(layer, v, columns, y, y2, sat_pre=sat_pre,
+                  low=None if low is None else np.asarray(low, dtype=bool))
     s.reuse = scheme.decide(state, s)
     s.out, s.out2 = scheme.outputs(state, s)
     scheme.update(state, s, active)

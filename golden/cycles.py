@@ -3,7 +3,10 @@
 It predicts the RTL's ``cycles`` counter exactly (tests/hw/test_top.py checks it). Times are
 cycles after the step's ``start`` cycle (cycle 0, counted); docs/architecture.md has the
 schedule and core/timing.py the latencies ``LAT_*``. Kd = ceil((X_l + H) / N) DPU cycles and
-Kb = ceil((X_l + H) / B) BNN cycles per neuron.
+Kb = ceil((X_l + H) / B) BNN cycles per neuron. A step at low precision (dynamic precision,
+golden/precision.py) is the same schedule with Kd_low = ceil((X_l + H) / 2N) in place of Kd for
+every computed neuron (the DPU takes 2N low-precision products a cycle); Kb, the queue, MU and
+cell latencies do not change, and the tracker adds no cycle.
 
 - Baseline (no BNN): every neuron is computed; neuron j's first weight chunk is read at
   ``LAT_DPU_START + j * Kd``.
@@ -35,20 +38,25 @@ DELTA_IDLE_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_PASS_START + timing.LAT_MU
                        + timing.LAT_CELL)
 # the constant C of each step formula (tests/golden/test_cycles.py): baseline, H * Kd + C;
 # memo with every neuron reused, H * Kb + C; memo with every neuron computed, H * Kd + Kb + C
+# (a low-precision step: Kd_low in place of Kd)
 BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
 REUSED_OVERHEAD = timing.LAT_BNN + timing.LAT_REUSE + timing.LAT_CELL + 1
 COMPUTED_OVERHEAD = timing.LAT_BNN + timing.LAT_QUEUE + timing.LAT_MU + timing.LAT_CELL + 1
 
 
-def layer_step_cycles(cfg, layer: int, computed: np.ndarray) -> np.ndarray:
+def layer_step_cycles(cfg, layer: int, computed: np.ndarray, low=None) -> np.ndarray:
     """Cycles of one layer step for each sequence.
 
     ``computed`` is a boolean array (batch, gates, H): True where the neuron was computed in the
-    DPU, False where it was reused. Returns an int64 array (batch,).
+    DPU, False where it was reused; ``low`` (batch,) bool: True where the step runs at low
+    precision (Kd_low DPU cycles a computed neuron), None: every step at full precision.
+    Returns an int64 array (batch,).
     """
     computed = np.asarray(computed, dtype=bool)
     batch, gates, hidden = computed.shape
     kd, kb = cfg.dpu_cycles(layer), cfg.bnn_cycles(layer)
+    if low is not None:
+        kd = np.where(np.asarray(low, dtype=bool), cfg.low_dpu_cycles(layer), kd)[:, None, None]
     j = np.arange(hidden, dtype=np.int64)
     if cfg.memo:
         decided = timing.LAT_BNN + (j + 1) * kb
@@ -98,9 +106,11 @@ def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
     return mu_pass + cfg.hidden_size - 1 + timing.LAT_MU_PASS + timing.LAT_CELL + 1
 
 
-def baseline_step_cycles(cfg, layer: int) -> int:
-    """Cycles of a baseline layer step: exactly H * Kd + BASELINE_OVERHEAD."""
-    return cfg.hidden_size * cfg.dpu_cycles(layer) + BASELINE_OVERHEAD
+def baseline_step_cycles(cfg, layer: int, low: bool = False) -> int:
+    """Cycles of a baseline layer step: exactly H * Kd + BASELINE_OVERHEAD (``low``: a
+    low-precision step, H * Kd_low + BASELINE_OVERHEAD)."""
+    kd = cfg.low_dpu_cycles(layer) if low else cfg.dpu_cycles(layer)
+    return cfg.hidden_size * kd + BASELINE_OVERHEAD
 
 
 def baseline_bound(cfg, layer: int) -> int:

@@ -24,7 +24,12 @@ Events (counts over the whole batch, every layer and valid timestep):
   sent value (and a write when it changes, counted always); per MAC a read and a write of the
   pre-activation memory (the build adds ``W[j, k] * delta_k`` into neuron j's stored
   pre-activation, ``acc_width`` bits), and per neuron and step one read of it (the MU pass);
-  every neuron's activation.
+  every neuron's activation;
+- dynamic precision (``cfg.precision`` dynamic or low, golden/precision.py): a MAC done in a
+  low-precision step reads only the weight's upper memory (``W - sw + 1`` bits: 9 of 16) and
+  does an 8 x 8 multiply, the rounding add of the weight's upper bits and the accumulator add;
+  each low layer step rounds its X + H input elements to 8 bits (one add each); the tracker
+  (dynamic only) subtracts and compares each neuron's tracked state once a layer step.
 """
 
 from __future__ import annotations
@@ -33,6 +38,8 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from core.config import LOW_BITS
 
 # Horowitz ISSCC 2014, 45 nm: SRAM read of a 64-bit word, by memory size (bytes -> pJ).
 SRAM_64BIT_READ_PJ = ((8 * 1024, 10.0), (32 * 1024, 20.0), (1024 * 1024, 100.0))
@@ -87,6 +94,9 @@ class EnergyConstants:
     delta_acc_access: float
     shadow_read_bit: float
     shadow_mac: float
+    low_mac: float
+    low_round: float
+    tracker: float
 
     @classmethod
     def for_config(cls, cfg) -> EnergyConstants:
@@ -117,6 +127,10 @@ class EnergyConstants:
             shadow_read_bit=sram_pj_per_bit(sign_bytes * cfg.shadow_bits),
             shadow_mac=mul_pj(cfg.shadow_bits, cfg.shadow_bits)
             + add_pj(cfg.yb_width + 2 * (cfg.shadow_bits - 1)),
+            # the weight's rounding add ((high + 1) >> 1), the 8 x 8 product, the accumulate
+            low_mac=add_pj(LOW_BITS + 1) + mul_pj(LOW_BITS, LOW_BITS) + add_pj(cfg.acc_width),
+            low_round=add_pj(dbits),
+            tracker=2 * add_pj(dbits),                              # |s - s_old|, then <= theta
         )
 
 
@@ -128,12 +142,20 @@ def energy(result) -> dict[str, float]:
     done = macs - float(np.sum(result.macs_skipped))           # MACs the DPU really does
     computed, reused = float(np.sum(result.computed)), float(np.sum(result.reused))
     neurons = computed + reused
+    low = float(np.sum(result.macs_low)) if cfg.precision != "static" else 0.0
+    low_bits = cfg.weight_format.width - cfg.low_weight_shift + 1     # the upper memory's word
     out = {
-        "weight_read": done * cfg.weight_format.width * k.weight_read_bit,
-        "mac": done * k.mac,
+        "weight_read": ((done - low) * cfg.weight_format.width + low * low_bits)
+        * k.weight_read_bit,
+        "mac": (done - low) * k.mac + low * k.low_mac,
         "activation": computed * k.activation,
         "cell_update": neurons / cfg.gates * k.cell_update,
     }
+    if cfg.precision != "static":
+        rows = np.array([cfg.row_length(layer) for layer in range(cfg.layers)])
+        out["precision"] = float(np.sum(result.low_steps.sum(axis=1) * rows)) * k.low_round
+        if cfg.precision == "dynamic":
+            out["precision"] += neurons / cfg.gates * k.tracker
     if cfg.predictor == "bnn":
         out["bnn"] = macs * (k.sign_read_bit + k.xnor_popcount_bit)
         out["memo"] = (neurons + computed) * k.memo_access + neurons * k.comparator

@@ -56,14 +56,16 @@ def check_inputs(cfg: EpurConfig, x, lengths=None) -> tuple[np.ndarray, np.ndarr
 
 def run_fixed(cfg: EpurConfig, params, x, lengths=None, predictor: str | None = None,
               theta: float | None = None, mode: str | None = None,
-              theta_h: float | None = None) -> Result:
+              theta_h: float | None = None, precision: str | None = None,
+              precision_theta: float | None = None) -> Result:
     """Run the bit-exact model over a batch. ``params``: :class:`RNNParams` or quantized layers.
 
-    ``predictor``, ``theta``, ``mode``, ``theta_h`` override the config's (``None`` keeps it).
+    ``predictor``, ``theta``, ``mode``, ``theta_h``, ``precision``, ``precision_theta``
+    override the config's (``None`` keeps it).
     The matrix products are small: BLAS threads only contend (on a busy 2-core machine they
     made it 50x slower), so the run is single-threaded; sweeps use processes instead.
     """
-    cfg = cfg.with_overrides(predictor, theta, mode, theta_h)
+    cfg = cfg.with_overrides(predictor, theta, mode, theta_h, precision, precision_theta)
     if cfg.acc_width > 53:        # the DPU's fast path (golden/dpu.py) then always applies
         raise InputError(f"accumulators of {cfg.acc_width} bits exceed the exact float64 range")
     layers = quantize_params(cfg, params) if isinstance(params, RNNParams) else tuple(params)

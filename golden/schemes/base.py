@@ -63,7 +63,7 @@ class Scheme:
         return step.reuse.sum(axis=(1, 2)) * row + neurons * (row - step.columns)
 
     def cycles(self, step) -> np.ndarray:
-        return cycles.layer_step_cycles(self.schedule, step.layer, ~step.reuse)
+        return cycles.layer_step_cycles(self.schedule, step.layer, ~step.reuse, step.low)
 
 
 class MemoScheme(Scheme):

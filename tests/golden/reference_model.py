@@ -32,10 +32,26 @@ def _shadow_dot(w, v, bits, frac):
     return sum(q(a, row_shift) * q(e, in_shift) for a, e in zip(w, v, strict=True))
 
 
-def reference_run(cfg, params, x):
+def _low(value, shift):
+    """A word rounded to 8 bits as the dynamic-precision spec says: ``clip((value +
+    2**(shift-1)) >> shift, -128, 127)`` (``>>`` of a Python int floors, as an arithmetic shift)."""
+    half = 1 << (shift - 1) if shift else 0
+    return min(max((value + half) >> shift, -128), 127)
+
+
+def _dot(w, v, low, sw, sv):
+    """A neuron's dot product; at low precision ``(sum w_lo * v_lo) << (sw + sv)``."""
+    if not low:
+        return sum(a * b for a, b in zip(w, v, strict=True))
+    return sum(_low(a, sw) * _low(b, sv) for a, b in zip(w, v, strict=True)) << (sw + sv)
+
+
+def reference_run(cfg, params, x, extra=None):
     """Per sequence: the last layer's h, and (computed, reused, MACs skipped, saturations) with
-    the saturations a dict ``sat_<quantity>_l<layer>`` -> count."""
+    the saturations a dict ``sat_<quantity>_l<layer>`` -> count. ``extra``, a dict, receives
+    ``steps_low``: per sequence, the layer steps run at low precision (dynamic precision)."""
     q = quantize_params(cfg, params)
+    sw, sv = cfg.weight_format.width - 8, cfg.data_format.frac - cfg.low_data_frac
     fmt = cfg.data_format
     lo, hi = -(1 << (fmt.width - 1)), (1 << (fmt.width - 1)) - 1
 
@@ -52,6 +68,9 @@ def reference_run(cfg, params, x):
         memo = [[[None] * H for _ in range(G)] for _ in range(L)]   # (y, yb, count)
         seen = [[0] * cfg.row_length(k) for k in range(L)]
         computed, reused, macs_skipped = [0] * G, [0] * G, 0
+        low_next = [cfg.precision == "low"] * L        # the tracker: each layer's next step
+        tracked = [[0] * H for _ in range(L)]
+        steps_low = 0
         sat = {name: 0 for name in cfg.saturation_counters}
         out_seq = []
         for frame in seq:
@@ -70,8 +89,8 @@ def reference_run(cfg, params, x):
                 for g in range(G):
                     for n in range(H):
                         w = q[k].w[g][n].tolist()
-                        acc_x = sum(a * b for a, b in zip(w[:xl], v[:xl], strict=True))
-                        acc_h = sum(a * b for a, b in zip(w[xl:], v[xl:], strict=True))
+                        acc_x = _dot(w[:xl], v[:xl], low_next[k], sw, sv)
+                        acc_h = _dot(w[xl:], v[xl:], low_next[k], sw, sv)
                         b = int(q[k].b[g][n])
                         name = cfg.gate_names[g]
                         if name == "n":
@@ -135,8 +154,16 @@ def reference_run(cfg, params, x):
                         hn = gru_update(ys[0][n][0], ys[1][n][0], ys[2][n][0], ys[2][n][1],
                                         h[k][n], cfg)
                     h[k][n] = int(hn)
+                steps_low += low_next[k]
+                state = c[k] if cfg.cell == "lstm" else h[k]
+                if cfg.precision == "dynamic":
+                    change = max(abs(a - b) for a, b in zip(state, tracked[k], strict=True))
+                    low_next[k] = change <= cfg.precision_theta_int
+                tracked[k] = list(state)
                 inp = h[k]
             out_seq.append(list(h[L - 1]))
         hs.append(out_seq)
         counts.append((computed, reused, macs_skipped, sat))
+        if extra is not None:
+            extra.setdefault("steps_low", []).append(steps_low)
     return hs, counts

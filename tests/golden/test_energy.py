@@ -110,3 +110,31 @@ def test_documented_shadow_constants(row, constant):
     quoted = float(line.rstrip(" |").rsplit("|", 1)[1].split()[0])
     value = getattr(energy.EnergyConstants.for_config(DEFAULT), constant)
     assert quoted == pytest.approx(value, abs=5e-4)
+
+
+def precision_result(precision, low_steps, macs_low, predictor="none"):
+    """One layer step of the default LSTM (every neuron computed), ``low_steps`` of it low."""
+    r = fake_result(predictor, [[64] * 4], [[0] * 4], [256 * ROW], [0])
+    r.cfg = dataclasses.replace(r.cfg, precision=precision)
+    r.low_steps, r.macs_low = np.array([[low_steps]]), np.array([macs_low])
+    return r
+
+
+def test_low_precision_by_hand():
+    """A low step reads the 9-bit upper word of each weight, multiplies 8 x 8, rounds its
+    inputs; the dynamic build's tracker adds a subtract and compare per neuron."""
+    k = energy.EnergyConstants.for_config(DEFAULT)
+    none = fake_result("none", [[64] * 4], [[0] * 4], [256 * ROW], [0])
+    low = precision_result("low", 1, 256 * ROW)
+    e = energy.energy(low)
+    assert e["weight_read"] == pytest.approx(256 * ROW * 9 * k.weight_read_bit)
+    assert e["mac"] == pytest.approx(256 * ROW * k.low_mac)
+    assert k.low_mac == pytest.approx(energy.add_pj(9) + energy.mul_pj(8, 8)
+                                      + energy.add_pj(DEFAULT.acc_width))
+    assert e["precision"] == pytest.approx(ROW * k.low_round)
+    assert 0.3 < energy.saving(none, low) < 0.6
+    high = precision_result("dynamic", 0, 0)
+    assert energy.energy(high)["precision"] == pytest.approx(64 * k.tracker)
+    assert -0.01 < energy.saving(none, high) < 0
+    static = precision_result("static", 1, 256 * ROW)      # static ignores the low counts
+    assert energy.energy(static) == energy.energy(none)

@@ -1,4 +1,6 @@
-"""golden/precision.py: the low-precision words on hand-checked values, and the tracker's rule."""
+"""golden/precision.py: the low-precision words on hand-checked values, the tracker's rule, and the
+time loop with dynamic precision against the scalar reference, static precision, the cycles of
+low steps and the composition with memoization."""
 
 from __future__ import annotations
 
@@ -9,7 +11,11 @@ import pytest
 
 from core.config import DEFAULT
 from core.fixed import FixedFormat
+from core.params import config_for, random_params
+from golden import controller, cu, cycles
+from golden.params import quantize_params
 from golden.precision import Tracker, low_data, low_scale, low_weights
+from tests.golden.reference_model import reference_run
 
 DYN = dataclasses.replace(DEFAULT, precision="dynamic", hidden_size=3, precision_theta=2 / 2048)
 
@@ -115,3 +121,116 @@ def test_reset_starts_the_chosen_sequences_afresh():
     t.reset(np.array([False, True]))
     assert t.precision().tolist() == [True, False]
     np.testing.assert_array_equal(t.state, [[1, 1, 1], [0, 0, 0]])
+
+
+# -- the time loop with dynamic precision ------------------------------------------------------
+
+SEED = 20261213
+
+
+def case(cell, layers, **kw):
+    params = random_params(cell, 4, 5, layers, seed=SEED + layers, scale=0.7)
+    cfg = config_for(params, dataclasses.replace(DEFAULT, lanes=3, bnn_bits=4), **kw)
+    x = np.random.default_rng(SEED).normal(0, 1.2, (3, 8, 4))
+    x[:, 4:] = x[:, 3:4]                 # a steady second half: the tracker finds stable steps
+    return cfg, quantize_params(cfg, params), params, x
+
+
+def run(cfg, layers, x, lengths=None):
+    lengths = np.full(x.shape[0], x.shape[1]) if lengths is None else np.asarray(lengths)
+    return controller.run(cfg, layers, cfg.data_format.quantize(x), lengths)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("predictor", ["none", "bnn", "mbnn", "oracle"])
+@pytest.mark.parametrize("precision", ["low", "dynamic"])
+def test_matches_scalar_reference(cell, layers, predictor, precision):
+    """The vectorized low steps and tracker against plain Python integers
+    (tests/golden/reference_model.py), with memoization on or off."""
+    print(f"seed {SEED}")
+    cfg, q, params, x = case(cell, layers, predictor=predictor, theta=0.25, reuse_cap=2,
+                             precision=precision, precision_theta=0.1875)
+    result = run(cfg, q, x)
+    extra = {}
+    ref_h, ref_counts = reference_run(cfg, params, x, extra)
+    np.testing.assert_array_equal(result.h_int[-1], ref_h)
+    for b, (computed, reused, skipped, _) in enumerate(ref_counts):
+        assert result.computed[b].tolist() == computed
+        assert result.reused[b].tolist() == reused
+        assert result.macs_skipped[b] == skipped
+    np.testing.assert_array_equal(result.steps_low, extra["steps_low"])
+    np.testing.assert_array_equal(result.steps_high + result.steps_low, layers * x.shape[1])
+    if precision == "dynamic":         # the case is a real test of the rule: both precisions
+        assert 0 < result.steps_low.sum() < layers * x.size // x.shape[2]
+    counters = result.counters()
+    assert [k for k in counters if k.startswith("steps_")] == ["steps_high", "steps_low"]
+    assert set(counters) - {"macs", "macs_skipped", "changed"} == set(cfg.counter_names)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("predictor", ["none", "bnn"])
+def test_static_is_the_full_precision_model(cell, predictor):
+    """Static precision: no precision counter, and the same h, counters and cycles as a dynamic
+    run whose tracker never chooses low (theta 0 on changing inputs) and a run of the low-free
+    code path (``low=None`` everywhere)."""
+    cfg, q, _, x = case(cell, 2, predictor=predictor, theta=0.25)
+    static = run(cfg, q, x)
+    assert not any(k.startswith("steps_") for k in static.counters())
+    never = run(cfg.with_overrides(precision="dynamic", precision_theta=0.0), q,
+                np.random.default_rng(1).normal(0, 1, x.shape))
+    assert never.steps_low.sum() == 0
+    again = run(cfg.with_overrides(precision="dynamic", precision_theta=0.0), q, x)
+    if again.steps_low.sum() == 0:
+        np.testing.assert_array_equal(again.h_int, static.h_int)
+        np.testing.assert_array_equal(again.cycles, static.cycles)
+    # a dynamic run whose tracker is forced high everywhere equals static exactly
+    forced = dataclasses.replace(cfg, precision="dynamic", precision_theta=0.0)
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(Tracker, "precision", lambda self: np.zeros(self.low.shape, dtype=bool))
+        high = run(forced, q, x)
+    np.testing.assert_array_equal(high.h_int, static.h_int)
+    for name, value in static.counters().items():
+        np.testing.assert_array_equal(high.counters()[name], value, err_msg=name)
+
+
+def test_low_steps_are_timed_with_kd_low():
+    """Every step low, baseline build: each layer step takes H * Kd_low + C cycles (C of the
+    baseline formula); with memo, the cycle model's schedule with Kd_low."""
+    cfg, q, _, x = case("lstm", 2, predictor="none", precision="low")
+    result = run(cfg, q, x)
+    per_step = sum(cycles.baseline_step_cycles(cfg, k, low=True) for k in range(2))
+    assert per_step == sum(cfg.hidden_size * -(-cfg.row_length(k) // (2 * cfg.lanes))
+                           + cycles.BASELINE_OVERHEAD for k in range(2))
+    np.testing.assert_array_equal(result.cycles, x.shape[1] * per_step)
+    static = run(cfg.with_overrides(precision="static"), q, x)
+    assert (result.cycles < static.cycles).all()
+
+
+def test_dynamic_with_memo_composes():
+    """Memo + dynamic precision: the cycles of each step are the memo schedule with Kd_low in
+    the low steps, and low steps still reuse (the BNN reads the full-precision signs)."""
+    # the BNN decides a neuron a cycle (B = X + H), so the DPU is the bottleneck
+    cfg, q, _, x = case("lstm", 1, predictor="bnn", theta=0.0, precision="dynamic",
+                        precision_theta=0.375, bnn_bits=9)
+    result = run(cfg, q, x)
+    assert result.steps_low.sum() > 0 and result.reused.sum() > 0
+    low = result.low[0]
+    memo = dataclasses.replace(cfg, precision="static")
+    # recompute the cycles from the step-by-step reuse decisions of the same run
+    steps = []
+    with pytest.MonkeyPatch.context() as m:
+        original = cu.step
+
+        def spy(*args, **kw):
+            s = original(*args, **kw)
+            steps.append(s)
+            return s
+        m.setattr(cu, "step", spy)
+        again = run(cfg, q, x)
+    np.testing.assert_array_equal(again.cycles, result.cycles)
+    want = sum(cycles.layer_step_cycles(memo, 0, ~s.reuse, low[:, t])
+               for t, s in enumerate(steps))
+    np.testing.assert_array_equal(result.cycles, want)
+    hi = sum(cycles.layer_step_cycles(memo, 0, ~s.reuse) for s in steps)
+    assert (want <= hi).all() and (want < hi).any()
