@@ -86,14 +86,18 @@ def top_stream_ports(cfg) -> dict[str, StreamPort]:
 
 def control_values(build_cfg, cfg) -> dict[str, int]:
     """The run-time controls of the build of ``build_cfg`` (``hw.schemes``: memo builds
-    ``theta``, ``mode_abs``, ``memo_enable``; delta builds ``theta``, ``theta_h``) and the
-    values that run ``cfg`` on it."""
+    ``theta``, ``mode_abs``, ``memo_enable``; delta builds ``theta``, ``theta_h``; precision
+    builds also ``precision_mode`` and ``precision_theta``, hw/precision.py) and the values
+    that run ``cfg`` on it."""
+    from hw import precision
     from hw.schemes import scheme_class
 
     values = {"theta": cfg.theta_int, "theta_h": cfg.theta_h_int,
               "mode_abs": int(cfg.mode == "absolute"),
               "memo_enable": int(cfg.predictor == "bnn")}
-    return {name: values[name] for name in scheme_class(build_cfg).controls(build_cfg)}
+    values.update(precision.control_values(cfg))
+    return {name: values[name] for name in (*scheme_class(build_cfg).controls(build_cfg),
+                                            *precision.precision_controls(build_cfg))}
 
 
 def scheme_counters(cfg) -> list[str]:

@@ -34,7 +34,8 @@ from core.io import save_npz, write_atomic
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_BUILD_ROOT = Path("build") / "sim"
 TESTS = ("sequences", "streamed", "reset_mid_sequence")
-RUNTIME_KEYS = ("theta", "theta_h", "mode")   # registers of the design, not generation
+# registers of the design, not generation
+RUNTIME_KEYS = ("theta", "theta_h", "mode", "precision_theta")
 SOURCE_PACKAGES = ("core", "hw", "golden")  # the Verilog and the bench's reference come from these
 TIMESCALE = ("1ns", "1ps")
 STAMP = "build.done"    # the build key and its product's hash, written once the compile finished
@@ -203,7 +204,8 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
              mode=None, theta_h=None, seed: int = 0, idle: float = 0.2, backpressure: float = 0.3,
              test: str = "sequences", root=None, waves: bool = False,
              run_name: str = "run", corrupt: bool = False,
-             stall_output: bool = False) -> SimResult:
+             stall_output: bool = False, precision: str | None = None,
+             precision_theta: float | None = None) -> SimResult:
     """Simulate the RTL of ``cfg`` (the hardware build) on ``x`` and check it.
 
     ``predictor`` (none, bnn or delta), ``theta``, ``mode`` and ``theta_h`` are the run-time
@@ -212,13 +214,20 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
     before an input word; ``backpressure``: probability of ``ready`` low on the output.
     ``corrupt`` flips one bit of one bias word on its way to the design (fault injection: the
     scoreboard must then report mismatches); ``stall_output`` holds the output's ``ready``
-    low for good (the watchdog must then end the test).
+    low for good (the watchdog must then end the test). ``precision`` (static, dynamic or
+    low) and ``precision_theta`` set a precision build's ``precision_mode`` and
+    ``precision_theta`` controls (default: the config's); dynamic and low need a precision
+    build (a config whose precision is not static).
     """
     from golden.model import check_inputs, run_fixed
 
     if test not in TESTS:
         raise ValueError(f"test must be one of {', '.join(TESTS)}, not {test!r}")
-    run_cfg = cfg.with_overrides(predictor, theta, mode, theta_h).require_hardware()
+    run_cfg = cfg.with_overrides(predictor, theta, mode, theta_h, precision=precision,
+                                 precision_theta=precision_theta).require_hardware()
+    if run_cfg.precision != "static" and cfg.precision == "static":
+        raise ValueError(f"precision {run_cfg.precision} needs a precision build: a config "
+                         f"whose precision is dynamic or low")
     if run_cfg.predictor == "bnn" and not cfg.memo:
         raise ValueError("predictor bnn needs a memo build: a config with predictor bnn")
     if (run_cfg.predictor == "delta") != (cfg.predictor == "delta"):
@@ -235,7 +244,8 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
         save_npz(run_dir / "model.npz", **params.state_dict())
         save_npz(run_dir / "inputs.npz", x=x, lengths=lengths)
         job = {"predictor": run_cfg.predictor, "theta": run_cfg.theta, "mode": run_cfg.mode,
-               "theta_h": run_cfg.theta_h,
+               "theta_h": run_cfg.theta_h, "precision": run_cfg.precision,
+               "precision_theta": run_cfg.precision_theta,
                "seed": int(seed), "idle": float(idle), "backpressure": float(backpressure),
                "corrupt": bool(corrupt), "stall_output": bool(stall_output)}
         write_atomic(run_dir / "run.json", json.dumps(job, indent=2) + "\n")

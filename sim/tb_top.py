@@ -6,7 +6,8 @@ found through two environment variables:
 - ``EPUR_SIM_BUILD``: the build directory: ``config.json`` (the config the Verilog was generated
   from, the one source of truth for every parameter);
 - ``EPUR_SIM_RUN``: the run directory: ``run.json`` (run-time register values and stimulus
-  settings: predictor, theta, mode, seed, idle and back-pressure probabilities), ``model.npz``
+  settings: predictor, theta, mode, precision and its threshold, seed, idle and back-pressure
+  probabilities), ``model.npz``
   (a PyTorch-style state_dict) and ``inputs.npz`` (``x``, ``lengths``). The test writes
   ``rtl.npz`` there: the RTL's h words, its counters, the mismatch count and report, cycles
   simulated and wall time.
@@ -53,8 +54,9 @@ class Bench:
         self.build_cfg = load_config(build / "config.json")
         self.job = json.loads((run / "run.json").read_text())
         job = self.job
-        self.cfg = self.build_cfg.with_overrides(job["predictor"], job["theta"], job["mode"],
-                                                 job.get("theta_h"))
+        self.cfg = self.build_cfg.with_overrides(
+            job["predictor"], job["theta"], job["mode"], job.get("theta_h"),
+            precision=job.get("precision"), precision_theta=job.get("precision_theta"))
         self.params = load_state_dict(run / "model.npz")
         with np.load(run / "inputs.npz") as f:
             self.x, self.lengths = f["x"], f["lengths"]

@@ -10,19 +10,21 @@ output buffer of the baseline (``gate_out``) is counted with ``memo``, because i
 the memo buffer's ``y_m`` memory takes its place (so the memo buffer's overhead is only what it
 adds: ``yb_m``, valid bits, reuse counts). In the delta build (hw/schemes/delta.py) the delta
 encoder and the pre-activation memories form ``delta``, the column accumulator's multipliers and
-adders ``dpu``. On FPGAs the accelerator is placed inside a small
-harness (synth/board.py) whose own cells form the unit ``harness``.
+adders ``dpu``. In a precision build (hw/precision.py) the tracker is the unit ``precision``
+and the second weight memory (``weights_low``) belongs to ``weights``. On FPGAs the accelerator
+is placed inside a small harness (synth/board.py) whose own cells form the unit ``harness``.
 """
 
 from __future__ import annotations
 
-UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "delta", "cell", "control", "weights",
-         "harness")
+UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "delta", "precision", "cell", "control",
+         "weights", "harness")
 
 UNIT_TITLES = {
     "dpu": "dot-product units", "mu": "multi-functional units", "bnn": "BNN units",
     "comparator": "comparators", "memo": "memo buffers (baseline: gate output buffers)",
-    "cell": "cell-update unit", "control": "control (controller, sequencers, queues, glue)",
+    "precision": "precision tracker", "cell": "cell-update unit",
+    "control": "control (controller, sequencers, queues, glue)",
     "weights": "weight and bias memories",
     "harness": "FPGA harness around the accelerator (pattern generators, LED fold)",
 }
@@ -30,13 +32,14 @@ UNIT_TITLES = {
 _MODULE_UNITS = {
     "dpu": "dpu", "mu": "mu", "bnn": "bnn", "comparator": "comparator", "memo": "memo",
     "cell": "cell", "controller": "control", "queue": "control",
-    "delta_encoder": "delta", "accumulator": "dpu",
+    "delta_encoder": "delta", "accumulator": "dpu", "precision": "precision",
 }
 # memories counted apart from their module's unit: the delta build's pre-activation memories
 # (their adders and multipliers, in the same module, are its dot-product unit)
 _OWN_UNIT_MEMORIES = {"preact": "delta", "preact_h": "delta"}
 
-_MEMORY_UNITS = {"weights": "weights", "bias": "weights", "bias_h": "weights",
+_MEMORY_UNITS = {"weights": "weights", "weights_low": "weights", "bias": "weights",
+                 "bias_h": "weights",
                  "gate_out": "memo"}
 
 

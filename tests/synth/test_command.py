@@ -58,8 +58,8 @@ def test_json_is_one_document_with_the_contract_keys(tmp_path, capsys):
         assert all(isinstance(v, (int, float)) for v in report[build].values())
     assert report["memo"]["transistors"] > report["baseline"]["transistors"] > 0
     assert isinstance(report["delta_overhead_percent"], float)
-    assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "delta", "cell",
-                                    "control", "weights", "harness"}
+    assert set(report["units"]) == {"dpu", "mu", "bnn", "comparator", "memo", "delta",
+                                    "precision", "cell", "control", "weights", "harness"}
     assert report["units"]["harness"]["memo_transistors"] == 0     # generic: no harness
     # the units account for the whole design
     for build in ("baseline", "memo", "delta"):

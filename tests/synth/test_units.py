@@ -20,6 +20,7 @@ from synth.units import UNITS, memory_unit, module_unit
     ("epur_lstm.cu_f.memo", "memo"),
     ("epur_lstm.cu_n.queue", "control"),
     ("epur_lstm.cu_i.dpu.adder_tree", "dpu"),     # a deeper submodule keeps its unit
+    ("epur_lstm.precision", "precision"),
 ])
 def test_module_unit(module, unit):
     assert module_unit(module, "epur_lstm") == unit
@@ -28,6 +29,7 @@ def test_module_unit(module, unit):
 
 @pytest.mark.parametrize("module, memory, unit", [
     ("epur_lstm.cu_i", "weights", "weights"),
+    ("epur_lstm.cu_i.weight_store", "weights_low", "weights"),
     ("epur_lstm.cu_i", "\\bias", "weights"),
     ("epur_lstm.cu_n", "bias_h", "weights"),
     ("epur_lstm.cu_i", "gate_out", "memo"),
