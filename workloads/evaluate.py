@@ -26,6 +26,18 @@ one run per task).
 Besides the keys that ``epur evaluate --json`` promises, a document carries ``split``,
 ``sequences``, ``timesteps``, ``config`` (the sizes and reuse test used), ``seconds`` and, after
 :func:`choose_on`, ``chosen_on_val``.
+
+Dynamic precision (issue 13, golden/precision.py) has a section of its own, ``precision``
+(:func:`precision_sweep`): the low data word's fraction bits ``low_data_frac`` (the one whose
+static-low run loses least, chosen on the validation data under ``--choose-on-val``), then per
+memo setting (``none`` alone, and ``memo``: bnn at its chosen theta, or mbnn where no bnn theta
+stays within budget) the static-low point and the dynamic points over ``precision_theta``; each
+point has ``low_fraction`` (layer steps at low precision), loss, speedup and energy saving
+against the static full-precision baseline (predictor none). The dynamic threshold is chosen as
+the memo thresholds are: the largest such that it and every smaller one stay within budget
+(:func:`precision_chosen`), on the validation sweep under ``--choose-on-val``
+(:func:`choose_precision_on`). ``trace`` holds the precision chosen along the first test
+sequence beside the tracked state's change ``max_j |s_t - s_{t-1}|``.
 """
 
 from __future__ import annotations
@@ -64,6 +76,16 @@ def default_thetas(name: str) -> dict:
     """The thresholds swept by default on workload ``name``, per predictor."""
     return {**DEFAULT_THETAS, **WORKLOAD_THETAS.get(name, {})}
 
+
+# dynamic precision: thresholds on max_j |s_t - s_{t-1}| (data units; the LSTM's c moves by
+# more than the GRU's h, which stays in [-1, 1]), and the low data words tried
+PRECISION_THETAS = (0.0625, 0.125, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 4.5, 5.0, 6.0)
+LOW_DATA_FRACS = (3, 4, 5, 6)
+PRECISION_MODES = ("low", "dynamic")
+MEMO_FOR_PRECISION = ("bnn", "mbnn")      # the memo predictor combined with dynamic precision
+PRECISION_POINT_KEYS = ("predictor", "theta", "precision", "precision_theta", "low_data_frac",
+                        "low_fraction", "reuse", "skipped", "metric_value", "loss", "speedup",
+                        "energy_saving", "saturation")
 
 POINT_KEYS = ("predictor", "theta", "reuse", "skipped", "metric_value", "loss", "speedup",
               "energy_saving", "per_gate", "saturation")
@@ -106,19 +128,31 @@ def _run(task):
     from golden.energy import energy
     from golden.model import run_fixed
 
-    where, predictor, theta = task
+    where, predictor, theta, *precision = task
     w, cfg = _setup(where)
+    knobs = {}
+    if precision:                   # (mode, threshold, low_data_frac)
+        mode, precision_theta, low_data_frac = precision
+        cfg = dataclasses.replace(cfg, low_data_frac=low_data_frac)
+        knobs = {"precision": mode, "precision_theta": precision_theta}
     t0 = time.perf_counter()
-    r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta)
+    r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta,
+                  **knobs)
     computed, reused = r.computed.sum(axis=0), r.reused.sum(axis=0)
     per_gate = {name: float(reused[g] / (computed[g] + reused[g])) if computed[g] + reused[g]
                 else 0.0 for g, name in enumerate(r.cfg.gate_names)}
-    return {"predictor": predictor, "theta": r.cfg.theta_int / (1 << r.cfg.theta_format.frac),
-            "reuse": r.reuse, "skipped": r.skipped, "metric_value": w.score(r.h),
-            "cycles": int(r.cycles.sum()),
-            "energy_pj": energy(r)["total"], "per_gate": per_gate,
-            "saturation": saturation_totals(r.cfg, r.saturations()),
-            "seconds": time.perf_counter() - t0}
+    out = {"predictor": predictor, "theta": r.cfg.theta_int / (1 << r.cfg.theta_format.frac),
+           "reuse": r.reuse, "skipped": r.skipped, "metric_value": w.score(r.h),
+           "cycles": int(r.cycles.sum()),
+           "energy_pj": energy(r)["total"], "per_gate": per_gate,
+           "saturation": saturation_totals(r.cfg, r.saturations()),
+           "seconds": time.perf_counter() - t0}
+    if precision:
+        out.update(precision=r.cfg.precision, low_data_frac=r.cfg.low_data_frac,
+                   precision_theta=r.cfg.precision_theta_int / (1 << r.cfg.data_format.frac),
+                   low_fraction=r.low_fraction, steps_high=int(r.steps_high.sum()),
+                   steps_low=int(r.steps_low.sum()))
+    return out
 
 
 def _float_metric(task):
@@ -155,39 +189,51 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
-def _points(where, tasks, processes: int, bar) -> tuple[list, float]:
+def _points(where, tasks, processes: int, bar, with_float: bool = True) -> tuple[list, float]:
     """The raw figures of every task (in processes when more than one) and the float metric."""
     raw = []
+    processes = min(processes, len(tasks))
     if processes > 1:
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         with ctx.Pool(processes, initializer=_quiet_worker) as pool:
-            pending = pool.apply_async(_float_metric, (where,))
+            pending = pool.apply_async(_float_metric, (where,)) if with_float else None
             for point in pool.imap(_run, tasks):
                 raw.append(point)
                 if bar:
-                    bar.step(f"{point['predictor']} {point['theta']:g}")
-            float_value = pending.get()
+                    bar.step(_note(point))
+            float_value = pending.get() if pending is not None else None
     else:
-        float_value = _float_metric(where)
+        float_value = _float_metric(where) if with_float else None
         for task in tasks:
             raw.append(_run(task))
             if bar:
-                bar.step(f"{task[1]} {task[2]:g}")
+                bar.step(_note(raw[-1]))
     return raw, float_value
+
+
+def _note(point) -> str:
+    if "precision" in point:
+        return f"{point['precision']} {point['precision_theta']:g}"
+    return f"{point['predictor']} {point['theta']:g}"
 
 
 def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True, split: str = "test",
           mode: str = "relative", reuse_cap: int = 0, theta_h: float | None = None,
-          overrides: dict | None = None) -> dict:
+          overrides: dict | None = None, precision: tuple = (),
+          precision_thetas: tuple | None = None, prior: dict | None = None) -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
     default range, one left out is not swept (``thetas=None``: every predictor, defaults).
     ``mode`` and ``reuse_cap`` set the reuse test of bnn and oracle (EpurConfig); ``theta_h``
     fixes delta's h threshold while its thetas sweep the x threshold (``None``: the same);
-    ``overrides`` other fields of the workload's config (e.g. ``{"shadow_bits": 3}``)."""
+    ``overrides`` other fields of the workload's config (e.g. ``{"shadow_bits": 3}``).
+    ``precision``: the precision modes swept besides static (of :data:`PRECISION_MODES`; empty:
+    no ``precision`` section), dynamic over ``precision_thetas`` (None: the default grid);
+    ``prior``: the validation sweep whose low data word, memo setting and chosen threshold the
+    precision section uses (None: chosen on this split)."""
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
@@ -210,17 +256,8 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         bar.step("float")
     base = raw[0]
     baseline = base["metric_value"]
-    points = []
-    for p in raw:
-        points.append({
-            "predictor": p["predictor"], "theta": p["theta"], "reuse": p["reuse"],
-            "skipped": p["skipped"],
-            "metric_value": p["metric_value"], "loss": w.loss(baseline, p["metric_value"]),
-            "speedup": base["cycles"] / p["cycles"],
-            "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
-            "per_gate": p["per_gate"], "saturation": p["saturation"],
-        })
-    return {
+    points = [_point(w, base, p) for p in raw]
+    doc = {
         "workload": name, "split": split, "metric": w.metric,
         "higher_is_better": w.higher_is_better,
         "baseline": baseline, "float": float_value, "loss_budget": w.budget_for(baseline),
@@ -229,8 +266,133 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         "config": {k: v for k, v in dataclasses.asdict(_STATE["cfg"]).items()
                    if k in ("cell", "input_size", "hidden_size", "layers", "lanes", "bnn_bits",
                             "mode", "reuse_cap", "theta_h")},
-        "seconds": round(time.perf_counter() - t0, 2),
     }
+    if precision:
+        grid = PRECISION_THETAS if precision_thetas is None else tuple(precision_thetas)
+        doc["precision"] = precision_sweep(where, doc, base, tuple(precision), grid,
+                                           processes, progress, prior)
+    doc["seconds"] = round(time.perf_counter() - t0, 2)
+    return doc
+
+
+def _point(w, base: dict, p: dict) -> dict:
+    """A point of the document from a run's raw figures and the baseline's."""
+    out = {
+        "predictor": p["predictor"], "theta": p["theta"], "reuse": p["reuse"],
+        "skipped": p["skipped"],
+        "metric_value": p["metric_value"], "loss": w.loss(base["metric_value"], p["metric_value"]),
+        "speedup": base["cycles"] / p["cycles"],
+        "energy_saving": 1.0 - p["energy_pj"] / base["energy_pj"],
+        "per_gate": p["per_gate"], "saturation": p["saturation"],
+    }
+    if "precision" in p:
+        out = {k: out[k] if k in out else p[k] for k in PRECISION_POINT_KEYS}
+        out.update(steps_high=p["steps_high"], steps_low=p["steps_low"])
+    return out
+
+
+def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, processes: int,
+                    progress: bool, prior: dict | None) -> dict:
+    """The ``precision`` section of sweep ``doc`` (``base``: the baseline run's raw figures)."""
+    w, _ = _setup(where)
+    for m in modes:
+        if m not in PRECISION_MODES:
+            raise ValueError(f"unknown precision mode {m!r}: choose from "
+                             f"{', '.join(PRECISION_MODES)}")
+    bar = Progress(1, f"{doc['workload']} precision") if progress else None
+    raw, losses = {}, None
+
+    def run_all(tasks):
+        tasks = [t for t in tasks if t[1:] not in raw]
+        if bar:
+            bar.total += len(tasks)
+        got, _ = _points(where, tasks, processes, bar, with_float=False)
+        raw.update({t[1:]: p for t, p in zip(tasks, got, strict=True)})
+
+    if prior is not None:
+        low_data_frac = prior["precision"]["low_data_frac"]
+        memo = prior["precision"]["memo"]
+    else:       # the low data word whose static-low run loses least (ties: the finer one)
+        run_all([(where, "none", 0.0, "low", 0.0, f) for f in LOW_DATA_FRACS])
+        losses = {f: w.loss(doc["baseline"], raw[("none", 0.0, "low", 0.0, f)]["metric_value"])
+                  for f in LOW_DATA_FRACS}
+        low_data_frac = min(LOW_DATA_FRACS, key=lambda f: (losses[f], -f))
+        memo = _memo_setting(doc)
+    groups = [("none", 0.0)] + ([(memo["predictor"], memo["theta"])] if memo else [])
+    tasks = [(where, p, th, "low", 0.0, low_data_frac) for p, th in groups if "low" in modes]
+    tasks += [(where, p, th, "dynamic", float(t), low_data_frac) for p, th in groups
+              if "dynamic" in modes for t in grid]
+    run_all(tasks)
+    if bar:
+        bar.step("done")
+    section = {"low_data_frac": low_data_frac,
+               "low_data_frac_losses": None if losses is None else
+               {str(f): v for f, v in losses.items()},
+               "memo": memo, "thetas": list(grid),
+               "points": [_point(w, base, raw[t[1:]]) for t in tasks]}
+    if doc["split"] == "test" and "dynamic" in modes:
+        picked = precision_chosen(prior if prior is not None else {**doc, "precision": section})
+        at = picked["none"]["precision_theta"] if picked["none"] else min(grid)
+        section["trace"] = trace(where, at, low_data_frac, chosen=picked["none"] is not None)
+    return section
+
+
+def _memo_setting(doc: dict) -> dict | None:
+    """The memo predictor combined with dynamic precision: bnn at its chosen theta (the
+    hardware's), else mbnn at its (software only); None when neither stays within budget."""
+    picks = chosen(doc)
+    for pred in MEMO_FOR_PRECISION:
+        if picks.get(pred) is not None:
+            return {"predictor": pred, "theta": picks[pred]["theta"]}
+    return None
+
+
+def trace(where, precision_theta: float, low_data_frac: int, chosen: bool = True,
+          sequence: int = 0) -> dict:
+    """The tracker along one test sequence, layer 0, predictor none: per step t, the change of
+    the tracked state ``max_j |s_t - s_{t-1}|`` (real units, ``s_{-1} = 0``) and whether step t
+    ran at low precision (decided by the change of step t - 1)."""
+    from golden.model import run_fixed
+
+    w, cfg = _setup(where)
+    cfg = dataclasses.replace(cfg, low_data_frac=low_data_frac)
+    n = int(w.test_lengths[sequence])
+    r = run_fixed(cfg, w.params, w.test_x[sequence:sequence + 1, :n], w.test_lengths[sequence:
+                  sequence + 1], predictor="none", precision="dynamic",
+                  precision_theta=precision_theta)
+    state = (r.c_int if cfg.cell == "lstm" else r.h_int)[0, 0]
+    change = np.abs(np.diff(state, axis=0, prepend=0)).max(axis=1)
+    unit = 1 << cfg.data_format.frac
+    return {"sequence": sequence, "layer": 0, "state": "c" if cfg.cell == "lstm" else "h",
+            "theta": r.cfg.precision_theta_int / unit, "chosen": chosen,
+            "change": [int(v) / unit for v in change], "low": [bool(v) for v in r.low[0, 0]]}
+
+
+def precision_chosen(doc: dict) -> dict:
+    """Per memo setting (``none``, ``memo``), the dynamic point at the largest threshold such
+    that it and every smaller one stay within the loss budget (None: not even the smallest)."""
+    out = {}
+    points = doc["precision"]["points"]
+    for group in ("none", "memo"):
+        pts = sorted((p for p in points if p["precision"] == "dynamic"
+                      and (p["predictor"] == "none") == (group == "none")),
+                     key=lambda p: p["precision_theta"])
+        best = None
+        for p in pts:
+            if not fits_budget(doc, p):
+                break
+            best = p
+        out[group] = best
+    return out
+
+
+def choose_precision_on(val_doc: dict, doc: dict) -> dict:
+    """The thresholds :func:`precision_chosen` picks on the validation sweep, stored in
+    ``doc["precision"]["chosen_on_val"]`` (None where none stays within budget there)."""
+    picks = {g: (p["precision_theta"] if p else None)
+             for g, p in precision_chosen(val_doc).items()}
+    doc["precision"]["chosen_on_val"] = picks
+    return picks
 
 
 def fits_budget(doc: dict, point: dict) -> bool:
@@ -288,7 +450,63 @@ def format_table(doc: dict) -> str:
             f"{100 * p['energy_saving']:>9.2f}  {ok}{mark}")
     lines.append("< largest theta within budget here"
                  + ("; V theta chosen on the validation split" if on_val else ""))
+    if "precision" in doc:
+        lines += ["", *format_precision(doc)]
     return "\n".join(lines)
+
+
+def format_precision(doc: dict) -> list[str]:
+    """The precision section as table lines (the marks as in :func:`format_table`)."""
+    sec = doc["precision"]
+    memo = sec["memo"]
+    lines = [f"dynamic precision: low data word Q8.{sec['low_data_frac']}; memo setting "
+             + (f"{memo['predictor']} theta {memo['theta']:g}" if memo else "none within budget"),
+             f"{'predictor':<9} {'theta':>6} {'precision':>9} {'p-theta':>8} {'low %':>6} "
+             f"{doc['metric']:>10} {'loss':>8} {'speedup':>8} {'energy %':>9}  budget"]
+    picks = {id(p) for p in precision_chosen(doc).values() if p is not None}
+    on_val = sec.get("chosen_on_val") or {}
+    for p in sec["points"]:
+        group = "none" if p["predictor"] == "none" else "memo"
+        mark = (" <" if id(p) in picks else "") + (
+            " V" if p["precision"] == "dynamic" and on_val.get(group) == p["precision_theta"]
+            else "")
+        lines.append(
+            f"{p['predictor']:<9} {p['theta']:>6.4g} {p['precision']:>9} "
+            f"{p['precision_theta']:>8.4g} {100 * p['low_fraction']:>6.1f} "
+            f"{p['metric_value']:>10.4f} {p['loss']:>8.4f} {p['speedup']:>8.3f} "
+            f"{100 * p['energy_saving']:>9.2f}  {'ok' if fits_budget(doc, p) else '-'}{mark}")
+    return lines
+
+
+def plot_trace(doc: dict, path) -> None:
+    """The precision chosen along one test sequence beside the tracked state's change and the
+    threshold (``doc["precision"]["trace"]``)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    tr = doc["precision"]["trace"]
+    steps = np.arange(len(tr["change"]))
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    ax.plot(steps, tr["change"], "-", color="tab:blue",
+            label=f"max_j |{tr['state']}_t - {tr['state']}_(t-1)|")
+    ax.axhline(tr["theta"], color="grey", linestyle=":",
+               label=f"threshold {tr['theta']:g}" + ("" if tr["chosen"] else " (none in budget)"))
+    low = np.array(tr["low"], dtype=bool)
+    top = max(max(tr["change"]), tr["theta"]) * 1.05 or 1.0
+    ax.fill_between(steps, 0, top, where=low, step="mid", color="tab:orange", alpha=0.25,
+                    label="step at low precision")
+    ax.set_xlabel(f"timestep (test sequence {tr['sequence']}, layer {tr['layer']})")
+    ax.set_ylabel(f"change of {tr['state']}")
+    ax.set_ylim(0, top)
+    ax.set_title(f"{doc['workload']}: dynamic precision, {100 * low.mean():.0f} % of the steps low")
+    ax.legend(fontsize=7, loc="upper right")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=120, format=Path(path).suffix.lstrip(".") or "png")
+    plt.close(fig)
+    write_atomic(path, buf.getvalue())
 
 
 def plot(docs: list[dict], path) -> None:

@@ -12,8 +12,8 @@ from core.io import check_directory, check_output, write_atomic
 from core.saturation import SEE, describe
 
 NAME = "evaluate"
-HELP = ("sweep predictors none, bnn, mbnn, oracle and delta over thresholds on a workload's "
-        "test split: reuse, metric loss, speedup and energy saving")
+HELP = ("sweep predictors none, bnn, mbnn, oracle and delta over thresholds, and dynamic "
+        "precision, on a workload's test split: reuse, metric loss, speedup and energy saving")
 
 
 def add_arguments(p) -> None:
@@ -45,6 +45,12 @@ def add_arguments(p) -> None:
                         "BNN units for bnn, real units for oracle)")
     p.add_argument("--reuse-cap", type=int, default=0, metavar="N",
                    help="at most N consecutive reuses of a neuron (default 0: no cap)")
+    p.add_argument("--precision", choices=("static", "dynamic", "low", "all"), default="all",
+                   help="dynamic precision: sweep static-low and dynamic (all, the default), "
+                        "only dynamic, only low, or none of them (static)")
+    p.add_argument("--precision-theta", metavar="T,T,...",
+                   help="dynamic precision thresholds on the tracked state's change "
+                        "(default: 13 from 0.0625 up to 6)")
     p.add_argument("--limit", type=int, metavar="N",
                    help="only the first N test sequences (quick look; figures are not final)")
     p.add_argument("--jobs", "-j", type=int, metavar="N",
@@ -97,11 +103,37 @@ def _thetas(args) -> dict:
     return out
 
 
+def _precision(args) -> dict:
+    """The precision knobs of sweep(): the modes and the dynamic thresholds."""
+    from workloads.evaluate import PRECISION_MODES, parse_thetas
+
+    modes = {"all": PRECISION_MODES, "static": ()}.get(args.precision, (args.precision,))
+    grid = None
+    if args.precision_theta is not None:
+        try:
+            grid = parse_thetas(args.precision_theta)
+        except ValueError as e:
+            raise InputError(f"--precision-theta: {e}") from None
+        top = DEFAULT.data_format.max_value
+        if max(grid) > top:
+            raise InputError(f"--precision-theta {max(grid)} exceeds the data format's range "
+                             f"(max {top})")
+    return {"precision": modes, "precision_thetas": grid}
+
+
 def run(args) -> int:
-    from workloads.evaluate import choose_on, format_table, plot, sweep
+    from workloads.evaluate import (
+        choose_on,
+        choose_precision_on,
+        format_table,
+        plot,
+        plot_trace,
+        sweep,
+    )
 
     names = _names(args)
     thetas = _thetas(args)
+    precision = _precision(args)
     if args.limit is not None and args.limit < 1:
         raise InputError(f"--limit must be >= 1, not {args.limit}")
     if args.reuse_cap < 0:
@@ -115,11 +147,17 @@ def run(args) -> int:
     docs = []
     for name in names:
         knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
-                 "mode": args.mode, "reuse_cap": args.reuse_cap, "theta_h": args.delta_theta_h}
-        doc = sweep(name, thetas, split=args.split, **knobs)
-        if args.choose_on_val:
+                 "mode": args.mode, "reuse_cap": args.reuse_cap, "theta_h": args.delta_theta_h,
+                 **precision}
+        if args.choose_on_val:      # first: the precision sweep of the test split uses its choices
             val = sweep(name, thetas, split="val", **knobs)
+            doc = sweep(name, thetas, split=args.split, prior=val if precision["precision"]
+                        else None, **knobs)
             choose_on(val, doc)
+            if "precision" in doc:
+                choose_precision_on(val, doc)
+        else:
+            doc = sweep(name, thetas, split=args.split, **knobs)
         docs.append(doc)
         if not args.json:
             print(format_table(doc), flush=True)
@@ -128,6 +166,8 @@ def run(args) -> int:
             args.out.mkdir(parents=True, exist_ok=True)
             write_atomic(args.out / f"{name}.json", json.dumps(doc, indent=1) + "\n")
             plot([doc], args.out / f"{name}.png")
+            if "trace" in doc.get("precision", {}):
+                plot_trace(doc, args.out / f"{name}-precision.png")
     if args.plot:
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         plot(docs, args.plot)

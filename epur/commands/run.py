@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import MODES, PREDICTORS
+from core.config import MODES, PRECISIONS, PREDICTORS
 from core.io import check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
@@ -22,7 +22,9 @@ def add_arguments(p):
                    help="state_dict of an nn.LSTM/nn.GRU (.npz, or .pt with the torch extra)")
     p.add_argument("--inputs", required=True, type=Path,
                    help=".npz with x (batch, time, features) and optionally lengths (batch,)")
-    p.add_argument("--out", required=True, type=Path, help="output .npz (h and the counters)")
+    p.add_argument("--out", required=True, type=Path,
+                   help="output .npz (h and the counters; steps_high and steps_low with a "
+                        "precision mode)")
     p.add_argument("--config", type=Path,
                    help="accelerator config (.json/.toml); default: the built-in default, "
                         "resized to the model")
@@ -31,6 +33,12 @@ def add_arguments(p):
     p.add_argument("--theta-h", type=float,
                    help="delta: threshold of the h elements (default: --theta)")
     p.add_argument("--mode", choices=MODES, help="override the comparison mode")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="dynamic precision: static (every step full), dynamic (the tracker "
+                        "chooses per layer step) or low (every step low); default: the config's")
+    p.add_argument("--precision-theta", type=float, metavar="T",
+                   help="override the config's dynamic-precision threshold (a layer's next step "
+                        "is low when no neuron of its tracked state moved by more than T)")
     p.add_argument("--float", action="store_true",
                    help="run the float model (PyTorch semantics) instead of fixed point")
     p.add_argument("--json", action="store_true", help="print the counters as one JSON document")
@@ -38,7 +46,7 @@ def add_arguments(p):
 
 def summary(result) -> dict:
     cfg = result.cfg
-    return {
+    out = {
         "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
         "theta_h": cfg.theta_h, "sequences": int(result.cycles.shape[0]),
         "reuse": result.reuse, "skipped": result.skipped,
@@ -48,7 +56,11 @@ def summary(result) -> dict:
         "macs": int(result.macs.sum()), "macs_skipped": int(result.macs_skipped.sum()),
         "saturation": saturation_totals(cfg, result.saturations()),
         "changed": int(result.changed.sum()),
+        "precision": cfg.precision, "precision_theta": cfg.precision_theta,
     }
+    if cfg.precision_counters:
+        out.update(steps_high=int(result.steps_high.sum()), steps_low=int(result.steps_low.sum()))
+    return out
 
 
 def run(args) -> int:
@@ -58,7 +70,8 @@ def run(args) -> int:
     check_output(args.out, args.model, args.inputs, args.config, suffix=".npz")
     params = load_state_dict(args.model)
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
-                         mode=args.mode, theta_h=args.theta_h)
+                         mode=args.mode, theta_h=args.theta_h,
+                         precision=args.precision, precision_theta=args.precision_theta)
     x, lengths = load_inputs(args.inputs)
     x, lengths = check_inputs(cfg, x, lengths)
     if args.float:
@@ -76,7 +89,10 @@ def run(args) -> int:
     else:
         print(f"{info['sequences']} sequences, predictor {cfg.predictor}: reuse "
               f"{100 * info['reuse']:.1f} %, MACs skipped {100 * info['skipped']:.1f} %, "
-              f"{info['cycles']} cycles -> {args.out}",
+              f"{info['cycles']} cycles"
+              + (f", {info['steps_low']} of {info['steps_low'] + info['steps_high']} layer "
+                 f"steps at low precision" if cfg.precision_counters else "")
+              + f" -> {args.out}",
               file=sys.stderr)
     warning = saturation_warning(NAME, cfg, result.saturations())
     if warning:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import HW_PREDICTORS, MODES
+from core.config import HW_PREDICTORS, MODES, PRECISIONS
 from core.errors import InputError
 from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
@@ -48,6 +48,12 @@ def add_arguments(p):
     p.add_argument("--theta-h", type=float,
                    help="delta: threshold of the h elements (default: --theta)")
     p.add_argument("--mode", choices=MODES, help="override the comparison mode")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="dynamic precision: static (every step full), dynamic (the tracker "
+                        "chooses per layer step) or low (every step low); default: the config's")
+    p.add_argument("--precision-theta", type=float, metavar="T",
+                   help="override the config's dynamic-precision threshold (a layer's next step "
+                        "is low when no neuron of its tracked state moved by more than T)")
     p.add_argument("--waves", action="store_true",
                    help="dump an FST waveform into the build directory")
     p.add_argument("--build-dir", type=Path, default=Path("build") / "sim",
@@ -96,7 +102,9 @@ def run(args) -> int:
         params, x, lengths = load_workload(name, args.sequences)
         source = f"workload {name}, {len(x)} sequences"
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
-                         mode=args.mode, theta_h=args.theta_h).require_hardware()
+                         mode=args.mode, theta_h=args.theta_h,
+                         precision=args.precision,
+                         precision_theta=args.precision_theta).require_hardware()
 
     res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
                    backpressure=args.backpressure, root=args.build_dir, waves=args.waves)
@@ -125,7 +133,10 @@ def run(args) -> int:
         "sim_cycles": res.sim_cycles, "sim_seconds": round(res.wall_seconds, 3),
         "cycles_per_second": round(res.sim_cycles / res.wall_seconds) if res.wall_seconds else 0,
         "build_dir": str(res.build_dir), "waves": str(res.waves) if res.waves else None,
+        "precision": cfg.precision, "precision_theta": cfg.precision_theta,
     }
+    for name in cfg.precision_counters:          # steps_high, steps_low (RTL counters)
+        info[name] = int(res.counters[name].sum())
     if args.out is not None:
         save_npz(args.out, h=res.h, lengths=res.lengths,
                  reuse=np.float64(info["reuse"]), skipped=np.float64(skipped),
@@ -137,6 +148,9 @@ def run(args) -> int:
         print(f"{source}: predictor {cfg.predictor}, {info['timesteps']} timesteps, "
               f"h {'identical to' if identical else 'DIFFERENT from'} the golden model "
               f"({res.mismatches} mismatches)")
+        if cfg.precision_counters:
+            print(f"precision {cfg.precision}: {info['steps_low']} layer steps low, "
+                  f"{info['steps_high']} full")
         print(f"cycles: RTL {info['cycles']}, cycle model {info['golden_cycles']} "
               f"({100 * model_error:.2f} % off); reuse {100 * info['reuse']:.1f} %, MACs "
               f"skipped {100 * skipped:.1f} %")

@@ -235,3 +235,94 @@ def test_mode_and_cap(mode, cap, capsys):
     assert doc["points"][1]["reuse"] == pytest.approx(r.reuse)
     if cap:        # at most one reuse in a row: at most half of the evaluations after the first
         assert r.reuse <= 0.5
+
+
+# -- dynamic precision ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def precision_doc():
+    return evaluate.sweep("jvowels-lstm", {"bnn": (0.0,)}, processes=1, limit=12,
+                          progress=False, precision=("low", "dynamic"),
+                          precision_thetas=(0.25, 1.0))
+
+
+def test_precision_section(precision_doc):
+    sec = precision_doc["precision"]
+    losses = {int(f): v for f, v in sec["low_data_frac_losses"].items()}
+    assert sorted(losses) == list(evaluate.LOW_DATA_FRACS)
+    assert losses[sec["low_data_frac"]] == min(losses.values())
+    groups = 1 + (sec["memo"] is not None)
+    assert len(sec["points"]) == groups * 3              # static-low, then two thresholds
+    for p in sec["points"]:
+        assert set(p) == set(evaluate.PRECISION_POINT_KEYS) | {"steps_high", "steps_low"}
+        assert p["low_data_frac"] == sec["low_data_frac"]
+        if p["precision"] == "low":
+            assert p["low_fraction"] == 1.0 and p["steps_high"] == 0
+    (lo, hi) = [p for p in sec["points"] if p["predictor"] == "none"
+                and p["precision"] == "dynamic"]
+    assert lo["low_fraction"] <= hi["low_fraction"] and hi["speedup"] >= lo["speedup"] > 0
+
+
+def test_precision_point_matches_golden_model(precision_doc):
+    w = get("jvowels-lstm")
+    evaluate._truncate(w, 12)
+    sec = precision_doc["precision"]
+    cfg = config_for(w.params, low_data_frac=sec["low_data_frac"])
+    x, lengths = w.test_x, w.test_lengths
+    base = run_fixed(cfg, w.params, x, lengths, predictor="none")
+    r = run_fixed(cfg, w.params, x, lengths, predictor="none", precision="dynamic",
+                  precision_theta=1.0)
+    (p,) = [p for p in sec["points"] if p["predictor"] == "none" and p["precision_theta"] == 1.0]
+    assert p["low_fraction"] == pytest.approx(r.low_fraction)
+    assert p["steps_low"] == r.steps_low.sum()
+    assert p["speedup"] == pytest.approx(base.cycles.sum() / r.cycles.sum())
+    assert p["metric_value"] == pytest.approx(w.score(r.h))
+
+
+def test_precision_trace_follows_the_rule(precision_doc):
+    tr = precision_doc["precision"]["trace"]
+    assert tr["state"] == "c" and tr["low"][0] is False      # a sequence starts high
+    assert len(tr["low"]) == len(tr["change"]) == get("jvowels-lstm").test_lengths[0]
+    for t in range(1, len(tr["low"])):
+        assert tr["low"][t] == (tr["change"][t - 1] <= tr["theta"])
+
+
+def test_precision_chosen():
+    def pt(predictor, theta, loss):
+        return {"predictor": predictor, "precision": "dynamic", "precision_theta": theta,
+                "loss": loss}
+    doc = {"loss_budget": 1.0, "precision": {"points": [
+        {**pt("none", 0.0, 5.0), "precision": "low"},
+        pt("none", 0.5, 0.0), pt("none", 1.0, 1.0), pt("none", 2.0, 1.5), pt("none", 3.0, 0.2),
+        pt("bnn", 0.5, 1.2), pt("bnn", 1.0, 0.0)]}}
+    picks = evaluate.precision_chosen(doc)
+    assert picks["none"]["precision_theta"] == 1.0      # 3.0 fits again, but 2.0 did not
+    assert picks["memo"] is None                        # the smallest already over budget
+    test = {"precision": {}}
+    assert evaluate.choose_precision_on(doc, test) == {"none": 1.0, "memo": None}
+    assert test["precision"]["chosen_on_val"] == {"none": 1.0, "memo": None}
+
+
+def test_precision_chosen_on_validation(capsys):
+    assert main(["evaluate", "-w", "jvowels-gru", "--predictors", "bnn", "--thetas", "0",
+                 "--precision", "dynamic", "--precision-theta", "0.125,0.5", "--limit", "10",
+                 "-j", "1", "--choose-on-val", "--json", "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    val = evaluate.sweep("jvowels-gru", {"bnn": (0,)}, processes=1, limit=10, progress=False,
+                         split="val", precision=("dynamic",), precision_thetas=(0.125, 0.5))
+    sec = doc["precision"]
+    assert sec["low_data_frac"] == val["precision"]["low_data_frac"]
+    assert sec["memo"] == val["precision"]["memo"] and sec["low_data_frac_losses"] is None
+    expect = {g: (p["precision_theta"] if p else None)
+              for g, p in evaluate.precision_chosen(val).items()}
+    assert sec["chosen_on_val"] == expect
+    assert {p["precision"] for p in sec["points"]} == {"dynamic"}
+    assert sec["trace"]["state"] == "h"
+    if expect["none"] is not None:
+        assert sec["trace"]["theta"] == expect["none"]
+
+
+def test_precision_static_has_no_section(capsys):
+    assert main(["evaluate", "-w", "jvowels-lstm", "--predictors", "bnn", "--thetas", "0",
+                 "--precision", "static", "--limit", "5", "-j", "1", "--json", "-q"]) == 0
+    assert "precision" not in json.loads(capsys.readouterr().out)
