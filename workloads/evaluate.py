@@ -311,6 +311,7 @@ def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, pro
 
     if prior is not None:
         low_data_frac = prior["precision"]["low_data_frac"]
+        losses = prior["precision"]["low_data_frac_losses"]
         memo = prior["precision"]["memo"]
     else:       # the low data word whose static-low run loses least (ties: the finer one)
         run_all([(where, "none", 0.0, "low", 0.0, f) for f in LOW_DATA_FRACS])
@@ -326,8 +327,8 @@ def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, pro
     if bar:
         bar.step("done")
     section = {"low_data_frac": low_data_frac,
-               "low_data_frac_losses": None if losses is None else
-               {str(f): v for f, v in losses.items()},
+               "low_data_frac_losses": {str(f): v for f, v in losses.items()},
+               "chosen_on": doc["split"] if prior is None else prior["split"],
                "memo": memo, "thetas": list(grid),
                "points": [_point(w, base, raw[t[1:]]) for t in tasks]}
     if doc["split"] == "test" and "dynamic" in modes:

@@ -28,7 +28,7 @@ from core.config import EpurConfig
 from core.io import write_atomic
 from golden.cycles import baseline_step_cycles
 from workloads.base import PERCENT_METRICS
-from workloads.evaluate import POINT_KEYS, PREDICTORS, chosen, fits_budget
+from workloads.evaluate import POINT_KEYS, PREDICTORS, chosen, fits_budget, precision_chosen
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
@@ -321,6 +321,182 @@ def figure(d: Data, workload: str, predictor: str = "", at: str = "", key: str =
     raise ValueError(f"unknown figure {key!r}")
 
 
+# -- dynamic precision --------------------------------------------------------------------------
+
+PRECISION_SETTINGS = ("static-high", "static-low", "dynamic", "memo", "memo + static-low",
+                      "memo + dynamic")
+PAPER_PRECISION = {"low": 57, "speedup": 1.46, "energy": 19.2}  # Silfa et al., the seed paper
+LSTM_WORKLOADS = tuple(w for w in WORKLOADS if _KIND[w] != "GRU")
+
+
+def precision_points(d: Data, workload: str) -> dict:
+    """The test-split point of every setting of :data:`PRECISION_SETTINGS` (None: not run, or no
+    threshold within budget on the validation data); dynamic thresholds as chosen on the
+    validation data (``chosen_on_val``; without it, on the test split)."""
+    doc = d.eval[workload]
+    sec = doc["precision"]
+    picks = sec.get("chosen_on_val") or {g: p and p["precision_theta"]
+                                         for g, p in precision_chosen(doc).items()}
+    memo = sec["memo"]
+
+    def find(memo_on, precision, at=None):
+        if precision == "dynamic" and at is None:
+            return None
+        for p in sec["points"]:
+            if (p["predictor"] != "none") == memo_on and p["precision"] == precision \
+                    and (at is None or p["precision_theta"] == at):
+                return p
+        return None
+    base = {**d.point(workload, "none", 0.0), "low_fraction": 0.0}
+    memo_point = None if memo is None else {
+        **d.point(workload, memo["predictor"], memo["theta"]), "low_fraction": 0.0}
+    return {"static-high": base, "static-low": find(False, "low"),
+            "dynamic": find(False, "dynamic", picks["none"]), "memo": memo_point,
+            "memo + static-low": find(True, "low"),
+            "memo + dynamic": find(True, "dynamic", picks["memo"])}
+
+
+def _memo_name(doc) -> str:
+    memo = doc["precision"]["memo"]
+    return "none within budget" if memo is None else f"{memo['predictor']} {theta(memo['theta'])}"
+
+
+def precision_table(d: Data) -> str:
+    """Per workload and setting: the layer steps at low precision, the test loss against the
+    budget, the speedup (cycle model) and the energy saving, both against static-high."""
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        sec = doc["precision"]
+        for setting, p in precision_points(d, w).items():
+            memo = setting.startswith("memo")
+            knob = (f"{_memo_name(doc)}" if memo else "") + (
+                f"{', ' if memo else ''}{theta(p['precision_theta'])}"
+                if p is not None and p.get("precision") == "dynamic" else "")
+            if p is None:
+                why = "no memo theta within budget" if memo and sec["memo"] is None else \
+                    "no threshold within budget on the validation data"
+                rows.append([w, setting, knob, why, "", "", "", ""])
+                continue
+            rows.append([w, setting, knob, pct(p["low_fraction"]), loss(doc, p["loss"], unit=False),
+                         "yes" if fits_budget(doc, p) else "**no**", speedup(p["speedup"]),
+                         pct(p["energy_saving"])])
+    rows.append(["*paper (LSTM accelerator)*", "dynamic", "", f"*{PAPER_PRECISION['low']} %*",
+                 "*none*", "", f"*{PAPER_PRECISION['speedup']}x*",
+                 f"*{PAPER_PRECISION['energy']} %*"])
+    return _table(["workload", "setting", "memo, threshold (chosen on validation data)",
+                   "steps low", "test loss", "within budget", "speedup", "energy saving"], rows)
+
+
+def precision_formats(d: Data) -> str:
+    """The low data word of each workload: the static-low loss of every candidate on the
+    validation data, and the one chosen (the least loss, ties to the finer word)."""
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        sec = doc["precision"]
+        losses = sec.get("low_data_frac_losses") or {}
+        rows.append([w, *[loss(doc, losses[f], unit=False) if f in losses else ""
+                          for f in sorted(losses, key=int)],
+                     f"Q{8 - sec['low_data_frac']}.{sec['low_data_frac']}",
+                     _memo_name(doc)])
+    fracs = sorted(d.eval[WORKLOADS[0]]["precision"]["low_data_frac_losses"], key=int)
+    return _table(["workload", *[f"static-low loss, Q{8 - int(f)}.{f}" for f in fracs],
+                   "low data word chosen", "memo setting (chosen on validation data)"], rows)
+
+
+def precision_acceptance(d: Data) -> str:
+    """Issue 13's acceptance per LSTM workload: dynamic precision at the threshold chosen on the
+    validation data, alone and with memo: within budget, at least half of the steps low and a
+    speedup of at least 1.4x; and whether static-low alone exceeds the budget."""
+    rows = []
+    for w in LSTM_WORKLOADS:
+        doc = d.eval[w]
+        pts = precision_points(d, w)
+        static_low = pts["static-low"]
+        for setting in ("dynamic", "memo + dynamic"):
+            p = pts[setting]
+            if p is None:
+                rows.append([w, setting, "no threshold within budget", "", "", "", ""])
+                continue
+            ok = fits_budget(doc, p)
+            short = []
+            if p["low_fraction"] < 0.5:
+                short.append(f"{100 * (0.5 - p['low_fraction']):.1f} points of low steps")
+            if p["speedup"] < 1.4:
+                short.append(f"{1.4 - p['speedup']:.2f}x of speedup")
+            if not ok:
+                short.append("over budget")
+            rows.append([w, setting, pct(p["low_fraction"]), speedup(p["speedup"]),
+                         "yes" if ok else "**no**", "yes" if not short else "short by "
+                         + ", ".join(short),
+                         ("**yes**, " if not fits_budget(doc, static_low) else "no, ")
+                         + loss(doc, static_low["loss"])])
+    return _table(["workload", "setting", "steps low", "speedup", "test loss within budget",
+                   "meets >= 50 % and >= 1.4x", "static-low over budget (its test loss)"], rows)
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def precision_trace(d: Data, workload: str, width: str = "80") -> str:
+    """The tracker along the stored test sequence as text: per step, the tracked state's change
+    (one bar a step: the four lower bars at or below the threshold, the four upper above it,
+    scaled to the sequence's largest change) and the precision the step ran at (L low, H high;
+    step t's precision follows step t - 1's change)."""
+    doc = d.eval[workload]
+    tr = doc["precision"]["trace"]
+    width = int(width)
+    th, change = tr["theta"], tr["change"]
+    top = max(max(change), th)
+
+    def bar(v):
+        if v <= th:
+            return _BARS[min(3, int(4 * v / th))] if th else _BARS[0]
+        return _BARS[4 + min(3, int(4 * (v - th) / (top - th)))]
+    s = tr["state"]
+    lines = [f"{workload}: test sequence {tr['sequence']}, layer {tr['layer']}, "
+             f"{len(change)} steps, {pct(sum(tr['low']) / len(tr['low']))} low; "
+             f"threshold {theta(th)} on max_j |{s}_t - {s}_(t-1)| "
+             + ("(chosen on the validation data)" if tr["chosen"] else
+                "(none within budget: the smallest swept)"),
+             f"bars: {_BARS[:4]} at most the threshold, {_BARS[4:]} above it up to "
+             f"{top:.3g}"]
+    for start in range(0, len(change), width):
+        end = min(start + width, len(change))
+        lines += ["", f"step {start:>4}  {''.join(bar(v) for v in change[start:end])}",
+                  f"{'precision':<10} {''.join('L' if x else 'H' for x in tr['low'][start:end])}"]
+    return "```\n" + "\n".join(lines) + "\n```"
+
+
+def precision_figure(d: Data, workload: str, setting: str, key: str, digits: str = "") -> str:
+    """One figure of a setting (``memo+dynamic`` for ``memo + dynamic``), bare: KEY ``low``
+    (steps at low precision, %), ``loss``, ``budgets`` (loss over budget), ``speedup``,
+    ``energy`` (%), ``theta`` (the dynamic threshold), ``word`` (the low data word),
+    ``memo`` (the memo setting)."""
+    doc = d.eval[workload]
+    if key == "word":
+        f = doc["precision"]["low_data_frac"]
+        return f"Q{8 - f}.{f}"
+    if key == "memo":
+        return _memo_name(doc)
+    p = precision_points(d, workload)[setting.replace("+", " + ")]
+    n = int(digits) if digits else None
+    if key == "low":
+        return f"{100 * p['low_fraction']:.{1 if n is None else n}f}"
+    if key == "energy":
+        return f"{100 * p['energy_saving']:.{1 if n is None else n}f}"
+    if key == "loss":
+        return loss(doc, p["loss"], unit=False, sign="-", digits=n)
+    if key == "budgets":
+        return f"{p['loss'] / doc['loss_budget']:.{1 if n is None else n}f}"
+    if key == "speedup":
+        return f"{p['speedup']:.{2 if n is None else n}f}"
+    if key == "theta":
+        return theta(p["precision_theta"])
+    raise ValueError(f"unknown precision figure {key!r}")
+
+
 # -- area and timing ----------------------------------------------------------------------------
 
 _UNITS = ("dpu", "mu", "bnn", "comparator", "memo", "delta", "cell", "control", "weights",
@@ -464,6 +640,11 @@ REGIONS = {
     "rtl-delta": rtl_delta,
     "area-heading": area_heading,
     "area": area,
+    "precision-table": precision_table,
+    "precision-formats": precision_formats,
+    "precision-acceptance": precision_acceptance,
+    "precision-trace": precision_trace,
+    "precision": precision_figure,
 }
 
 

@@ -312,7 +312,8 @@ def test_precision_chosen_on_validation(capsys):
                          split="val", precision=("dynamic",), precision_thetas=(0.125, 0.5))
     sec = doc["precision"]
     assert sec["low_data_frac"] == val["precision"]["low_data_frac"]
-    assert sec["memo"] == val["precision"]["memo"] and sec["low_data_frac_losses"] is None
+    assert sec["memo"] == val["precision"]["memo"] and sec["chosen_on"] == "val"
+    assert sec["low_data_frac_losses"] == val["precision"]["low_data_frac_losses"]
     expect = {g: (p["precision_theta"] if p else None)
               for g, p in evaluate.precision_chosen(val).items()}
     assert sec["chosen_on_val"] == expect
