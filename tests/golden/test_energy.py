@@ -100,15 +100,21 @@ def test_saving_of_baseline_is_zero():
 
 
 @pytest.mark.parametrize("row, constant", [("shadow-weight read, per bit", "shadow_read_bit"),
-                                           ("shadow MAC", "shadow_mac")])
+                                           ("shadow MAC", "shadow_mac"),
+                                           ("weight-memory read, low step", "weight_read_bit"),
+                                           ("low MAC", "low_mac"),
+                                           ("low data rounding", "low_round"),
+                                           ("tracker", "tracker")])
 def test_documented_shadow_constants(row, constant):
-    """docs/energy.md quotes the mbnn constants of the default config as the model computes them."""
+    """docs/energy.md quotes the mbnn and dynamic-precision constants of the default config as
+    the model computes them."""
     from pathlib import Path
 
     text = (Path(__file__).resolve().parents[2] / "docs" / "energy.md").read_text()
     (line,) = [ln for ln in text.splitlines() if ln.startswith(f"| {row} |")]
     quoted = float(line.rstrip(" |").rsplit("|", 1)[1].split()[0])
-    value = getattr(energy.EnergyConstants.for_config(DEFAULT), constant)
+    cfg = dataclasses.replace(DEFAULT, precision="dynamic")
+    value = getattr(energy.EnergyConstants.for_config(cfg), constant)
     assert quoted == pytest.approx(value, abs=5e-4)
 
 
