@@ -422,13 +422,13 @@ def precision_acceptance(d: Data) -> str:
             ok = fits_budget(doc, p)
             short = []
             if p["low_fraction"] < 0.5:
-                short.append(f"{100 * (0.5 - p['low_fraction']):.1f} points of low steps")
+                short.append(f"{100 * (0.5 - p['low_fraction']):.1f} points of low steps short")
             if p["speedup"] < 1.4:
-                short.append(f"{1.4 - p['speedup']:.2f}x of speedup")
+                short.append(f"{1.4 - p['speedup']:.2f}x of speedup short")
             if not ok:
-                short.append("over budget")
+                short.append(f"over budget by {loss(doc, p['loss'] - doc['loss_budget'])}")
             rows.append([w, setting, pct(p["low_fraction"]), speedup(p["speedup"]),
-                         "yes" if ok else "**no**", "yes" if not short else "short by "
+                         "yes" if ok else "**no**", "yes" if not short else "no: "
                          + ", ".join(short),
                          ("**yes**, " if not fits_budget(doc, static_low) else "no, ")
                          + loss(doc, static_low["loss"])])
@@ -473,15 +473,26 @@ def precision_figure(d: Data, workload: str, setting: str, key: str, digits: str
     """One figure of a setting (``memo+dynamic`` for ``memo + dynamic``), bare: KEY ``low``
     (steps at low precision, %), ``loss``, ``budgets`` (loss over budget), ``speedup``,
     ``energy`` (%), ``theta`` (the dynamic threshold), ``word`` (the low data word),
-    ``memo`` (the memo setting)."""
+    ``memo`` (the memo setting), ``wordloss:F`` (static-low's loss with the word of F fraction
+    bits, on the data the word was chosen on). SETTING ``dynamic:T`` (``memo+dynamic:T``) is the
+    dynamic point at threshold T."""
     doc = d.eval[workload]
+    sec = doc["precision"]
+    n = int(digits) if digits else None
     if key == "word":
-        f = doc["precision"]["low_data_frac"]
+        f = sec["low_data_frac"]
         return f"Q{8 - f}.{f}"
     if key == "memo":
         return _memo_name(doc)
-    p = precision_points(d, workload)[setting.replace("+", " + ")]
-    n = int(digits) if digits else None
+    if key.startswith("wordloss:"):
+        return loss(doc, sec["low_data_frac_losses"][key[9:]], unit=False, sign="-", digits=n)
+    if ":" in setting:
+        name, at = setting.split(":")
+        (p,) = [p for p in sec["points"] if p["precision"] == "dynamic"
+                and p["precision_theta"] == float(at)
+                and (p["predictor"] != "none") == name.startswith("memo")]
+    else:
+        p = precision_points(d, workload)[setting.replace("+", " + ")]
     if key == "low":
         return f"{100 * p['low_fraction']:.{1 if n is None else n}f}"
     if key == "energy":
