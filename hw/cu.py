@@ -23,9 +23,11 @@ Schedule, cycles after ``start`` (Kd = ceil((X_l+H)/N), Kb = ceil((X_l+H)/B); co
     MU 2, buffer write 1). The DPU reads one chunk per cycle with no bubble between neurons.
 Precision builds (``cfg.precision != "static"``): ``low`` (in, the tracker's, held from
 ``start`` through the step) runs the step at low precision: Kd_low = ceil((X_l+H)/2N) in place
-of Kd in the schedule above (hw/sequencer.py, hw/dot_path.py). Their weight store keeps the
-weights' signs itself (a low chunk needs 2N of them a cycle), so a memo build's BNN sign plane
-is the BNN's alone there.
+of Kd in the schedule above (hw/sequencer.py, hw/dot_path.py). The dot path reads ``v_words``
+(in) instead of ``v``: v in a full step, its low data words two a word in a low step (the top
+level rounds them once for every gate: ``hw.precision.low_word_pairs``). Their weight store
+keeps the weights' signs itself (a low chunk needs 2N of them a cycle), so a memo build's BNN
+sign plane is the BNN's alone there.
 A scheme that is the whole datapath (``datapath``; the delta build, hw/schemes/delta.py) takes
 the place of the four parts: every port passes through to it, and its events (``changed``,
 ``unchanged``) are outputs too; its schedule is its own docstring's.
@@ -57,6 +59,7 @@ class ComputeUnit(wiring.Component):
         ports = compute_unit_ports(cfg, self.scheme.controls(cfg), self.scheme.events(cfg))
         if cfg.precision != "static":
             ports["low"] = In(1)
+            ports["v_words"] = In(ports["v"].shape)
         super().__init__(ports)
 
     def elaborate(self, platform):
@@ -77,7 +80,8 @@ class ComputeUnit(wiring.Component):
         for port in (seq, dot, scheme):
             m.d.comb += port.layer.eq(self.layer)
         m.d.comb += [seq.start.eq(self.start), scheme.start.eq(self.start),
-                     scheme.clear.eq(self.clear), dot.v.eq(self.v), scheme.v.eq(self.v)]
+                     scheme.clear.eq(self.clear), scheme.v.eq(self.v),
+                     dot.v.eq(self.v_words if precision else self.v)]
         m.d.comb += [getattr(scheme, name).eq(getattr(self, name))
                      for name in self.scheme.controls(cfg)]
 

@@ -10,9 +10,10 @@ Ports
     ``o`` (out, always ready): ``neuron``, ``y`` and (GRU ``n`` pair) ``y_h``: the MU's output.
     ``sat`` (out): with ``o``, how many of its requantizes saturated (0 when ``o`` is not valid).
 Precision builds: ``low`` (in, held during the step) and ``w_low`` (in, the weight store's 2N
-low weights, with ``w``): a low chunk c covers columns ``2cN .. 2cN + 2N-1``; lane k's inputs
-are columns 2cN + k (the full mode's chunk 2c) and (2c+1)N + k, each rounded to a low data word
-(golden/precision.py ``low_data``) in the cycle it is selected, and the DPU runs in low mode.
+low weights, with ``w``): a low chunk c covers columns ``2cN .. 2cN + 2N-1``, and ``v`` holds
+the low data words two a word (the top level's ``hw.precision.low_word_pairs``), so lane k
+selects word cN + k in both modes (columns 2cN + k and (2c+1)N + k in a low step); the DPU
+runs in low mode.
 Latency: ``o`` is valid ``LATENCY`` = ``core.timing.LAT_MU`` cycles after ``i`` carried the
 neuron's last chunk (weight read 1, DPU ``core.timing.LAT_DPU``, MU 2), so the output buffer marks
 it done ``LAT_MU`` cycles after the DPU end (the cycle after the last chunk). Throughput one chunk
@@ -26,9 +27,8 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from core.config import LOW_BITS
-from core.fixed import FixedFormat
 from core.timing import LAT_DPU
-from hw.arith import by_layer, index, saturate, shift_round
+from hw.arith import by_layer, index
 from hw.dpu import DotProductUnit
 from hw.mu import LATENCY as MU_LATENCY
 from hw.mu import MultiFunctionUnit
@@ -78,17 +78,15 @@ class DotPath(wiring.Component):
                      s_last.eq(self.i.p.last), s_neuron.eq(self.i.p.neuron)]
         kmax = cfg.max_row_length
         low = cfg.precision != "static"
-        sel = Mux(self.low, c << 1, c) if low else c    # a low chunk's first half: chunk 2c
-        lanes = []
         for k in range(n):
             lane_inputs = [self.v[q * n + k] if q * n + k < kmax else 0 for q in range(kdmax)]
-            lanes.append(Array(lane_inputs)[sel] if kdmax > 1 else lane_inputs[0])
-            m.d.sync += s_v[k].eq(lanes[k])
+            m.d.sync += s_v[k].eq(Array(lane_inputs)[c] if kdmax > 1 else lane_inputs[0])
         if pair:
             xlen = by_layer(self.layer, [cfg.layer_input_size(k) for k in layers])
-            m.d.sync += s_xmask.eq(Cat(sel * n + k < xlen for k in range(n)))
+            first = Mux(self.low, c << 1, c) if low else c   # a low chunk's columns 2cN + k
+            m.d.sync += s_xmask.eq(Cat(first * n + k < xlen for k in range(n)))
         if low:
-            dpu_low = self._low_inputs(m, lanes, c, xlen if pair else None)
+            dpu_low = self._low_inputs(m, s_v, c, xlen if pair else None)
 
         m.submodules.dpu = dpu = DotProductUnit(cfg, split=pair)
         m.d.comb += [dpu.i.valid.eq(s_valid), dpu.i.p.w.eq(self.w), dpu.i.p.v.eq(s_v),
@@ -113,25 +111,16 @@ class DotPath(wiring.Component):
                      self.sat.eq(mu.o.p.sat)]
         return m
 
-    def _low_inputs(self, m, lanes, c, xlen):
-        """Stage 1 of a low chunk: the 2N low data words (``lanes``: the first N columns'
-        full words, as the full mode selects them), the x mask of the last N columns and the
-        mode, registered; returns the DPU's low-mode payload fields."""
-        cfg, n, kmax = self.cfg, self.cfg.lanes, self.cfg.max_row_length
-        kdlow = max(cfg.low_dpu_cycles(k) for k in range(cfg.layers))
-        low_fmt = FixedFormat(width=LOW_BITS, frac=0)
-
-        def to_low(value):
-            return saturate(shift_round(value, cfg.low_data_shift, "half_up"), low_fmt)
-
-        words = Signal(data.ArrayLayout(signed(LOW_BITS), 2 * n))
+    def _low_inputs(self, m, s_v, c, xlen):
+        """Stage 1 of a low chunk: the mode and the x mask of the last N columns, registered;
+        returns the DPU's low-mode payload fields (the 2N low data words are the halves of the
+        selected words ``s_v``)."""
+        n = self.cfg.lanes
         s_low, s_xmask_low = Signal(), Signal(n)
-        for k in range(n):
-            odd = [self.v[(2 * q + 1) * n + k] if (2 * q + 1) * n + k < kmax else 0
-                   for q in range(kdlow)]
-            second = Array(odd)[c] if kdlow > 1 else odd[0]
-            m.d.sync += [words[k].eq(to_low(lanes[k])), words[n + k].eq(to_low(second))]
         if xlen is not None:
             m.d.sync += s_xmask_low.eq(Cat((2 * c + 1) * n + k < xlen for k in range(n)))
         m.d.sync += s_low.eq(self.low)
-        return {"low": s_low, "w_low": self.w_low, "v_low": words, "xmask_low": s_xmask_low}
+        halves = [s_v[k][:LOW_BITS] for k in range(n)]
+        halves += [s_v[k][LOW_BITS:2 * LOW_BITS] for k in range(n)]
+        return {"low": s_low, "w_low": self.w_low, "v_low": Cat(halves),
+                "xmask_low": s_xmask_low}

@@ -25,15 +25,59 @@ next ``start``, at least one cycle later: the tracker adds no cycle (golden/cycl
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed, unsigned
+from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from core.config import PRECISIONS
+from core.config import LOW_BITS, PRECISIONS
 from hw.arith import index
 
 MODE_BITS = 2
 STATIC, DYNAMIC, LOW = (PRECISIONS.index(p) for p in ("static", "dynamic", "low"))
+
+
+def require_pairs(cfg) -> None:
+    """A precision build carries two low words in one weight or data word (a lane of the dot
+    path): both formats must be at least 2 * LOW_BITS wide."""
+    if cfg.precision == "static":
+        return
+    for what, fmt in (("weight", cfg.weight_format), ("data", cfg.data_format)):
+        if fmt.width < 2 * LOW_BITS:
+            raise ValueError(f"precision {cfg.precision} hardware needs a {what} format of at "
+                             f"least {2 * LOW_BITS} bits (two low words a lane), not {fmt}")
+
+
+def low_word(value, shift: int):
+    """``clip((value + 2**(shift-1)) >> shift, -128, 127)`` of a signed ``value``, LOW_BITS bits
+    (signed): the quotient plus the rounding bit, then saturated by the bits above the low word
+    (all equal: it fits; else the sign picks -128 or 127), cheaper than two comparisons."""
+    total = (value >> shift) + value[shift - 1] if shift else value
+    if len(total) <= LOW_BITS:
+        return total.as_signed()
+    above, sign = total[LOW_BITS - 1:], total[-1]
+    fits = (above == 0) | (above == (1 << len(above)) - 1)
+    return Mux(fits, total[:LOW_BITS], Cat((~sign).replicate(LOW_BITS - 1), sign)).as_signed()
+
+
+def low_data_word(cfg, value):
+    """golden/precision.py ``low_data`` of one data word: rounded half up by sv, saturated."""
+    return low_word(value, cfg.low_data_shift)
+
+
+def low_word_pairs(cfg, v):
+    """The layer input vector ``v`` (``cfg.max_row_length`` data words) as a low step's dot
+    path reads it: word ``cN + k`` (lane k of chunk c, as in a full step) holds the low data
+    words of columns ``2cN + k`` (bits 0..7) and ``(2c+1)N + k`` (bits 8..15), zero above."""
+    n, kmax, width = cfg.lanes, cfg.max_row_length, cfg.data_format.width
+
+    def low(col):
+        return low_data_word(cfg, v[col]) if col < kmax else Const(0, LOW_BITS)
+    words = []
+    for s in range(kmax):
+        c, k = divmod(s, n)
+        words.append(Cat(low(2 * c * n + k), low((2 * c + 1) * n + k),
+                         Const(0, width - 2 * LOW_BITS)))
+    return Cat(words)
 
 
 def precision_controls(cfg) -> dict:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 
 from amaranth.back import verilog
-from amaranth.hdl import Cat, Module, Mux, signed, unsigned
+from amaranth.hdl import Cat, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -37,7 +37,7 @@ from core.layout import field_slices
 from hw.cell import CellUnit
 from hw.controller import Controller
 from hw.cu import ComputeUnit
-from hw.precision import PrecisionTracker, precision_controls
+from hw.precision import PrecisionTracker, low_word_pairs, precision_controls, require_pairs
 from hw.schemes import scheme_class
 
 
@@ -69,6 +69,7 @@ def top_signature(cfg) -> wiring.Signature:
 class EpurTop(wiring.Component):
     def __new__(cls, cfg):
         cfg.require_hardware()    # before the object exists: a dropped one would warn as unused
+        require_pairs(cfg)
         return super().__new__(cls)
 
     def __init__(self, cfg):
@@ -136,7 +137,11 @@ class EpurTop(wiring.Component):
         m.d.comb += [tracker.mode.eq(self.precision_mode), tracker.theta.eq(self.precision_theta),
                      tracker.start.eq(ctrl.start), tracker.layer.eq(ctrl.layer),
                      tracker.clear.eq(ctrl.clear), tracker.done.eq(cell.done)]
+        # the dot paths' input words: v, or in a low step its low words rounded once here
+        words = Signal.like(ctrl.v, name="v_words")
+        m.d.comb += words.eq(Mux(tracker.low, low_word_pairs(self.cfg, ctrl.v), ctrl.v))
         m.d.comb += [cu.low.eq(tracker.low) for cu in cus]
+        m.d.comb += [cu.v_words.eq(words) for cu in cus]
         # like ``cycles``, a sequence's first step (the one with ``clear``) counts
         for name, flag in (("steps_high", ~tracker.low), ("steps_low", tracker.low)):
             total = getattr(self, name)

@@ -34,12 +34,10 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from core.config import LOW_BITS
-from core.fixed import FixedFormat
 from core.layout import BIAS, BIAS_HN, KIND_BITS, WEIGHT
-from hw.arith import by_layer, divmod_const, index, saturate
+from hw.arith import by_layer, divmod_const, index
+from hw.precision import low_word
 from hw.rows import column_address, column_words, row_address, row_layout
-
-LOW_WORD = FixedFormat(width=LOW_BITS, frac=0)     # the range a low-precision word saturates to
 
 
 def load_layout(cfg):
@@ -137,7 +135,7 @@ class WeightStore(wiring.Component):
         # the low weight: the upper bits rounded half up (the rounding bit is the LSB here)
         for k in range(2 * n):
             upper = high.word_select(k, high_bits).as_signed()
-            m.d.comb += self.w_low[k].eq(saturate((upper + 1) >> 1, LOW_WORD))
+            m.d.comb += self.w_low[k].eq(low_word(upper, 1))
 
     def _biases(self, m):
         cfg, ld = self.cfg, self.load.p

@@ -8,13 +8,16 @@ import dataclasses
 
 import numpy as np
 import pytest
+from amaranth.hdl import Module, signed
+from amaranth.lib import data, wiring
+from amaranth.lib.wiring import In, Out
 
 from core.config import DEFAULT
 from core.layout import WEIGHT
 from golden.dpu import dot
 from golden.precision import Tracker, low_data, low_scale, low_weights
 from hw.dpu import DotProductUnit
-from hw.precision import PrecisionTracker, control_values
+from hw.precision import PrecisionTracker, control_values, low_word, low_word_pairs
 from hw.rows import row_layout
 from hw.weight_store import WeightStore
 from tests.hw.rtl import put, simulate, unpack
@@ -232,3 +235,89 @@ def test_tracker_matches_golden(mode):
     np.testing.assert_array_equal(got, want)
     if mode == "dynamic":
         assert 0 < np.sum(want) < len(want), "the case must mix high and low steps"
+
+
+class _Pairs(wiring.Component):
+    """``hw.precision.low_word_pairs`` alone, between ports."""
+
+    def __init__(self, cfg):
+        self.cfg = cfg
+        vec = data.ArrayLayout(signed(cfg.data_format.width), cfg.max_row_length)
+        super().__init__({"v": In(vec), "words": Out(vec)})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += self.words.eq(low_word_pairs(self.cfg, self.v))
+        return m
+
+
+@pytest.mark.parametrize("lanes", [1, 3, 8])
+def test_low_word_pairs_match_golden(lanes):
+    """Word cN + k holds the low data words of columns 2cN + k and (2c+1)N + k (0 past the
+    row): the packing the dot path's full-mode selection reads in a low step."""
+    seed = 300 + lanes
+    print("seed", seed)
+    rng = np.random.default_rng(seed)
+    cfg = precision_cfg(input_size=7, hidden_size=10, lanes=lanes)
+    df, kmax, n = cfg.data_format, cfg.max_row_length, lanes
+    vectors = [rng.integers(df.min_int, df.max_int + 1, kmax) for _ in range(20)]
+    vectors += [np.full(kmax, df.min_int), np.full(kmax, df.max_int), np.arange(kmax) - 8]
+    dut = _Pairs(cfg)
+    got = []
+
+    async def tb(ctx):
+        for v in vectors:
+            for k, value in enumerate(v):
+                ctx.set(dut.v[k], int(value))
+            got.append(unpack(ctx.get(dut.words.as_value()), df.width, kmax, signed=False))
+
+    simulate(dut, tb, clock=False)
+    for v, words in zip(vectors, got, strict=True):
+        padded = np.zeros(2 * kmax + 2 * n, dtype=np.int64)
+        padded[:kmax] = low_data(cfg, v)
+        for s in range(kmax):
+            c, k = divmod(s, n)
+            want = [int(padded[2 * c * n + k]) & 0xFF, int(padded[(2 * c + 1) * n + k]) & 0xFF]
+            assert [int(words[s]) & 0xFF, int(words[s]) >> 8 & 0xFF] == want, (s, v)
+            assert int(words[s]) >> 16 == 0
+
+
+class _LowWords(wiring.Component):
+    """``hw.precision.low_word`` on ``count`` values at once."""
+
+    def __init__(self, width, shift, count):
+        self.shift = shift
+        super().__init__({"value": In(data.ArrayLayout(signed(width), count)),
+                          "low": Out(data.ArrayLayout(signed(8), count))})
+
+    def elaborate(self, platform):
+        m = Module()
+        m.d.comb += [self.low[k].eq(low_word(self.value[k], self.shift))
+                     for k in range(len(self.low))]
+        return m
+
+
+@pytest.mark.parametrize(("width", "shift"), [(16, 5), (16, 0), (9, 1), (16, 9), (12, 4)])
+def test_low_word_exhaustive(width, shift):
+    """clip((value + 2**(shift-1)) >> shift, -128, 127): every ``width``-bit value up to 12
+    bits; wider, every 29th and all of the windows around 0 and the saturation edges."""
+    count = 256
+    lo, hi = -(1 << (width - 1)), 1 << (width - 1)
+    values = np.arange(lo, hi)
+    if width > 12:
+        edges = [0, lo, hi - 1] + [(e << shift) for e in (-129, -128, 127, 128)]
+        values = np.unique(np.concatenate([values[::29]] + [
+            np.arange(e - 300, e + 300) for e in edges]).clip(lo, hi - 1))
+    want = np.clip((values + ((1 << shift) >> 1)) >> shift, -128, 127)
+    dut = _LowWords(width, shift, count)
+    got = []
+
+    async def tb(ctx):
+        for start in range(0, len(values), count):
+            block = values[start:start + count]
+            for k, value in enumerate(block):
+                ctx.set(dut.value[k], int(value))
+            got.extend(unpack(ctx.get(dut.low.as_value()), 8, count)[:len(block)])
+
+    simulate(dut, tb, clock=False)
+    np.testing.assert_array_equal(np.array(got), want)
