@@ -137,7 +137,7 @@ class EpurConfig:
         if self.precision not in PRECISIONS:
             raise ValueError(
                 f"precision must be one of {', '.join(PRECISIONS)}, not {self.precision!r}")
-        check_int("low_data_frac", 0, self.data_format.frac)
+        check_int("low_data_frac", 0, 47)
         theta = self.precision_theta
         if isinstance(theta, bool) or not isinstance(theta, (int, float)):
             raise ValueError(f"precision_theta must be a number, not {theta!r}")
@@ -146,6 +146,11 @@ class EpurConfig:
                              f"(the data format {self.data_format}), not {theta}")
         if self.precision == "static":
             return
+        if self.low_data_frac > self.data_format.frac:
+            raise ValueError(
+                f"low_data_frac must be in 0..{self.data_format.frac} (the data format "
+                f"{self.data_format}'s fraction bits) for precision {self.precision}, not "
+                f"{self.low_data_frac}")
         if self.weight_format.width <= LOW_BITS:
             raise ValueError(
                 f"precision {self.precision} needs weights wider than the {LOW_BITS}-bit low "

@@ -1,6 +1,7 @@
 """The configuration object: validation messages, derived numbers, JSON and TOML round trips."""
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -130,3 +131,21 @@ def test_gate_functions_follow_pytorch_gate_order():
     gru = dataclasses.replace(DEFAULT, cell="gru")
     assert lstm == ["sigmoid", "sigmoid", "tanh", "sigmoid"]
     assert [gru.gate_function(g) for g in range(3)] == ["sigmoid", "sigmoid", "pair"]
+
+
+def test_precision_keys_are_checked_only_where_they_matter():
+    """The low data word is checked against the data format in precision builds only: a static
+    config with few fraction bits (tests/synth/ice40_small.toml's) keeps validating."""
+    narrow = FixedFormat(width=8, frac=4)
+    assert EpurConfig(data_format=narrow, lut_frac=4, lut_int=2).low_data_frac == 6
+    with pytest.raises(ValueError, match=r"low_data_frac must be in 0\.\.4 .* for precision "
+                                         r"dynamic, not 6"):
+        EpurConfig(data_format=narrow, lut_frac=4, lut_int=2, precision="dynamic")
+    with pytest.raises(ValueError, match="precision must be one of static, dynamic, low"):
+        EpurConfig(precision="high")
+    with pytest.raises(ValueError, match="does not compose with predictor delta"):
+        EpurConfig(predictor="delta", precision="dynamic")
+    with pytest.raises(ValueError, match="needs weights wider than the 8-bit low precision"):
+        EpurConfig(weight_format=FixedFormat(width=8, frac=4), precision="low")
+    small = Path(__file__).resolve().parents[1] / "synth" / "ice40_small.toml"
+    assert load_config(small).precision == "static"
