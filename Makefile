@@ -71,9 +71,14 @@ verilator:
 	  fi; \
 	fi
 
+# The suite runs on TEST_JOBS pytest-xdist workers (the CI machine has 2 cores); the modules whose
+# fixtures are costly (synthesis runs, built simulators) mark themselves `xdist_group`, so one
+# worker runs each of them and builds its fixture once; every other test goes where there is room.
+TEST_JOBS ?= 2
+
 test: venv $(TEST_STAMP) data iverilog verilator
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_JOBS) --dist loadgroup
 
 demo: venv data iverilog
 	$(BIN)/epur demo

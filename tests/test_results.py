@@ -15,6 +15,9 @@ import pytest
 from workloads import results
 from workloads.results import FILES, REGION, ROOT
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("test_results")
+
 FIGURE = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?\s?(?:%|MHz\b)|\b\d+(?:\.\d+)?x\b"
                     r"|\b\d{1,3}(?:,\d{3})+\b")
 

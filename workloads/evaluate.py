@@ -53,6 +53,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from core.io import write_atomic
 from workloads.base import PERCENT_METRICS
@@ -162,23 +163,21 @@ def _float_metric(task):
     return w.score(run_float(w.params, w.test_x))
 
 
-class Progress:
-    """A one-line progress bar on stderr."""
+class Progress(tqdm):
+    """A one-line progress bar on stderr (tqdm): ``step(note)`` counts one task done and shows
+    its note; ``enabled=False`` prints nothing. Used as a context manager, it ends its line
+    whatever happens, so an error line (``epur evaluate: interrupted``) starts on its own."""
 
-    def __init__(self, total: int, label: str, stream=None, width: int = 30):
-        self.total, self.label, self.width, self.done = total, label, width, 0
-        self.stream = sys.stderr if stream is None else stream
-        self.t0 = time.perf_counter()
+    monitor_interval = 0         # no monitor thread: the sweep forks worker processes
+
+    def __init__(self, total: int, label: str, enabled: bool = True, stream=None):
+        super().__init__(total=total, desc=label, disable=not enabled, leave=True,
+                         file=sys.stderr if stream is None else stream, mininterval=0,
+                         ascii=" #", ncols=80, unit="run")
 
     def step(self, note: str = "") -> None:
-        self.done += 1
-        filled = self.width * self.done // self.total
-        bar = "#" * filled + "." * (self.width - filled)
-        elapsed = time.perf_counter() - self.t0
-        end = "\n" if self.done == self.total else ""
-        self.stream.write(f"\r{self.label} [{bar}] {self.done}/{self.total} {elapsed:5.1f} s "
-                          f"{note:<18}{end}")
-        self.stream.flush()
+        self.set_postfix_str(note, refresh=False)
+        self.update(1)
 
 
 def _quiet_worker() -> None:
@@ -200,15 +199,13 @@ def _points(where, tasks, processes: int, bar, with_float: bool = True) -> tuple
             pending = pool.apply_async(_float_metric, (where,)) if with_float else None
             for point in pool.imap(_run, tasks):
                 raw.append(point)
-                if bar:
-                    bar.step(_note(point))
+                bar.step(_note(point))
             float_value = pending.get() if pending is not None else None
     else:
         float_value = _float_metric(where) if with_float else None
         for task in tasks:
             raw.append(_run(task))
-            if bar:
-                bar.step(_note(raw[-1]))
+            bar.step(_note(raw[-1]))
     return raw, float_value
 
 
@@ -244,15 +241,9 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
         (where, p, float(t)) for p in PREDICTORS for t in thetas.get(p, ())]
     # no more workers than tasks (a --jobs of thousands would fork thousands of processes)
     processes = min(processes or os.cpu_count() or 1, len(tasks))
-    bar = Progress(len(tasks) + 1, name) if progress else None
     t0 = time.perf_counter()
-    try:
+    with Progress(len(tasks) + 1, name, progress) as bar:
         raw, float_value = _points(where, tasks, processes, bar)
-    except BaseException:
-        if bar and bar.done:        # an error or Ctrl-C: its line starts on a line of its own
-            bar.stream.write("\n")
-        raise
-    if bar:
         bar.step("float")
     base = raw[0]
     baseline = base["metric_value"]
@@ -294,18 +285,21 @@ def _point(w, base: dict, p: dict) -> dict:
 def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, processes: int,
                     progress: bool, prior: dict | None) -> dict:
     """The ``precision`` section of sweep ``doc`` (``base``: the baseline run's raw figures)."""
-    w, _ = _setup(where)
     for m in modes:
         if m not in PRECISION_MODES:
             raise ValueError(f"unknown precision mode {m!r}: choose from "
                              f"{', '.join(PRECISION_MODES)}")
-    bar = Progress(1, f"{doc['workload']} precision") if progress else None
+    with Progress(1, f"{doc['workload']} precision", progress) as bar:
+        return _precision_section(where, doc, base, modes, grid, processes, prior, bar)
+
+
+def _precision_section(where, doc, base, modes, grid, processes, prior, bar) -> dict:
+    w, _ = _setup(where)
     raw, losses = {}, None
 
     def run_all(tasks):
         tasks = [t for t in tasks if t[1:] not in raw]
-        if bar:
-            bar.total += len(tasks)
+        bar.total += len(tasks)
         got, _ = _points(where, tasks, processes, bar, with_float=False)
         raw.update({t[1:]: p for t, p in zip(tasks, got, strict=True)})
 
@@ -324,8 +318,7 @@ def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, pro
     tasks += [(where, p, th, "dynamic", float(t), low_data_frac) for p, th in groups
               if "dynamic" in modes for t in grid]
     run_all(tasks)
-    if bar:
-        bar.step("done")
+    bar.step("done")
     section = {"low_data_frac": low_data_frac,
                "low_data_frac_losses": {str(f): v for f, v in losses.items()},
                "chosen_on": doc["split"] if prior is None else prior["split"],

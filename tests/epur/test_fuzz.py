@@ -42,7 +42,8 @@ from tests.epur.hostile import (
     out_spec,
 )
 
-pytestmark = pytest.mark.slow
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("epur.test_fuzz")]
 CASES = int(os.environ.get("EPUR_FUZZ_CASES", "200"))
 # Derandomized: the same cases on every run. No shrinking: a failing case is reported as
 # drawn, because shrinking re-runs commands that take a second each for many minutes.

@@ -36,7 +36,8 @@ from tests.epur.hostile import check_files, check_outcome, digest
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("epur")
 EPUR = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "epur.cli"]
-pytestmark = pytest.mark.slow
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("epur.test_interrupt")]
 SEED = 17
 ALL = os.environ.get("EPUR_INTERRUPT_ALL") == "1"
 COUNTS = {"generate": 5, "run": 20, "evaluate": 5, "simulate": 5}

@@ -21,6 +21,9 @@ from golden.model import run_fixed
 from sim.runner import simulate
 from tests.sim.test_runner import check_against_golden
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("sim.test_delta_sim")
+
 LENGTHS = np.array([6, 3, 5])
 
 # name: (cell, X, H, layers, lanes, theta (x), theta_h (None: theta))

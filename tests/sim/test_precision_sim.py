@@ -24,6 +24,9 @@ from sim.runner import simulate
 from tests.hw.test_top_precision import LENGTHS, precision_case
 from tests.sim.test_runner import check_against_golden
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("sim.test_precision_sim")
+
 # name: (cell, predictor, precision, precision_theta, layers, lanes, X, H)
 CASES = {
     "prec-lstm-2l-none-n3": ("lstm", "none", "dynamic", 0.375, 2, 3, 5, 6),

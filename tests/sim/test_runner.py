@@ -21,6 +21,9 @@ from core.params import config_for, random_params
 from golden.model import run_fixed
 from sim.runner import simulate
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("sim.test_runner")
+
 LENGTHS = np.array([6, 3, 5])
 
 # name: (cell, X, H, layers, lanes, bnn_bits, build predictor, run predictor, theta, mode, cap)

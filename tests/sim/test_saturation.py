@@ -22,6 +22,9 @@ from sim.ports import scheme_counters
 from sim.runner import simulate
 from tests.saturating import saturating_case
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("sim.test_saturation")
+
 # name: (cell, build and run predictor, cocotb test)
 CASES = {"lstm-sat-bnn": ("lstm", "bnn", "sequences"),
          "gru-sat-none": ("gru", "none", "sequences"),

@@ -13,6 +13,9 @@ from core.params import config_for, random_params
 from golden.model import run_fixed
 from sim.scoreboard import Scoreboard
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("sim.test_scoreboard")
+
 LENGTHS = np.array([3, 2])
 
 

@@ -20,6 +20,9 @@ import pytest
 from core.config import DEFAULT, load_config
 from synth.flow import synthesize
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("synth.test_flow")
+
 HERE = Path(__file__).resolve().parent
 BASELINES = HERE / "baselines"
 ICE40_CONFIG = HERE / "ice40_small.toml"

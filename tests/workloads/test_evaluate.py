@@ -10,6 +10,9 @@ from epur.cli import main
 from golden.model import run_fixed
 from workloads import evaluate, get
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("workloads.test_evaluate")
+
 LIMIT = 60
 ARGS = ["evaluate", "-w", "jvowels-gru", "--thetas", "0,0.25", "--delta-thetas", "0,0.125",
         "--limit", str(LIMIT), "--json", "-q"]
@@ -155,11 +158,16 @@ def test_progress_bar():
     import io
 
     stream = io.StringIO()
-    bar = evaluate.Progress(3, "w", stream=stream, width=6)
-    for _ in range(3):
-        bar.step("x")
+    with evaluate.Progress(3, "w", stream=stream) as bar:
+        for k in range(3):
+            bar.step(f"note{k}")
     text = stream.getvalue()
-    assert "[##....] 1/3" in text and "[######] 3/3" in text and text.endswith("\n")
+    assert "w:" in text and "1/3" in text and "3/3" in text and "note2" in text
+    assert text.endswith("\n")
+    quiet = io.StringIO()
+    with evaluate.Progress(3, "w", enabled=False, stream=quiet) as bar:
+        bar.step("x")
+    assert quiet.getvalue() == ""
 
 
 @pytest.mark.parametrize("predictor", ["bnn", "delta"])

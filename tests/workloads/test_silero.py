@@ -15,6 +15,9 @@ from golden.float_model import run_float
 from golden.model import run_fixed
 from workloads import silero
 
+# one pytest-xdist worker runs the module: its module fixture is built once
+pytestmark = pytest.mark.xdist_group("workloads.test_silero")
+
 REF = Path(__file__).parent / "data" / "silero_ref.npz"
 SEED = 5
 
