@@ -7,7 +7,7 @@ golden model agree bit for bit. Widths grow as Amaranth's arithmetic rules say; 
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Mux
+from amaranth.hdl import Array, Cat, Mux
 
 
 def saturate(value, fmt):
@@ -85,3 +85,26 @@ def by_layer(layer, values):
 def index(n: int) -> range:
     """Shape of an index into n things (at least one bit wide, so no port has zero width)."""
     return range(max(n, 2))
+
+
+def split_mul(a, b, low, half: int = 8):
+    """A signed ``2h x 2h`` multiplier (h = ``half``) that computes two signed ``h x h``
+    products when ``low``: its four partial-product blocks, with the two that pair the high
+    halves and the low halves gated off in low mode. Returns ``(first, second)``:
+
+    - full (``low`` = 0): ``first + second == a * b`` (a, b: signed 2h-bit);
+    - low: ``first == (a_hi * b_lo) << h`` and ``second == (a_lo * b_hi) << h``, every half a
+      signed h-bit word (a = Cat(a_lo, a_hi), b = Cat(b_lo, b_hi)).
+
+    So two low products use the array of one full product: the low halves count as unsigned in
+    full mode and as signed in low mode (a ninth bit, their sign AND ``low``). The sum is one
+    multi-operand addition (Yosys: one ``$macc``), not four products and a mode multiplexer.
+    """
+    a_lo, a_hi = a[:half], a[half:2 * half].as_signed()
+    b_lo, b_hi = b[:half], b[half:2 * half].as_signed()
+    a_lo_s = Cat(a_lo, a_lo[-1] & low).as_signed()
+    b_lo_s = Cat(b_lo, b_lo[-1] & low).as_signed()
+    first = (a_hi * b_lo_s) << half
+    second = ((Mux(low, 0, a_hi) * b_hi) << 2 * half) + ((a_lo_s * b_hi) << half) \
+        + Mux(low, 0, a_lo) * b_lo
+    return first, second

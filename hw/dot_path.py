@@ -113,14 +113,11 @@ class DotPath(wiring.Component):
 
     def _low_inputs(self, m, s_v, c, xlen):
         """Stage 1 of a low chunk: the mode and the x mask of the last N columns, registered;
-        returns the DPU's low-mode payload fields (the 2N low data words are the halves of the
-        selected words ``s_v``)."""
+        returns the DPU's low-mode payload fields (the 2N low data words are the selected
+        words ``s_v``, two a word, as the DPU takes them)."""
         n = self.cfg.lanes
         s_low, s_xmask_low = Signal(), Signal(n)
         if xlen is not None:
             m.d.sync += s_xmask_low.eq(Cat((2 * c + 1) * n + k < xlen for k in range(n)))
         m.d.sync += s_low.eq(self.low)
-        halves = [s_v[k][:LOW_BITS] for k in range(n)]
-        halves += [s_v[k][LOW_BITS:2 * LOW_BITS] for k in range(n)]
-        return {"low": s_low, "w_low": self.w_low, "v_low": Cat(halves),
-                "xmask_low": s_xmask_low}
+        return {"low": s_low, "w_low": self.w_low, "xmask_low": s_xmask_low}

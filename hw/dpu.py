@@ -9,24 +9,26 @@ Behaviour
     ``acc = sum of w*v`` over the chunks from ``first`` to ``last``, exact (``cfg.acc_width``).
     Split (the GRU ``n`` gate): ``acc`` sums the x lanes and ``acc_h`` the others, two trees.
 Low mode (precision builds, ``cfg.precision != "static"``; docs/architecture.md, "Dynamic
-precision"): ``low`` (in the payload) makes the chunk 2N low-precision columns, ``w_low`` and
-``v_low`` (8-bit words, golden/precision.py): lane k multiplies column k on its 16x16 multiplier
-(operands sign-extended) and column N + k on one of N extra 8x8 multipliers; the chunk's sum
-of the 2N products is shifted left by sw + sv (``cfg.low_weight_shift + cfg.low_data_shift``)
-before it is accumulated, exactly. Split: ``xmask`` tells the x lanes of the first N columns,
-``xmask_low`` of the last N.
+precision"): ``low`` (in the payload) makes the chunk 2N low-precision columns (8-bit words,
+golden/precision.py): ``w_low`` the 2N low weights, and ``v[k]`` two low data words, column k
+in bits 0..7 and column N + k in bits 8..15. Each lane's multiplier is split
+(``hw.arith.split_mul``): in a full chunk the 16x16 product, in a low chunk the two 8x8
+products of its columns, from the same partial-product array; one adder tree sums the lanes,
+and a low chunk's sum is shifted to the full scale, sw + sv (``cfg.low_weight_shift +
+cfg.low_data_shift``), before it is accumulated, exactly. Split: ``xmask`` tells the x lanes of
+the first N columns, ``xmask_low`` of the last N.
 Latency 2 (products registered, then tree + accumulator): ``o.valid`` two cycles after the
 ``last`` chunk. Throughput one chunk per cycle; no back-pressure (the DPU never stalls).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import Module, Mux, Signal, signed
+from amaranth.hdl import Cat, Module, Mux, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from core.config import LOW_BITS
-from hw.arith import tree_sum
+from hw.arith import split_mul, tree_sum
 
 
 class DotProductUnit(wiring.Component):
@@ -37,8 +39,7 @@ class DotProductUnit(wiring.Component):
         wshape, vshape = signed(cfg.weight_format.width), signed(cfg.data_format.width)
         self.low = cfg.precision != "static"
         low_words = data.ArrayLayout(signed(LOW_BITS), 2 * n)
-        low_fields = {"low": 1, "w_low": low_words, "v_low": low_words,
-                      "xmask_low": n} if self.low else {}
+        low_fields = {"low": 1, "w_low": low_words, "xmask_low": n} if self.low else {}
         super().__init__({
             "i": In(stream.Signature(data.StructLayout({
                 "w": data.ArrayLayout(wshape, n), "v": data.ArrayLayout(vshape, n),
@@ -81,19 +82,33 @@ class DotProductUnit(wiring.Component):
         return tree_sum(products), 0
 
     def _low_mode(self, m, products, xmask):
-        """Products of both modes and their sums, the low mode's shifted to the full scale."""
+        """Split multipliers and the sums of both modes, a low chunk's shifted to the full
+        scale. Lane k's weight operand in a low chunk is its two low weights (column N + k in
+        the low half, column k in the high one), so that ``split_mul``'s ``first`` is column k's
+        product and ``second`` column N + k's (each shifted left by 8)."""
         cfg, n, p = self.cfg, self.cfg.lanes, self.i.p
         low = Signal()
-        extra = [Signal(signed(2 * LOW_BITS), name=f"product_low{k}") for k in range(n)]
         xmask_low = Signal(n)
-        m.d.sync += [low.eq(p.low), xmask_low.eq(p.xmask_low)]
+        m.d.sync += low.eq(p.low)
+        pwidth = len(products[0])
+        parts = []
         for k in range(n):
-            m.d.sync += [products[k].eq(Mux(p.low, p.w_low[k], p.w[k])
-                                        * Mux(p.low, p.v_low[k], p.v[k])),
-                         extra[k].eq(p.w_low[n + k] * p.v_low[n + k])]
-        full_x, full_h = self._sums(products, xmask)
-        extra_x, extra_h = self._sums(extra, xmask_low)
-        shift = cfg.low_weight_shift + cfg.low_data_shift
-        sum_x = Mux(low, (full_x + extra_x) << shift, full_x)
-        sum_h = Mux(low, (full_h + extra_h) << shift, full_h) if self.split else 0
-        return sum_x, sum_h
+            w = Mux(p.low, Cat(p.w_low[n + k], p.w_low[k]), p.w[k])
+            first, second = split_mul(w, p.v[k], p.low, LOW_BITS)
+            if self.split:     # the two columns of a low lane may be x and h: summed apart
+                pair = [Signal(signed(pwidth), name=f"product{k}_{h}") for h in "ab"]
+                m.d.sync += [pair[0].eq(first), pair[1].eq(second)]
+                parts.append(pair)
+            else:
+                m.d.sync += products[k].eq(first + second)
+        shift = cfg.low_weight_shift + cfg.low_data_shift - LOW_BITS   # products are << 8
+
+        def scaled(total):     # exact either way: a low sum's 8 lowest bits are 0
+            return Mux(low, total << shift if shift >= 0 else total >> -shift, total)
+        if not self.split:
+            return scaled(tree_sum(products)), 0
+        m.d.sync += xmask_low.eq(Mux(p.low, p.xmask_low, p.xmask))
+        terms = [(a, xmask[k]) for k, (a, _) in enumerate(parts)]
+        terms += [(b, xmask_low[k]) for k, (_, b) in enumerate(parts)]
+        return (scaled(tree_sum(Mux(x, t, 0) for t, x in terms)),
+                scaled(tree_sum(Mux(x, 0, t) for t, x in terms)))

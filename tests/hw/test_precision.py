@@ -57,11 +57,15 @@ def rtl_dot_modes(cfg, w, v, low, split=False, xlen=0, seed=0):
                 size = 2 * n if low[r] else n
                 for lane in range(n):
                     ctx.set(dut.i.p.w[lane], int(wp[r, c * size + lane]))
-                    ctx.set(dut.i.p.v[lane], int(vp[r, c * size + lane]))
+                    if low[r]:      # two low data words a lane: columns k and N + k
+                        pair = (int(vl[r, c * size + lane]) & 0xFF
+                                | (int(vl[r, c * size + n + lane]) & 0xFF) << 8)
+                        ctx.set(dut.i.p.v[lane], pair - (pair >> 15 << 16))
+                    else:
+                        ctx.set(dut.i.p.v[lane], int(vp[r, c * size + lane]))
                 for lane in range(2 * n):
                     col = min(c * 2 * n + lane, width - 1)
                     ctx.set(dut.i.p.w_low[lane], int(wl[r, col]) if low[r] else 0)
-                    ctx.set(dut.i.p.v_low[lane], int(vl[r, col]) if low[r] else 0)
                 ctx.set(dut.i.p.low, bool(low[r]))
                 ctx.set(dut.i.p.first, c == 0)
                 ctx.set(dut.i.p.last, c == chunks - 1)
