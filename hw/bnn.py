@@ -20,6 +20,8 @@ Ports
     ``chunk`` (in, always ready): the weight chunk the row sequencer reads this cycle (``neuron``,
     ``chunk``, ``first``; chunks of a neuron in order from its first) -> ``w_signs`` (out, N
     bits) one cycle later, with the weight store's ``w``: the signs of that chunk's N weights.
+    Precision builds: ``low`` (in, held during the step) makes the chunks 2N weights wide, and
+    ``w_signs`` is 2N bits (a full chunk's signs in the lower N).
 Timing: with ``start`` at cycle 0, neuron j's chunk c is read at ``1 + j*Kb + c`` and ``o.valid``
 for neuron j is at ``2 + (j+1)*Kb`` (Kb = ceil((X_l + H) / B)). One neuron per Kb cycles, never
 stalls (no back-pressure). Padding columns of the last chunk are masked out.
@@ -35,7 +37,7 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from hw.arith import by_layer, divmod_const, index, tree_sum
-from hw.rows import row_address, row_layout, sign_row_words, sign_word_bits
+from hw.rows import row_address, row_layout, sign_lanes, sign_row_words, sign_word_bits
 from hw.sequencer import chunk_layout
 
 
@@ -71,7 +73,8 @@ class BNNUnit(wiring.Component):
             "issue_neuron": Out(index(cfg.hidden_size)),
             "issue_first": Out(1),
             "chunk": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
-            "w_signs": Out(cfg.lanes),
+            "w_signs": Out(sign_lanes(cfg)),
+            **({"low": In(1)} if cfg.precision != "static" else {}),
         })
 
     def elaborate(self, platform):
@@ -172,6 +175,9 @@ class BNNUnit(wiring.Component):
         return m
 
     def _weight_signs(self, m, port, words, width):
+        if self.cfg.precision != "static":
+            self._weight_signs_low(m, port, words, width)
+            return
         """The dot-product path's port: the signs of each chunk of N weights it reads. A chunk
         starts at offset ``o`` of word ``w`` of its row (both advanced chunk by chunk from the
         row's start); when it runs past the word's end (``o + N > P``, only if N does not divide
@@ -209,3 +215,28 @@ class BNNUnit(wiring.Component):
         window = Cat(previous, port.data, Const(0, n))
         m.d.comb += self.w_signs.eq(
             Array(window[k * step:k * step + n] for k in range(2 * width // step))[sel])
+
+    def _weight_signs_low(self, m, port, words, width):
+        """The dot-product path's port in a precision build: a full chunk's N signs, or (``low``,
+        held during the step) a low chunk's 2N. P is a multiple of 2N (``sign_word_bits``), so
+        a chunk never straddles two words: an offset within the word in units of N advances by
+        1 or 2 a chunk. ``w_signs`` carries the chunk's signs from bit 0 (2N bits; a full
+        chunk's are the lower N)."""
+        cfg, n = self.cfg, self.cfg.lanes
+        ch = self.chunk.p
+        units = width // n
+        row = row_address(cfg, words, self.layer, ch.neuron)
+        w_next = Signal(range(max(words(k) for k in range(cfg.layers)) + 1))
+        cur_w = Mux(ch.first, 0, w_next)
+        q_next = Signal(range(units))
+        cur_q = Mux(ch.first, 0, q_next)
+        s_q = Signal.like(q_next)
+        step = Mux(self.low, 2, 1)
+        wrap = cur_q + step == units
+        m.d.comb += port.addr.eq(row + cur_w)
+        m.d.sync += [q_next.eq(Mux(wrap, 0, cur_q + step)), w_next.eq(cur_w + wrap),
+                     s_q.eq(cur_q)]
+        window = Cat(port.data, Const(0, n))
+        m.d.comb += self.w_signs.eq(
+            Array(window[k * n:k * n + 2 * n] for k in range(units))[s_q])
+

@@ -25,9 +25,8 @@ Precision builds (``cfg.precision != "static"``): ``low`` (in, the tracker's, he
 ``start`` through the step) runs the step at low precision: Kd_low = ceil((X_l+H)/2N) in place
 of Kd in the schedule above (hw/sequencer.py, hw/dot_path.py). The dot path reads ``v_words``
 (in) instead of ``v``: v in a full step, its low data words two a word in a low step (the top
-level rounds them once for every gate: ``hw.precision.low_word_pairs``). Their weight store
-keeps the weights' signs itself (a low chunk needs 2N of them a cycle), so a memo build's BNN
-sign plane is the BNN's alone there.
+level rounds them once for every gate: ``hw.precision.low_word_pairs``). In a memo build the
+weights' signs are the BNN sign plane's there too, 2N a cycle in a low step (hw/bnn.py).
 A scheme that is the whole datapath (``datapath``; the delta build, hw/schemes/delta.py) takes
 the place of the four parts: every port passes through to it, and its events (``changed``,
 ``unchanged``) are outputs too; its schedule is its own docstring's.
@@ -68,8 +67,8 @@ class ComputeUnit(wiring.Component):
         if self.scheme.datapath:
             return self._whole(m)
         precision = cfg.precision != "static"
-        # the scheme holds the weights' sign bits (not in precision builds: see above)
-        signs = self.scheme.weight_signs and not precision
+        # the scheme holds the weights' sign bits
+        signs = self.scheme.weight_signs
         m.submodules.weight_store = store = WeightStore(cfg, pair, signs_apart=signs)
         m.submodules.sequencer = seq = RowSequencer(cfg, queued=self.scheme.queued)
         m.submodules.dot_path = dot = DotPath(cfg, self.kind)
@@ -100,6 +99,8 @@ class ComputeUnit(wiring.Component):
         if signs:
             m.d.comb += [scheme.chunk.valid.eq(seq.o.valid), scheme.chunk.p.eq(seq.o.p),
                          store.w_signs.eq(scheme.w_signs)]
+            if precision:
+                m.d.comb += scheme.low.eq(self.low)
         wiring.connect(m, dot.o, scheme.result)
         m.d.comb += [scheme.issue.eq(seq.o.valid & seq.o.p.first),
                      scheme.y_addr.eq(self.y_addr), self.y.eq(scheme.y), self.y_h.eq(scheme.y_h),

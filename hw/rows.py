@@ -10,6 +10,8 @@ a word: the weights' MSBs, read by the BNN unit and by the dot-product path).
 
 from __future__ import annotations
 
+from math import lcm
+
 from hw.arith import by_layer, mul_const
 
 
@@ -30,8 +32,18 @@ def row_address(cfg, chunks, layer, row):
 
 def sign_word_bits(cfg) -> int:
     """Width P of a sign plane word (memo builds): the BNN's B sign bits, or the smallest multiple
-    of B that holds a DPU chunk's N signs (the DPU reads at most one new word per chunk)."""
+    of B that holds a DPU chunk's N signs (the DPU reads at most one new word per chunk). With a
+    precision mode, the smallest common multiple of B and 2N: a low chunk's 2N signs and a full
+    chunk's N never straddle two words."""
+    if cfg.precision != "static":
+        return lcm(cfg.bnn_bits, 2 * cfg.lanes)
     return cfg.bnn_bits * -(-cfg.lanes // cfg.bnn_bits)
+
+
+def sign_lanes(cfg) -> int:
+    """Signs a chunk of the dot-product path takes from the plane: N, or 2N with a precision mode
+    (a low chunk's)."""
+    return cfg.lanes * (1 if cfg.precision == "static" else 2)
 
 
 def sign_row_words(cfg):
@@ -41,6 +53,8 @@ def sign_row_words(cfg):
 
     def words(layer: int) -> int:
         columns = max(cfg.bnn_cycles(layer) * cfg.bnn_bits, cfg.dpu_cycles(layer) * cfg.lanes)
+        if cfg.precision != "static":
+            columns = max(columns, cfg.low_dpu_cycles(layer) * 2 * cfg.lanes)
         return -(-columns // p)
     return words
 

@@ -18,8 +18,9 @@ Ports
     ``weights_low`` the other ``sw - 1`` bits. ``row_addr`` names a word and ``half`` (in, with
     it) which N weights of it ``w`` carries (a full step's chunk c is word c // 2, half c % 2);
     ``w_low`` (out, 2N low-precision weights, golden/precision.py ``low_weights``) comes from
-    the ``weights`` word alone, with ``w``. These builds keep the signs here (``signs_apart``
-    is refused): a low chunk needs 2N signs a cycle, the BNN's port gives N.
+    the ``weights`` word alone, with ``w``. With ``signs_apart`` ``weights`` keeps 8 bits of
+    each weight and ``w_signs`` is 2N bits: a full chunk's N signs in its lower half, a low
+    chunk's 2N (the BNN's port of those builds).
     ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias_data`` and, ``pair`` only,
     ``bias_h_data`` (``b_hn``) one cycle later. (The memories are named ``weights``, ``bias`` and
     ``bias_h`` in the Verilog, as synth/units.py counts them; no port may take those names.)
@@ -37,7 +38,7 @@ from core.config import LOW_BITS
 from core.layout import BIAS, BIAS_HN, KIND_BITS, WEIGHT
 from hw.arith import by_layer, divmod_const, index
 from hw.precision import low_word
-from hw.rows import column_address, column_words, row_address, row_layout
+from hw.rows import column_address, column_words, row_address, row_layout, sign_lanes
 
 
 def load_layout(cfg):
@@ -55,13 +56,13 @@ class WeightStore(wiring.Component):
         self.signs_apart = signs_apart
         self.columns = columns
         self.pairs = cfg.precision != "static"     # words of 2N weights, two memories
-        if self.pairs and (signs_apart or columns):
-            raise ValueError("a precision build's weight store keeps whole rows with signs")
+        if self.pairs and columns:
+            raise ValueError("a precision build's weight store keeps whole rows")
         self.depth = (column_words(cfg) if columns else row_layout(
             cfg, cfg.low_dpu_cycles if self.pairs else cfg.dpu_cycles))[1]
         wshape = signed(cfg.weight_format.width)
         super().__init__({
-            **({"w_signs": In(cfg.lanes)} if signs_apart else {}),
+            **({"w_signs": In(sign_lanes(cfg))} if signs_apart else {}),
             **({"half": In(1), "w_low": Out(data.ArrayLayout(signed(LOW_BITS), 2 * cfg.lanes))}
                if self.pairs else {}),
             "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
@@ -110,14 +111,14 @@ class WeightStore(wiring.Component):
         """The precision build's two memories of 2N-weight words."""
         cfg, ld = self.cfg, self.load.p
         n, ww, low_bits = cfg.lanes, cfg.weight_format.width, cfg.low_weight_shift - 1
-        high_bits = ww - low_bits
+        high_bits = ww - low_bits - self.signs_apart       # the sign bit comes from w_signs
         chunk, lane = divmod_const(ld.col, 2 * n)
         addr = row_address(cfg, cfg.low_dpu_cycles, ld.layer, ld.row) + chunk
         in_row = ld.col < by_layer(ld.layer, [cfg.row_length(k) for k in range(cfg.layers)])
         enable = Cat(self.load.valid & (ld.kind == WEIGHT) & in_row).as_unsigned() << lane
         word = ld.data.as_unsigned()
         reads = []
-        for name, bits, part in (("weights", high_bits, word[low_bits:]),
+        for name, bits, part in (("weights", high_bits, word[low_bits:low_bits + high_bits]),
                                  ("weights_low", low_bits, word[:low_bits])):
             m.submodules[name] = mem = Memory(shape=unsigned(2 * n * bits), depth=self.depth,
                                               init=[])
@@ -128,13 +129,16 @@ class WeightStore(wiring.Component):
         high, low = reads
         half = Signal()
         m.d.sync += half.eq(self.half)
+
+        def sign(k):       # a full chunk's signs are w_signs' lower N, a low chunk's all 2N
+            return self.w_signs[k] if self.signs_apart else Cat()
         for k in range(n):
             lo = Mux(half, low.word_select(n + k, low_bits), low.word_select(k, low_bits))
             hi = Mux(half, high.word_select(n + k, high_bits), high.word_select(k, high_bits))
-            m.d.comb += self.w[k].eq(Cat(lo, hi))
+            m.d.comb += self.w[k].eq(Cat(lo, hi, sign(k)))
         # the low weight: the upper bits rounded half up (the rounding bit is the LSB here)
         for k in range(2 * n):
-            upper = high.word_select(k, high_bits).as_signed()
+            upper = Cat(high.word_select(k, high_bits), sign(k)).as_signed()
             m.d.comb += self.w_low[k].eq(low_word(upper, 1))
 
     def _biases(self, m):

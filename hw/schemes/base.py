@@ -16,7 +16,8 @@ Ports of every scheme (``Scheme.__init__``; the compute unit drives or reads eac
 ``queue`` (stream of the neurons to compute); the others leave the sequencer in order.
 ``weight_signs`` schemes hold the weights' sign bits (the weight store keeps the other bits):
 ``chunk`` (in, the row sequencer's chunk read this cycle) -> ``w_signs`` (out, N bits, one cycle
-later, with the weight store's ``w``).
+later, with the weight store's ``w``); in precision builds with ``low`` (in, the step's
+precision) and 2N bits (a low chunk's signs; a full chunk's in the lower N).
 Run-time controls (``controls(cfg)``: name -> shape) are inputs of the scheme, of the compute
 unit and of the top level, under the same names.
 """
@@ -31,6 +32,7 @@ from amaranth.lib.wiring import In, Out
 
 from hw.arith import index
 from hw.dot_path import result_layout
+from hw.rows import sign_lanes
 from hw.sequencer import chunk_layout
 from hw.weight_store import load_layout
 
@@ -71,7 +73,9 @@ def scheme_ports(cfg, queued: bool, controls: dict, weight_signs: bool = False) 
                       "queue": Out(stream.Signature(index(cfg.hidden_size)))})
     if weight_signs:
         ports.update({"chunk": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
-                      "w_signs": Out(cfg.lanes)})
+                      "w_signs": Out(sign_lanes(cfg))})
+        if cfg.precision != "static":
+            ports["low"] = In(1)
     return ports
 
 

@@ -62,6 +62,7 @@ class BnnMemo(Scheme):
             bnn.signs.eq(Cat(self.v[k][-1] for k in range(cfg.max_row_length))),
             bnn.chunk.valid.eq(self.chunk.valid), bnn.chunk.p.eq(self.chunk.p),
             self.w_signs.eq(bnn.w_signs),
+            *([bnn.low.eq(self.low)] if cfg.precision != "static" else []),
             memo.clear.eq(self.clear),
             memo.lookup_addr.eq(layer * hidden + bnn.issue_neuron),
             memo.layer.eq(layer),

@@ -118,13 +118,31 @@ def test_dpu_low_mode_matches_golden(lanes, split):
     assert list(latency) == [2] * len(w)
 
 
-def rtl_pairs(cfg, w, seed=0):
+def pair_words(cfg, w):
+    """The weights w[l] (H, columns) as the precision store's words: (depth, 2N), 0-padded."""
+    base, depth = row_layout(cfg, cfg.low_dpu_cycles)
+    words = np.zeros((depth, 2 * cfg.lanes), dtype=np.int64)
+    for layer in range(cfg.layers):
+        kl, k = cfg.low_dpu_cycles(layer), cfg.row_length(layer)
+        for row in range(cfg.hidden_size):
+            want = np.zeros(kl * 2 * cfg.lanes, dtype=np.int64)
+            want[:k] = w[layer][row][:k]
+            start = base[layer] + row * kl
+            words[start:start + kl] = want.reshape(kl, -1)
+    return words
+
+
+def rtl_pairs(cfg, w, seed=0, signs_apart=False):
     """Load the weights w[l] (H, columns) into a precision build's store in a random order,
-    then read every word with half 0 and 1: (full words (depth, 2, N), low words (depth, 2N))."""
+    then read every word with half 0 and 1: (full words (depth, 2, N), low words (depth, 2N),
+    read with half 0). ``signs_apart``: the store keeps no sign bit and ``w_signs`` gives them,
+    as the BNN's port does: the 2N of the word with half 0, the upper N in the lower bits with
+    half 1."""
     rng = np.random.default_rng(seed)
-    dut = WeightStore(cfg)
+    dut = WeightStore(cfg, signs_apart=signs_apart)
     depth = row_layout(cfg, cfg.low_dpu_cycles)[1]
     n = cfg.lanes
+    signs = pair_words(cfg, w) < 0
     loads = [(layer, row, col, int(value)) for layer in range(cfg.layers)
              for row in range(cfg.hidden_size) for col, value in enumerate(w[layer][row])]
     loads = [loads[k] for k in rng.permutation(len(loads))]
@@ -140,15 +158,20 @@ def rtl_pairs(cfg, w, seed=0):
                 ctx.set(dut.half, half)
                 await ctx.tick()
                 ctx.set(dut.half, 1 - half)     # registered with the address
+                if signs_apart:
+                    bits = signs[addr] if half == 0 else list(signs[addr][n:]) + [1] * n
+                    ctx.set(dut.w_signs, sum(int(b) << k for k, b in enumerate(bits)))
                 full[addr, half] = unpack(ctx.get(dut.w.as_value()), cfg.weight_format.width, n)
-                lows[addr] = unpack(ctx.get(dut.w_low.as_value()), 8, 2 * n)
+                if half == 0:
+                    lows[addr] = unpack(ctx.get(dut.w_low.as_value()), 8, 2 * n)
 
     simulate(dut, tb)
     return full, lows
 
 
+@pytest.mark.parametrize("signs_apart", [False, True])
 @pytest.mark.parametrize("lanes", [1, 3, 4])
-def test_weight_store_pairs(lanes):
+def test_weight_store_pairs(lanes, signs_apart):
     cfg = precision_cfg(input_size=5, hidden_size=3, layers=2, lanes=lanes)
     seed = 200 + lanes
     print("seed", seed)
@@ -158,17 +181,10 @@ def test_weight_store_pairs(lanes):
     w = [rng.integers(wf.min_int, wf.max_int + 1, (cfg.hidden_size, cols))
          for _ in range(cfg.layers)]
     w[0][0, :4] = [wf.max_int, wf.min_int, 127 << 8 | 0x80, -(1 << 7)]   # rounding edges
-    full, lows = rtl_pairs(cfg, w, seed)
-    base, _ = row_layout(cfg, cfg.low_dpu_cycles)
-    n = cfg.lanes
-    for layer in range(cfg.layers):
-        kl, k = cfg.low_dpu_cycles(layer), cfg.row_length(layer)
-        for row in range(cfg.hidden_size):
-            want = np.zeros(kl * 2 * n, dtype=np.int64)
-            want[:k] = w[layer][row][:k]
-            start = base[layer] + row * kl
-            np.testing.assert_array_equal(full[start:start + kl].ravel(), want)
-            np.testing.assert_array_equal(lows[start:start + kl].ravel(), low_weights(cfg, want))
+    full, lows = rtl_pairs(cfg, w, seed, signs_apart)
+    want = pair_words(cfg, w)
+    np.testing.assert_array_equal(full.reshape(len(want), -1), want)
+    np.testing.assert_array_equal(lows, low_weights(cfg, want))
 
 
 def rtl_tracker(cfg, steps, seed=0):
