@@ -97,8 +97,8 @@ def split_mul(a, b, low, half: int = 8):
       signed h-bit word (a = Cat(a_lo, a_hi), b = Cat(b_lo, b_hi)).
 
     So two low products use the array of one full product: the low halves count as unsigned in
-    full mode and as signed in low mode (a ninth bit, their sign AND ``low``). The sum is one
-    multi-operand addition (Yosys: one ``$macc``), not four products and a mode multiplexer.
+    full mode and as signed in low mode (a ninth bit, their sign AND ``low``). The blocks' sum
+    is one multi-operand addition (Yosys's ``alumacc`` merges it), with no mode multiplexer.
     """
     a_lo, a_hi = a[:half], a[half:2 * half].as_signed()
     b_lo, b_hi = b[:half], b[half:2 * half].as_signed()
