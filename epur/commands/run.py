@@ -8,10 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import MODES, PRECISIONS, PREDICTORS
+from core.config import PREDICTORS
 from core.io import check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
+from epur.arguments import add_overrides
 
 NAME = "run"
 HELP = "run the golden model on a PyTorch LSTM/GRU state_dict and an inputs .npz"
@@ -29,16 +30,7 @@ def add_arguments(p):
                    help="accelerator config (.json/.toml); default: the built-in default, "
                         "resized to the model")
     p.add_argument("--predictor", choices=PREDICTORS, help="override the config's predictor")
-    p.add_argument("--theta", type=float, help="override the config's threshold")
-    p.add_argument("--theta-h", type=float,
-                   help="delta: threshold of the h elements (default: --theta)")
-    p.add_argument("--mode", choices=MODES, help="override the comparison mode")
-    p.add_argument("--precision", choices=PRECISIONS,
-                   help="dynamic precision: static (every step full), dynamic (the tracker "
-                        "chooses per layer step) or low (every step low); default: the config's")
-    p.add_argument("--precision-theta", type=float, metavar="T",
-                   help="override the config's dynamic-precision threshold (a layer's next step "
-                        "is low when no neuron of its tracked state moved by more than T)")
+    add_overrides(p)
     p.add_argument("--float", action="store_true",
                    help="run the float model (PyTorch semantics) instead of fixed point")
     p.add_argument("--json", action="store_true", help="print the counters as one JSON document")

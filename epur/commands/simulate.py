@@ -17,11 +17,12 @@ from pathlib import Path
 
 import numpy as np
 
-from core.config import HW_PREDICTORS, MODES, PRECISIONS
+from core.config import HW_PREDICTORS
 from core.errors import InputError
 from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
+from epur.arguments import add_overrides
 
 NAME = "simulate"
 HELP = "simulate the generated RTL under cocotb and check it against the golden model"
@@ -44,16 +45,7 @@ def add_arguments(p):
     p.add_argument("--predictor", choices=HW_PREDICTORS,
                    help="none (baseline build), bnn (memo build) or delta (delta build); "
                         "default: the config's")
-    p.add_argument("--theta", type=float, help="override the config's threshold")
-    p.add_argument("--theta-h", type=float,
-                   help="delta: threshold of the h elements (default: --theta)")
-    p.add_argument("--mode", choices=MODES, help="override the comparison mode")
-    p.add_argument("--precision", choices=PRECISIONS,
-                   help="dynamic precision: static (every step full), dynamic (the tracker "
-                        "chooses per layer step) or low (every step low); default: the config's")
-    p.add_argument("--precision-theta", type=float, metavar="T",
-                   help="override the config's dynamic-precision threshold (a layer's next step "
-                        "is low when no neuron of its tracked state moved by more than T)")
+    add_overrides(p)
     p.add_argument("--waves", action="store_true",
                    help="dump an FST waveform into the build directory")
     p.add_argument("--build-dir", type=Path, default=Path("build") / "sim",
