@@ -41,6 +41,11 @@ def invoke(argv: list[str]) -> tuple[int, str, str]:
     return status, out.getvalue(), err.getvalue()
 
 
+def run_cli(*argv) -> tuple[int, str, str]:
+    """:func:`invoke` with any arguments (paths, numbers) turned into strings."""
+    return invoke([str(a) for a in argv])
+
+
 # epur's error line: "epur: ..." (the top parser) or "epur <command>: ..."
 LAST_LINE = re.compile(r"^epur( [a-z]+)?: (error: .+|interrupted|terminated)$")
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from core.params import config_for, random_params
-from epur.cli import main
 from golden.model import run_fixed
+from tests.epur.hostile import run_cli
 
 PARAMS = random_params("lstm", 5, 8, 2, seed=13)
 
@@ -24,20 +24,13 @@ def files(tmp_path):
     return model, inputs, x
 
 
-def run_cli(capsys, *argv):
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as e:           # argparse's usage errors
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("precision", ["dynamic", "low"])
 def test_run_writes_the_precision_counters(precision, files, tmp_path, capsys):
     model, inputs, x = files
     out = tmp_path / "out.npz"
-    code, stdout, _ = run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out,
+    code, stdout, _ = run_cli("run", "--model", model, "--inputs", inputs, "--out", out,
                               "--predictor", "bnn", "--precision", precision,
                               "--precision-theta", "0.25", "--json")
     assert code == 0
@@ -57,7 +50,7 @@ def test_run_writes_the_precision_counters(precision, files, tmp_path, capsys):
 def test_run_static_has_no_precision_counters(files, tmp_path, capsys):
     model, inputs, _ = files
     out = tmp_path / "out.npz"
-    code, stdout, _ = run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out,
+    code, stdout, _ = run_cli("run", "--model", model, "--inputs", inputs, "--out", out,
                               "--json")
     assert code == 0
     assert "steps_low" not in np.load(out) and "steps_low" not in json.loads(stdout)
@@ -75,7 +68,7 @@ def test_run_static_has_no_precision_counters(files, tmp_path, capsys):
 def test_bad_precision_one_line_exit_2(command, argv, message, files, tmp_path, capsys):
     model, inputs, _ = files
     out = tmp_path / "out.npz"
-    code, _, err = run_cli(capsys, command, "--model", model, "--inputs", inputs, "--out", out,
+    code, _, err = run_cli(command, "--model", model, "--inputs", inputs, "--out", out,
                            *argv)
     assert code == 2
     lines = err.strip().splitlines()
@@ -90,7 +83,7 @@ def test_bad_precision_one_line_exit_2(command, argv, message, files, tmp_path, 
     (["--precision-theta", "99"], "--precision-theta 99.0 exceeds the data format's range"),
 ])
 def test_evaluate_bad_precision(argv, message, capsys):
-    code, _, err = run_cli(capsys, "evaluate", "-q", *argv)
+    code, _, err = run_cli("evaluate", "-q", *argv)
     assert code == 2
     lines = err.strip().splitlines()
     assert len(lines) == 1 and message in lines[0], err

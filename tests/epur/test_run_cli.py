@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from core.params import config_for, random_params
-from epur.cli import main
 from golden.float_model import run_float
 from golden.model import run_fixed
+from tests.epur.hostile import run_cli
 
 PARAMS = random_params("gru", 6, 10, 2, seed=3)
 
@@ -24,20 +24,13 @@ def files(tmp_path):
     return model, inputs, x
 
 
-def run_cli(capsys, *argv):
-    try:
-        code = main([str(a) for a in argv])
-    except SystemExit as e:           # argparse's usage errors
-        code = e.code
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 @pytest.mark.parametrize("predictor", ["bnn", "mbnn"])
 def test_fixed_run_writes_golden_h_and_counters(predictor, files, tmp_path, capsys):
     model, inputs, x = files
     out = tmp_path / "out.npz"
-    code, stdout, _ = run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out,
+    code, stdout, _ = run_cli("run", "--model", model, "--inputs", inputs, "--out", out,
                               "--predictor", predictor, "--theta", "0.4", "--json")
     assert code == 0
     expect = run_fixed(config_for(PARAMS), PARAMS, x, predictor=predictor, theta=0.4)
@@ -54,7 +47,7 @@ def test_fixed_run_writes_golden_h_and_counters(predictor, files, tmp_path, caps
 def test_float_run_matches_float_model(files, tmp_path, capsys):
     model, inputs, x = files
     out = tmp_path / "f.npz"
-    assert run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out,
+    assert run_cli("run", "--model", model, "--inputs", inputs, "--out", out,
                    "--float")[0] == 0
     with np.load(out) as f:
         np.testing.assert_allclose(f["h"], run_float(PARAMS, x), rtol=0, atol=1e-12)
@@ -135,7 +128,7 @@ def test_bad_input_one_line_exit_2_nothing_written(case, files, tmp_path, capsys
     model, inputs, _ = files
     make_args, message = BAD[case]
     out = tmp_path / "out.npz"
-    code, _, err = run_cli(capsys, "run", *make_args(tmp_path, model, inputs), "--out", out)
+    code, _, err = run_cli("run", *make_args(tmp_path, model, inputs), "--out", out)
     assert code == 2
     assert len(err.strip().splitlines()) == 1, err
     assert re.search(message, err), err
@@ -150,7 +143,7 @@ def test_out_never_overwrites_an_input(which, files, tmp_path, capsys):
     target = {"model": model, "inputs": inputs}[which]
     before = target.read_bytes()
     out = tmp_path / "." / target.name          # the same file, spelled differently
-    code, _, err = run_cli(capsys, "run", "--model", model, "--inputs", inputs, "--out", out)
+    code, _, err = run_cli("run", "--model", model, "--inputs", inputs, "--out", out)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and "is also an input" in err, err
     assert target.read_bytes() == before

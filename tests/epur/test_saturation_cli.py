@@ -10,19 +10,15 @@ import numpy as np
 import pytest
 
 from core.params import config_for
-from epur.cli import main
 from epur.commands.evaluate import saturation_warning
 from golden.model import run_fixed
+from tests.epur.hostile import run_cli
 from tests.saturating import saturating_case
 
 WARNING = re.compile(r"epur (\w+): warning: fixed-point saturation in (\d+) of (\d+) sequences: "
                      r"(.*) \(see docs/formats\.md, \"Saturation counters\"\)")
 
 
-def run_cli(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def write_case(tmp_path, cell, saturating=True):
@@ -53,7 +49,7 @@ def parse_described(text):
 def test_run_stores_counters_and_warns_once(cell, tmp_path, capsys):
     cfg, params, x, lengths = write_case(tmp_path, cell)
     out = tmp_path / "out.npz"
-    code, stdout, err = run_cli(capsys, "run", "--model", tmp_path / "model.npz", "--inputs",
+    code, stdout, err = run_cli("run", "--model", tmp_path / "model.npz", "--inputs",
                                 tmp_path / "inputs.npz", "--config", tmp_path / "config.json",
                                 "--out", out, "--json")
     assert code == 0
@@ -74,7 +70,7 @@ def test_run_stores_counters_and_warns_once(cell, tmp_path, capsys):
 def test_clean_run_has_zero_counters_and_no_warning(tmp_path, capsys):
     cfg, params, x, lengths = write_case(tmp_path, "lstm", saturating=False)
     out = tmp_path / "out.npz"
-    code, _, err = run_cli(capsys, "run", "--model", tmp_path / "model.npz", "--inputs",
+    code, _, err = run_cli("run", "--model", tmp_path / "model.npz", "--inputs",
                            tmp_path / "inputs.npz", "--config", tmp_path / "config.json",
                            "--out", out)
     assert code == 0
@@ -85,7 +81,7 @@ def test_clean_run_has_zero_counters_and_no_warning(tmp_path, capsys):
 
 def test_float_run_counts_nothing_and_never_warns(tmp_path, capsys):
     write_case(tmp_path, "lstm")
-    code, _, err = run_cli(capsys, "run", "--model", tmp_path / "model.npz", "--inputs",
+    code, _, err = run_cli("run", "--model", tmp_path / "model.npz", "--inputs",
                            tmp_path / "inputs.npz", "--out", tmp_path / "out.npz", "--float")
     assert code == 0 and "saturation" not in err
 
@@ -113,7 +109,7 @@ def test_evaluate_points_carry_the_golden_counts(workload, warns, capsys):
     """charlm's cell states run into the default data format's bound; jvowels-gru's do not."""
     from workloads import evaluate, get
 
-    code, stdout, err = run_cli(capsys, "evaluate", "-w", workload, "--limit", "2",
+    code, stdout, err = run_cli("evaluate", "-w", workload, "--limit", "2",
                                 "--predictors", "bnn", "--thetas", "0.25", "--json", "-q",
                                 "-j", "1")
     assert code == 0
