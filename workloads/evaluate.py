@@ -365,19 +365,11 @@ def trace(where, precision_theta: float, low_data_frac: int, chosen: bool = True
 def precision_chosen(doc: dict) -> dict:
     """Per memo setting (``none``, ``memo``), the dynamic point at the largest threshold such
     that it and every smaller one stay within the loss budget (None: not even the smallest)."""
-    out = {}
     points = doc["precision"]["points"]
-    for group in ("none", "memo"):
-        pts = sorted((p for p in points if p["precision"] == "dynamic"
-                      and (p["predictor"] == "none") == (group == "none")),
-                     key=lambda p: p["precision_theta"])
-        best = None
-        for p in pts:
-            if not fits_budget(doc, p):
-                break
-            best = p
-        out[group] = best
-    return out
+    return {group: last_within_budget(
+        doc, (p for p in points if p["precision"] == "dynamic"
+              and (p["predictor"] == "none") == (group == "none")), "precision_theta")
+        for group in ("none", "memo")}
 
 
 def choose_precision_on(val_doc: dict, doc: dict) -> dict:
@@ -397,17 +389,20 @@ def fits_budget(doc: dict, point: dict) -> bool:
 def chosen(doc: dict) -> dict:
     """Per predictor, the point at the largest theta such that it and every smaller theta stay
     within the loss budget (``None`` when even the smallest theta exceeds it)."""
-    out = {}
-    for pred in PREDICTORS:
-        pts = sorted((p for p in doc["points"] if p["predictor"] == pred),
-                     key=lambda p: p["theta"])
-        best = None
-        for p in pts:
-            if not fits_budget(doc, p):
-                break
-            best = p
-        out[pred] = best
-    return out
+    return {pred: last_within_budget(doc, (p for p in doc["points"] if p["predictor"] == pred),
+                                     "theta")
+            for pred in PREDICTORS}
+
+
+def last_within_budget(doc: dict, points, key: str) -> dict | None:
+    """Of ``points`` sorted by ``key`` (a threshold), the last one such that it and every
+    smaller one stay within ``doc``'s loss budget (None: not even the smallest)."""
+    best = None
+    for p in sorted(points, key=lambda p: p[key]):
+        if not fits_budget(doc, p):
+            break
+        best = p
+    return best
 
 
 def choose_on(val_doc: dict, doc: dict) -> dict:
