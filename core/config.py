@@ -343,6 +343,13 @@ class EpurConfig:
             if getattr(self, key) > top:
                 raise InputError(f"hardware {key} must be in 1..{top}, not "
                                  f"{getattr(self, key)}{why}")
+        if self.precision != "static":
+            for what, fmt in (("weight", self.weight_format), ("data", self.data_format)):
+                if fmt.width < 2 * LOW_BITS:
+                    raise InputError(
+                        f"precision {self.precision} hardware needs a {what} format of at least "
+                        f"{2 * LOW_BITS} bits (a lane carries two {LOW_BITS}-bit low words), "
+                        f"not {fmt}")
         if self.predictor == "delta" and self.reuse_cap:
             raise InputError(
                 f"the delta build reuses no neuron, so it has no reuse counter: reuse_cap must "

@@ -36,17 +36,6 @@ MODE_BITS = 2
 STATIC, DYNAMIC, LOW = (PRECISIONS.index(p) for p in ("static", "dynamic", "low"))
 
 
-def require_pairs(cfg) -> None:
-    """A precision build carries two low words in one weight or data word (a lane of the dot
-    path): both formats must be at least 2 * LOW_BITS wide."""
-    if cfg.precision == "static":
-        return
-    for what, fmt in (("weight", cfg.weight_format), ("data", cfg.data_format)):
-        if fmt.width < 2 * LOW_BITS:
-            raise ValueError(f"precision {cfg.precision} hardware needs a {what} format of at "
-                             f"least {2 * LOW_BITS} bits (two low words a lane), not {fmt}")
-
-
 def low_word(value, shift: int):
     """``clip((value + 2**(shift-1)) >> shift, -128, 127)`` of a signed ``value``, LOW_BITS bits
     (signed): the quotient plus the rounding bit, then saturated by the bits above the low word

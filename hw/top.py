@@ -37,7 +37,7 @@ from core.layout import field_slices
 from hw.cell import CellUnit
 from hw.controller import Controller
 from hw.cu import ComputeUnit
-from hw.precision import PrecisionTracker, low_word_pairs, precision_controls, require_pairs
+from hw.precision import PrecisionTracker, low_word_pairs, precision_controls
 from hw.schemes import scheme_class
 
 
@@ -69,7 +69,6 @@ def top_signature(cfg) -> wiring.Signature:
 class EpurTop(wiring.Component):
     def __new__(cls, cfg):
         cfg.require_hardware()    # before the object exists: a dropped one would warn as unused
-        require_pairs(cfg)
         return super().__new__(cls)
 
     def __init__(self, cfg):

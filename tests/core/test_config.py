@@ -149,3 +149,14 @@ def test_precision_keys_are_checked_only_where_they_matter():
         EpurConfig(weight_format=FixedFormat(width=8, frac=4), precision="low")
     small = Path(__file__).resolve().parents[1] / "synth" / "ice40_small.toml"
     assert load_config(small).precision == "static"
+
+
+def test_precision_hardware_needs_two_low_words_a_lane():
+    """The precision build packs two 8-bit low words in a weight or data word: the golden model
+    takes narrower formats, generate refuses them up front (not in the generator)."""
+    narrow = dataclasses.replace(DEFAULT, precision="dynamic", low_data_frac=4,
+                                 data_format=FixedFormat(width=12, frac=8), lut_frac=7)
+    with pytest.raises(InputError, match=r"precision dynamic hardware needs a data format of "
+                                         r"at least 16 bits .*, not Q4\.8"):
+        narrow.require_hardware()
+    assert dataclasses.replace(narrow, precision="static").require_hardware()
