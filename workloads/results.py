@@ -9,7 +9,12 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
   hold (``python -m tests.synth.test_flow --update TARGET``), read as files, not through synth;
 - ``docs/data/rtl/<workload>-delta.json``: ``epur simulate --workload W --sequences 5
   --predictor delta --theta T --json > DIR/W-delta.json`` (the delta build's RTL on real
-  sequences); ``--rtl-from DIR`` copies them here without the machine's paths.
+  sequences); ``--rtl-from DIR`` copies them here without the machine's paths;
+- ``docs/data/rtl/<workload>-precision.json``: ``epur simulate --workload W --sequences K
+  --predictor none --precision dynamic --precision-theta T --json > DIR/W-precision.json``, T the
+  threshold chosen on the validation data (``precision.chosen_on_val.none`` of the eval JSON); where
+  its ``precision.low_data_frac`` is not the default's, through ``--config`` (the default resized
+  to the model, with that ``low_data_frac``); ``--rtl-from`` copies them too.
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
@@ -24,7 +29,7 @@ import re
 import sys
 from pathlib import Path
 
-from core.config import EpurConfig
+from core.config import DEFAULT, LOW_BITS, EpurConfig
 from core.io import write_atomic
 from golden.cycles import baseline_step_cycles
 from workloads.base import PERCENT_METRICS
@@ -34,6 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = Path("docs/data/eval")
 SYNTH_DIR = Path("tests/synth/baselines")
 RTL_DIR = Path("docs/data/rtl")
+RTL_SCHEMES = ("delta", "precision")     # docs/data/rtl/<workload>-<scheme>.json
 FILES = ("README.md", "docs/results.md")
 WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
@@ -64,8 +70,9 @@ class Data:
                 + ": written by an older epur evaluate, re-run it (make results EVAL=1)")
         self.synth = {t: json.loads((root / SYNTH_DIR / f"default_{t}.json").read_text())
                       for t in TARGETS}
-        self.rtl = {path.name.removesuffix("-delta.json"): json.loads(path.read_text())
-                    for path in sorted((root / RTL_DIR).glob("*-delta.json"))}
+        self.rtl = {scheme: {path.name.removesuffix(f"-{scheme}.json"): json.loads(path.read_text())
+                             for path in sorted((root / RTL_DIR).glob(f"*-{scheme}.json"))}
+                    for scheme in RTL_SCHEMES}
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
@@ -217,24 +224,51 @@ def chosen_on_val(d: Data) -> str:
                    "within budget", "speedup", "energy saving"], rows)
 
 
-def rtl_delta(d: Data) -> str:
-    """The delta build's RTL (cocotb, Icarus) on the first test sequences of workloads: its
-    cycles against the cycle model and against the baseline build's (H * Kd + 14 a layer step,
-    exact: golden/cycles.py)."""
+def _rtl_rows(d: Data, scheme: str, extra) -> list[list[str]]:
+    """One row per stored RTL run of ``scheme``: workload, ``extra(run)`` (the scheme's setting),
+    sequences, equality with the golden model, RTL cycles, the cycle model's, the baseline
+    build's for the same steps (H * Kd + 14 a layer step, exact: golden/cycles.py) and the
+    speedup; the caller appends the scheme's own figures."""
     rows = []
-    for w in (w for w in WORKLOADS if w in d.rtl):
-        run = d.rtl[w]
+    for w, run in ((w, d.rtl[scheme][w]) for w in WORKLOADS if w in d.rtl[scheme]):
         c = d.eval[w]["config"]
         cfg = EpurConfig(cell=c["cell"], input_size=c["input_size"],
                          hidden_size=c["hidden_size"], layers=c["layers"], lanes=c["lanes"])
         base = run["timesteps"] * sum(baseline_step_cycles(cfg, k) for k in range(cfg.layers))
-        rows.append([w, theta(run["theta"]), f"{run['sequences']} ({run['timesteps']} steps)",
+        rows.append([w, *extra(run), f"{run['sequences']} ({run['timesteps']} steps)",
                      "yes" if run["h_identical"] and not run["mismatches"] else "NO",
                      count(run["cycles"]), count(run["golden_cycles"]), count(base),
-                     speedup(base / run["cycles"]), pct(run["skipped"])])
-    return _table(["workload", "theta", "sequences", "h and counters equal the golden model",
-                   "RTL cycles", "cycle model", "baseline build", "speedup", "MACs skipped"],
-                  rows)
+                     speedup(base / run["cycles"])])
+    return rows
+
+
+_RTL_HEADER = ["sequences", "h and counters equal the golden model", "RTL cycles", "cycle model",
+               "baseline build", "speedup"]
+
+
+def rtl_delta(d: Data) -> str:
+    """The delta build's RTL (cocotb, Icarus) on the first test sequences of workloads: its
+    cycles against the cycle model and against the baseline build's."""
+    rows = [row + [pct(d.rtl["delta"][row[0]]["skipped"])]
+            for row in _rtl_rows(d, "delta", lambda run: [theta(run["theta"])])]
+    return _table(["workload", "theta", *_RTL_HEADER, "MACs skipped"], rows)
+
+
+def rtl_precision(d: Data) -> str:
+    """The dynamic-precision build's RTL (predictor none, the threshold and low data word chosen
+    on the validation data) on the first steps of test sequences: its cycles against the cycle
+    model and against the baseline build's, and the share of layer steps run low (RTL counters)."""
+    def setting(run):
+        # a run stored before simulate reported low_data_frac was built without --config: the
+        # default's word
+        frac = run.get("low_data_frac", DEFAULT.low_data_frac)
+        return [theta(run["precision_theta"]), f"Q{LOW_BITS - frac}.{frac}"]
+
+    rows = []
+    for row in _rtl_rows(d, "precision", setting):
+        run = d.rtl["precision"][row[0]]
+        rows.append(row + [pct(run["steps_low"] / (run["steps_low"] + run["steps_high"]))])
+    return _table(["workload", "threshold", "low data word", *_RTL_HEADER, "steps low"], rows)
 
 
 def delta_hardware(d: Data) -> str:
@@ -649,6 +683,7 @@ REGIONS = {
     "area-delta-table": area_delta_table,
     "delta-hardware": delta_hardware,
     "rtl-delta": rtl_delta,
+    "rtl-precision": rtl_precision,
     "area-heading": area_heading,
     "area": area,
     "precision-table": precision_table,
@@ -692,7 +727,8 @@ def main(argv=None) -> int:
                     help="first copy DIR/<workload>.json (epur evaluate --out DIR) into "
                          f"{EVAL_DIR}")
     ap.add_argument("--rtl-from", type=Path, metavar="DIR",
-                    help="first copy DIR/<workload>-delta.json (epur simulate --json) into "
+                    help="first copy DIR/<workload>-{delta,precision}.json (epur simulate --json) "
+                         "into "
                          f"{RTL_DIR}, without the build and wave paths")
     ap.add_argument("--check", action="store_true",
                     help="rewrite nothing; exit 1 if a region differs from the stored JSON")
@@ -704,7 +740,8 @@ def main(argv=None) -> int:
             write_atomic(args.root / EVAL_DIR / f"{w}.json", json.dumps(doc, indent=1) + "\n")
     if args.rtl_from:
         (args.root / RTL_DIR).mkdir(parents=True, exist_ok=True)
-        for path in sorted(args.rtl_from.glob("*-delta.json")):
+        for path in sorted(p for scheme in RTL_SCHEMES
+                           for p in args.rtl_from.glob(f"*-{scheme}.json")):
             doc = {k: v for k, v in json.loads(path.read_text()).items()
                    if k not in ("build_dir", "waves")}
             write_atomic(args.root / RTL_DIR / path.name, json.dumps(doc, indent=1) + "\n")

@@ -126,6 +126,7 @@ def run(args) -> int:
         "cycles_per_second": round(res.sim_cycles / res.wall_seconds) if res.wall_seconds else 0,
         "build_dir": str(res.build_dir), "waves": str(res.waves) if res.waves else None,
         "precision": cfg.precision, "precision_theta": cfg.precision_theta,
+        "low_data_frac": cfg.low_data_frac,
     }
     for name in cfg.precision_counters:          # steps_high, steps_low (RTL counters)
         info[name] = int(res.counters[name].sum())
