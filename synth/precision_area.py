@@ -16,17 +16,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.config import DEFAULT, load_config
 from core.io import write_atomic
-from synth import units
+from synth import regions, units
 from synth.flow import run_build, write_verilog
 
 PAIRS = (("precision", "baseline"), ("precision_memo", "memo"))
-REGION = re.compile(r"(<!-- precision-area -->\n)(.*?)(<!-- /precision-area -->)", re.S)
+REGION = regions.region("precision-area")
 METRICS = ("transistors", "cells", "ffs", "memory_bits")
 
 
@@ -89,28 +88,14 @@ def table(doc: dict) -> str:
             f"the total.\n")
 
 
-def write_region(path: Path, text: str) -> None:
-    doc = path.read_text()
-    if not REGION.search(doc):
-        raise ValueError(f"{path} has no <!-- precision-area --> region")
-    write_atomic(path, REGION.sub(lambda m: m.group(1) + text + m.group(3), doc))
-
-
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m synth.precision_area",
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--config")
     ap.add_argument("--out", default="build/precision_area")
-    ap.add_argument("--json", help="write the report to this JSON file")
-    ap.add_argument("--table", metavar="FILE", help="the table of a --json FILE, only")
-    ap.add_argument("--write", metavar="DOC", help="with --table: into DOC's region")
+    regions.add_table_arguments(ap)
     args = ap.parse_args(argv)
-    if args.table:
-        text = table(json.loads(Path(args.table).read_text()))
-        if args.write:
-            write_region(Path(args.write), text)
-        else:
-            print(text)
+    if regions.table_only(args, table, "precision-area"):
         return 0
     cfg = load_config(args.config) if args.config else DEFAULT
     configs = builds(cfg)

@@ -26,13 +26,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from core.config import load_config
 from core.io import write_atomic
-from synth import nextpnr
+from synth import nextpnr, regions
 from synth.flow import run_build, write_verilog
 from synth.precision_area import builds as area_builds
 
@@ -42,7 +41,7 @@ WIDTH = 16
 PAIRS = (("precision", "baseline"), ("precision_memo", "memo"))
 NAMES = {"baseline": "baseline", "precision": "precision", "memo": "memo",
          "precision_memo": "memo + precision"}
-REGION = re.compile(r"(<!-- precision-fmax -->\n)(.*?)(<!-- /precision-fmax -->)", re.S)
+REGION = regions.region("precision-fmax")
 METRICS = ("luts", "ffs", "brams", "dsps", "carries", "pnr_lcs", "pnr_combs", "pnr_brams",
            "pnr_dsps", "fits", "fmax_mhz")
 AREA = ("luts", "ffs", "brams", "dsps", "pnr_lcs", "pnr_combs")
@@ -135,13 +134,6 @@ def target_table(doc: dict) -> str:
     return text + ("\n" if doc.get("notes") else "")
 
 
-def write_region(path: Path, text: str) -> None:
-    doc = path.read_text()
-    if not REGION.search(doc):
-        raise ValueError(f"{path} has no <!-- precision-fmax --> region")
-    write_atomic(path, REGION.sub(lambda m: m.group(1) + text + m.group(3), doc))
-
-
 def measure(cfg, target: str, out: Path, workers: int = 2) -> dict:
     """Place and route the four builds of ``cfg`` on ``target`` under ``out``; the report."""
     configs = builds(cfg)
@@ -159,18 +151,11 @@ def main(argv=None) -> int:
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--config", default=str(CONFIG))
     ap.add_argument("--out", default="build/precision_fmax")
-    ap.add_argument("--json", help="write the report to this JSON file")
-    ap.add_argument("--table", metavar="FILE", help="the table of a --json FILE, only")
-    ap.add_argument("--write", metavar="DOC", help="with --table: into DOC's region")
+    regions.add_table_arguments(ap)
     ap.add_argument("--targets", nargs="+", choices=TARGETS, default=list(TARGETS))
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
-    if args.table:
-        text = table(json.loads(Path(args.table).read_text()))
-        if args.write:
-            write_region(Path(args.write), text)
-        else:
-            print(text)
+    if regions.table_only(args, table, "precision-fmax"):
         return 0
     cfg = load_config(args.config)
     doc = {"targets": {t: measure(cfg, t, Path(args.out) / t, args.workers)

@@ -3,12 +3,12 @@ holding the table of the stored report (docs/data/precision_area.json)."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from core.config import DEFAULT
 from synth import precision_area
 from synth.units import UNITS
+from tests.synth.regions import check_region
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,10 +41,4 @@ def test_overheads_add_up():
 
 
 def test_docs_hold_the_stored_table():
-    doc = json.loads((ROOT / "docs/data/precision_area.json").read_text())
-    text = (ROOT / "docs/synthesis.md").read_text()
-    region = precision_area.REGION.search(text)
-    assert region, "docs/synthesis.md has no precision-area region"
-    assert region.group(2) == precision_area.table(doc), \
-        "regenerate: python -m synth.precision_area --table docs/data/precision_area.json " \
-        "--write docs/synthesis.md"
+    check_region(precision_area, "precision-area", ROOT / "docs/data/precision_area.json")

@@ -13,6 +13,7 @@ import pytest
 
 from core.config import load_config
 from synth import precision_fmax
+from tests.synth.regions import check_region
 from tests.synth.test_flow import TOLERANCE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,13 +52,7 @@ def test_overheads():
 
 
 def test_docs_hold_the_stored_table():
-    doc = json.loads(STORED.read_text())
-    text = (ROOT / "docs/synthesis.md").read_text()
-    region = precision_fmax.REGION.search(text)
-    assert region, "docs/synthesis.md has no precision-fmax region"
-    assert region.group(2) == precision_fmax.table(doc), \
-        "regenerate: python -m synth.precision_fmax --table docs/data/precision_fmax.json " \
-        "--write docs/synthesis.md"
+    check_region(precision_fmax, "precision-fmax", STORED)
 
 
 @pytest.mark.slow
