@@ -150,8 +150,26 @@ def _run(args) -> int:
         return fail(f"error: {e.strerror or e}: {e.filename}" if e.filename else f"error: {e}",
                     2 if _names_user_path(e, args) else 1)
     except Exception as e:  # noqa: BLE001 - the last line of defence: no traceback for users
+        signalled = _signal_behind(e)
+        if signalled is not None:
+            return fail(*signalled)
         return fail(f"internal error: {type(e).__name__}: {e} (run with --debug for the "
                     f"traceback)", 1)
+
+
+def _signal_behind(e: BaseException) -> tuple[str, int] | None:
+    """A Ctrl-C or SIGTERM that Python wrapped in another exception (one arriving while a class
+    body runs, e.g. while matplotlib is imported, surfaces as "RuntimeError: Error calling
+    __set_name__"): its (word, status); None when no signal is behind ``e``."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, KeyboardInterrupt):
+            return "interrupted", 130
+        if isinstance(e, Terminated):
+            return "terminated", 128 + signal.SIGTERM
+        e = e.__cause__ or e.__context__
+    return None
 
 
 if __name__ == "__main__":

@@ -80,6 +80,24 @@ def test_a_signal_ends_the_command_with_one_line(tmp_path, sig, status, word):
     assert err.strip().splitlines() == [f"epur generate: {word}"]
 
 
+@pytest.mark.parametrize("raised, status, word", [("KeyboardInterrupt", 130, "interrupted"),
+                                                  ("Terminated", 143, "terminated")])
+def test_a_signal_wrapped_in_another_error_is_still_the_signal(tmp_path, raised, status, word):
+    """A Ctrl-C while a class body runs (the CI saw one while matplotlib was imported) reaches
+    epur as "RuntimeError: Error calling __set_name__": it is an interrupt, not a bug."""
+    code = ("from epur.cli import Terminated\n"
+            "class Hook:\n"
+            "    def __set_name__(self, owner, name):\n"
+            f"        raise {raised}\n"
+            "class Owner:\n"
+            "    hook = Hook()\n")
+    body = f"exec({code!r}, {{}})"
+    with _start(tmp_path, body, "generate") as child:
+        _, err = child.communicate(timeout=30)
+    assert child.returncode == status, err
+    assert err.strip().splitlines() == ["ready", f"epur generate: {word}"]
+
+
 def test_a_closed_stdout_is_not_a_traceback(tmp_path):
     """``epur generate --json | head -c 10``: the reader is gone before epur prints."""
     with subprocess.Popen(
