@@ -37,6 +37,9 @@ GATE_NAMES = {"lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 MAX_HIDDEN = 384
 MAX_BNN_BITS = 256
 MAX_SIGNAL_BITS = (1 << 16) - 1
+# E-BATCH (docs/architecture.md, "The batched build"): each slot holds its own h, c and memo
+# entries; 64 slots of the largest hardware config already hold 64 x 384 x 8 data words of state
+MAX_SLOTS = 64
 
 
 def _fmt(**kw):
@@ -70,6 +73,7 @@ class EpurConfig:
     precision_theta: float = 0.0625   # dynamic: a step whose tracked state moved by no more
     #                                   than this (every neuron) makes the layer's next step low
     low_data_frac: int = 6         # low-precision data word: Q(LOW_BITS, low_data_frac)
+    slots: int = 1                 # S: sequences in flight (E-BATCH); 1 is the unbatched build
 
     def __post_init__(self):
         def check_int(key, lo, hi=None):
@@ -125,6 +129,7 @@ class EpurConfig:
             if not math.isfinite(self.theta_h) or self.theta_h < 0:
                 raise ValueError(f"theta_h must be a finite number >= 0, not {self.theta_h}")
         self._check_precision(check_int)
+        self._check_slots(check_int)
         for key in ("theta", "theta_h") if self.predictor == "delta" else ("theta",):
             value = getattr(self, key)
             if self.predictor in HW_PREDICTORS and value is not None \
@@ -160,6 +165,19 @@ class EpurConfig:
                 f"precision {self.precision} does not compose with predictor delta: its "
                 f"pre-activation memory accumulates W*delta over the whole sequence, and a step "
                 f"at another precision would leave its error in every later step")
+
+    def _check_slots(self, check_int) -> None:
+        check_int("slots", 1, MAX_SLOTS)
+        if self.slots == 1:
+            return
+        if self.predictor == "delta":
+            raise ValueError(
+                f"slots {self.slots} does not compose with predictor delta: its delta encoder "
+                f"and pre-activation memory hold one sequence's history (use slots 1)")
+        if self.precision != "static":
+            raise ValueError(
+                f"slots {self.slots} needs precision static, not {self.precision!r}: the "
+                f"batched build shares each weight read between slots at one precision")
 
     # -- derived parameters -------------------------------------------------------------------
 
@@ -244,6 +262,12 @@ class EpurConfig:
     def precision_theta_int(self) -> int:
         """The tracker's threshold as the data-format integer its register holds."""
         return int(self.data_format.quantize(self.precision_theta))
+
+    @property
+    def max_sequence_length(self) -> int:
+        """The longest sequence a slot of the batched build takes: its step tag on the output
+        (docs/architecture.md, "The batched build") has ``counter_width`` bits."""
+        return 1 << self.counter_width
 
     @property
     def max_row_length(self) -> int:
@@ -350,6 +374,10 @@ class EpurConfig:
                         f"precision {self.precision} hardware needs a {what} format of at least "
                         f"{2 * LOW_BITS} bits (a lane carries two {LOW_BITS}-bit low words), "
                         f"not {fmt}")
+        if self.slots > 1:
+            raise InputError(
+                f"the batched build (slots {self.slots}) has a golden and cycle model (epur "
+                f"batch) but no RTL yet: generate and simulate take slots 1")
         if self.predictor == "delta" and self.reuse_cap:
             raise InputError(
                 f"the delta build reuses no neuron, so it has no reuse counter: reuse_cap must "

@@ -1,0 +1,50 @@
+"""The ``slots`` field of the config (E-BATCH, issue 14): its default, bounds and refusals."""
+
+import dataclasses
+
+import pytest
+
+from core.config import DEFAULT, MAX_SLOTS, EpurConfig, load_config
+from core.errors import InputError
+
+
+def test_default_is_the_unbatched_build():
+    assert DEFAULT.slots == 1
+    assert DEFAULT.require_hardware() is DEFAULT
+
+
+@pytest.mark.parametrize("slots", [1, 3, 8, MAX_SLOTS])
+def test_slots_in_range_round_trip(tmp_path, slots):
+    cfg = dataclasses.replace(DEFAULT, slots=slots)
+    for name in ("c.json", "c.toml"):
+        cfg.save(tmp_path / name)
+        assert load_config(tmp_path / name) == cfg
+
+
+@pytest.mark.parametrize("slots, message", [
+    (0, "slots must be in 1..64, not 0"),
+    (MAX_SLOTS + 1, "slots must be in 1..64, not 65"),
+    (-2, "slots must be in 1..64, not -2"),
+    (2.0, "slots must be an integer, not 2.0"),
+    (True, "slots must be an integer, not True"),
+])
+def test_bad_slots(slots, message):
+    with pytest.raises(ValueError, match=f"^{message}$"):
+        EpurConfig(slots=slots)
+
+
+def test_slots_refuse_delta_and_precision():
+    with pytest.raises(ValueError, match="slots 2 does not compose with predictor delta"):
+        EpurConfig(slots=2, predictor="delta")
+    with pytest.raises(ValueError, match="slots 4 needs precision static, not 'dynamic'"):
+        EpurConfig(slots=4, precision="dynamic")
+    assert EpurConfig(slots=1, predictor="delta").slots == 1
+
+
+def test_no_rtl_for_slots_above_one():
+    with pytest.raises(InputError, match="batched build .slots 3. has a golden and cycle model"):
+        EpurConfig(slots=3).require_hardware()
+
+
+def test_max_sequence_length_is_the_step_tag():
+    assert EpurConfig(counter_width=16).max_sequence_length == 1 << 16
