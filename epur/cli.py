@@ -24,7 +24,7 @@ from pathlib import Path
 
 from core.errors import InputError, ToolError
 
-COMMANDS = ("generate", "run", "simulate", "evaluate", "synth", "demo")
+COMMANDS = ("generate", "run", "simulate", "evaluate", "synth", "demo", "batch")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,207 @@
+"""E-BATCH on the workloads: the runtime's policies on real sequence-length distributions.
+
+For a workload's test split (or a user's sequences), :func:`sweep` runs every sequence once
+alone through the batched golden model (:func:`golden.batch.trace`: a sequence's reuse decisions
+do not depend on the slots beside it, which tests/golden/test_batch.py proves), then for each
+policy and slot count S makes the runtime's schedule (golden/batch_runtime.py), gathers its
+masks and prices it with the batched cycle and energy models (golden/batch.py). A point has:
+
+- ``throughput``: sequences per second at the synthesized Fmax (:func:`fmax`), over the whole
+  split (all sequences are waiting at time 0: a closed batch of requests);
+- ``latency_mean_us``, ``latency_p99_us``: per sequence, from the start of its first batch step
+  to the end of its last real one (the time it spends in a slot; queueing before it is not
+  counted), at that Fmax; ``turnaround_mean_us``: from time 0 (every sequence waiting) to the
+  end of its last step, queueing included;
+- ``padding_frac``: slot-steps that compute padding / slot-steps that compute; ``idle_frac``:
+  slot-steps with no sequence / all slot-steps;
+- ``weight_reads_per_seq``, ``macs_per_seq``, ``energy_per_seq_nj`` and its parts
+  (``energy_parts_nj``, golden/energy.py's event kinds), ``weight_read_share`` of the total.
+
+Within a batch of ``steps_per_batch`` (T) steps the layers run layer-major; refills of ``ebatch``
+come every T steps (docs/architecture.md, "The batched build"). :func:`choose_steps` picks T.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+from core.config import EpurConfig
+from golden import batch, batch_runtime
+from golden.model import check_inputs
+
+ROOT = Path(__file__).resolve().parents[1]
+FMAX_FILE = Path("tests/synth/baselines/default_ecp5.json")
+SLOTS = (1, 2, 4, 8, 16)
+STEPS_PER_BATCH = (1, 2, 4, 8)
+POINT_KEYS = ("policy", "slots", "steps_per_batch", "batch_steps", "cycles", "throughput",
+              "latency_mean_us", "latency_p99_us", "turnaround_mean_us", "padding_frac",
+              "idle_frac", "weight_reads_per_seq", "macs_per_seq", "energy_per_seq_nj",
+              "energy_parts_nj", "weight_read_share")
+
+
+def fmax(predictor: str) -> tuple[float, str]:
+    """The measured Fmax (MHz) of the unbatched ECP5 build of the default config (its
+    ``baseline`` build for predictor none, ``memo`` for bnn) and where it comes from. The
+    batched builds are not synthesized yet: their points use the same clock."""
+    build = "memo" if predictor == "bnn" else "baseline"
+    doc = json.loads((ROOT / FMAX_FILE).read_text())
+    return float(doc[build]["fmax_mhz"]), f"{FMAX_FILE} {build}.fmax_mhz"
+
+
+def step_times(cycles: np.ndarray, period: int) -> tuple[np.ndarray, np.ndarray]:
+    """(start, end) cycle of each batch step (steps,): the start of its layer-0 step and the
+    end of its last layer's, with the layers layer-major within each batch of ``period``
+    steps. ``cycles``: (steps, layers) of the layer steps."""
+    steps, depth = cycles.shape
+    start, end = np.zeros(steps, dtype=np.int64), np.zeros(steps, dtype=np.int64)
+    clock = 0
+    for first in range(0, steps, period):
+        part = cycles[first:first + period]                      # (T, layers)
+        ends = clock + np.cumsum(part.T.reshape(-1)).reshape(depth, -1)
+        start[first:first + period] = ends[0] - part[:, 0]
+        end[first:first + period] = ends[-1]
+        clock = int(ends[-1, -1])
+    return start, end
+
+
+def point(cfg: EpurConfig, masks: np.ndarray, lengths: np.ndarray, policy: str, slots: int,
+          steps_per_batch: int, clock_mhz: float) -> dict:
+    """One policy at S = ``slots`` on the sequences whose :func:`golden.batch.trace` is
+    ``masks``."""
+    cfg = dataclasses.replace(cfg, slots=slots)
+    # idle slots cost nothing: the single policy's schedule needs only its one slot
+    width = 1 if policy == "single" else slots
+    sch = batch_runtime.schedule(policy, lengths, width, cfg.max_sequence_length,
+                                 steps_per_batch)
+    c = batch.costs(cfg, sch.active, batch.gather(masks, sch))
+    start, end = step_times(c.cycles, steps_per_batch)
+    real = sch.real(lengths)
+    n = len(lengths)
+    first = np.full(n, np.iinfo(np.int64).max)
+    last = np.zeros(n, dtype=np.int64)
+    b, s = np.nonzero(real)
+    np.minimum.at(first, sch.seq[b, s], start[b])
+    np.maximum.at(last, sch.seq[b, s], end[b])
+    latency_us = (last - first) / clock_mhz
+    e = batch.energy(cfg, c)
+    total = int(c.cycles.sum())
+    active = int(sch.active.sum())
+    return {
+        "policy": policy, "slots": slots, "steps_per_batch": steps_per_batch,
+        "batch_steps": sch.steps, "cycles": total,
+        "throughput": n / (total / (clock_mhz * 1e6)),
+        "latency_mean_us": float(latency_us.mean()),
+        "latency_p99_us": float(np.percentile(latency_us, 99)),
+        "turnaround_mean_us": float(last.mean() / clock_mhz),
+        "padding_frac": (active - int(real.sum())) / active,
+        "idle_frac": 1 - active / (sch.steps * slots),
+        "weight_reads_per_seq": float(c.weight_reads.sum()) / n,
+        "macs_per_seq": float(c.macs.sum()) / n,
+        "energy_per_seq_nj": e["total"] / n / 1e3,
+        "energy_parts_nj": {k: v / n / 1e3 for k, v in e.items() if k != "total"},
+        "weight_read_share": e["weight_read"] / e["total"],
+    }
+
+
+def choose_steps(points: list[dict]) -> int:
+    """E-BATCH's timesteps per batch: the T of the ``ebatch`` points (one S) with the least
+    energy per sequence, then the least mean latency."""
+    best = min(points, key=lambda p: (round(p["energy_per_seq_nj"], 9), p["latency_mean_us"],
+                                      p["steps_per_batch"]))
+    return best["steps_per_batch"]
+
+
+def sweep(cfg: EpurConfig, params, x, lengths, slots=SLOTS, policies=batch_runtime.POLICIES,
+          steps_per_batch=STEPS_PER_BATCH, choose_at: int | None = 8,
+          limit: int | None = None) -> dict:
+    """Every policy at every S of ``slots`` (``ebatch`` at T = 1, and at each T of
+    ``steps_per_batch`` for S = ``choose_at``), on sequences ``x`` with ``lengths`` (the first
+    ``limit`` of them)."""
+    x, lengths = check_inputs(cfg, x, lengths)
+    x, lengths = x[:limit], lengths[:limit]
+    for s in slots:
+        batch_runtime.check_request(lengths, s, cfg.max_sequence_length)
+    for t in steps_per_batch:
+        batch_runtime.check_request(lengths, 1, cfg.max_sequence_length, t)
+    x[np.arange(x.shape[1])[None, :] >= lengths[:, None]] = 0     # what padding feeds a slot
+    masks = batch.trace(cfg, params, x)
+    clock, source = fmax(cfg.predictor)
+    points = [point(cfg, masks, lengths, p, s, 1, clock) for p in policies for s in slots]
+    out = {"predictor": cfg.predictor, "theta": cfg.theta if cfg.predictor == "bnn" else None,
+           "sequences": len(lengths),
+           "lengths": {"min": int(lengths.min()), "max": int(lengths.max()),
+                       "mean": float(lengths.mean())},
+           "fmax_mhz": clock, "fmax_source": source, "points": points,
+           "ratios": ratios(points)}
+    if choose_at is not None and "ebatch" in policies:
+        steps = [point(cfg, masks, lengths, "ebatch", choose_at, t, clock)
+                 for t in steps_per_batch]
+        out["steps_per_batch"] = {"slots": choose_at, "points": steps,
+                                  "chosen": choose_steps(steps)}
+    share = [p for p in points if p["policy"] == "ebatch"]
+    below = [p["slots"] for p in share if p["weight_read_share"] < 0.5]
+    out["weight_reads_stop_dominating_at"] = min(below) if below else None
+    return out
+
+
+def ratios(points: list[dict]) -> dict:
+    """Per S: ebatch against padded (throughput ratio, energy per sequence of padded over
+    ebatch's) and against single."""
+    by = {(p["policy"], p["slots"]): p for p in points}
+    out = {}
+    for (policy, s), p in sorted(by.items(), key=lambda kv: kv[0][1]):
+        if policy != "ebatch":
+            continue
+        row = {}
+        for other in ("padded", "single"):
+            if (other, s) in by:
+                q = by[(other, s)]
+                row[f"throughput_vs_{other}"] = p["throughput"] / q["throughput"]
+                row[f"energy_vs_{other}"] = q["energy_per_seq_nj"] / p["energy_per_seq_nj"]
+        out[str(s)] = row
+    return out
+
+
+def workload_sweep(name: str, predictor: str, theta: float | None = None,
+                   limit: int | None = None, **kw) -> dict:
+    """:func:`sweep` on the test split of workload ``name`` (its first ``limit`` sequences)."""
+    import workloads
+    from core.params import config_for
+
+    w = workloads.get(name, "test")
+    cfg = config_for(w.params, predictor=predictor)
+    if theta is not None:
+        cfg = cfg.with_overrides(theta=theta)
+    return {"workload": name, "split": "test",
+            **sweep(cfg, w.params, w.test_x, w.test_lengths, limit=limit, **kw)}
+
+
+def format_table(doc: dict) -> str:
+    """The points of a sweep as a text table, then the ratios and the choice of T."""
+    head = (f"{doc.get('workload', doc.get('model'))}: {doc['sequences']} sequences of "
+            f"{doc['lengths']['min']}..{doc['lengths']['max']} steps, predictor "
+            f"{doc['predictor']}, {doc['fmax_mhz']} MHz ({doc['fmax_source']})")
+    lines = [head, f"{'policy':<7} {'S':>3} {'seq/s':>8} {'lat us':>8} {'p99 us':>8} "
+                   f"{'pad %':>6} {'idle %':>6} {'reads/seq':>10} {'nJ/seq':>8} {'reads %':>7}"]
+    for p in doc["points"]:
+        lines.append(f"{p['policy']:<7} {p['slots']:>3} {p['throughput']:>8.0f} "
+                     f"{p['latency_mean_us']:>8.1f} {p['latency_p99_us']:>8.1f} "
+                     f"{100 * p['padding_frac']:>6.1f} {100 * p['idle_frac']:>6.1f} "
+                     f"{p['weight_reads_per_seq']:>10.0f} {p['energy_per_seq_nj']:>8.1f} "
+                     f"{100 * p['weight_read_share']:>7.1f}")
+    for s, r in doc["ratios"].items():
+        if "throughput_vs_padded" in r:
+            lines.append(f"ebatch vs padded at S = {s}: throughput x"
+                         f"{r['throughput_vs_padded']:.3f}, energy per sequence /"
+                         f"{r['energy_vs_padded']:.3f}")
+    if doc.get("weight_reads_stop_dominating_at") is not None:
+        lines.append(f"weight reads below half the energy from S = "
+                     f"{doc['weight_reads_stop_dominating_at']} (ebatch)")
+    if "steps_per_batch" in doc:
+        lines.append(f"timesteps per batch at S = {doc['steps_per_batch']['slots']}: chosen "
+                     f"T = {doc['steps_per_batch']['chosen']}")
+    return "\n".join(lines)
