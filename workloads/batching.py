@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -205,3 +207,136 @@ def format_table(doc: dict) -> str:
         lines.append(f"timesteps per batch at S = {doc['steps_per_batch']['slots']}: chosen "
                      f"T = {doc['steps_per_batch']['chosen']}")
     return "\n".join(lines)
+
+
+# -- the published figures: docs/data/batch/*.json and the regions of docs/batch.md ---------
+
+DATA_DIR = Path("docs/data/batch")
+DOC = Path("docs/batch.md")
+RUNS = tuple((name, predictor) for name in ("jvowels-lstm", "jvowels-gru")
+             for predictor in ("none", "bnn"))
+BATCH_REGION = re.compile(r"(<!-- batch: ([^>]*?) -->\n)(.*?)(<!-- /batch -->)", re.S)
+
+
+def data_path(root: Path, name: str, predictor: str) -> Path:
+    return root / DATA_DIR / f"{name}-{predictor}.json"
+
+
+def _row(cells) -> str:
+    return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _points_table(doc: dict) -> list[str]:
+    lines = [_row(("policy", "S", "sequences/s", "latency mean (us)", "latency p99 (us)",
+                   "padding", "idle", "weight reads/seq", "energy/seq (nJ)",
+                   "weight-read share")), _row(("---",) * 10)]
+    for p in doc["points"]:
+        lines.append(_row((p["policy"], p["slots"], f"{p['throughput']:.0f}",
+                           f"{p['latency_mean_us']:.1f}", f"{p['latency_p99_us']:.1f}",
+                           f"{100 * p['padding_frac']:.1f} %", f"{100 * p['idle_frac']:.1f} %",
+                           f"{p['weight_reads_per_seq']:.0f}", f"{p['energy_per_seq_nj']:.1f}",
+                           f"{100 * p['weight_read_share']:.1f} %")))
+    return lines
+
+
+def _ratios_table(docs: dict) -> list[str]:
+    lines = [_row(("workload", "predictor", "S", "throughput vs padded", "energy vs padded",
+                   "throughput vs single", "energy vs single")), _row(("---",) * 7)]
+    for (name, predictor), doc in docs.items():
+        for s, r in doc["ratios"].items():
+            if s == "1":
+                continue
+            lines.append(_row((name, predictor, s, f"{r['throughput_vs_padded']:.2f}x",
+                               f"{r['energy_vs_padded']:.2f}x",
+                               f"{r['throughput_vs_single']:.2f}x",
+                               f"{r['energy_vs_single']:.2f}x")))
+    return lines
+
+
+def _energy_table(docs: dict) -> list[str]:
+    lines = [_row(("workload", "predictor", *(f"S = {s}" for s in SLOTS),
+                   "weight reads < half from")), _row(("---",) * (3 + len(SLOTS)))]
+    for (name, predictor), doc in docs.items():
+        by = {p["slots"]: p for p in doc["points"] if p["policy"] == "ebatch"}
+        cells = [f"{by[s]['energy_per_seq_nj']:.1f} nJ ({100 * by[s]['weight_read_share']:.0f} %)"
+                 for s in SLOTS]
+        at = doc["weight_reads_stop_dominating_at"]
+        lines.append(_row((name, predictor, *cells, "-" if at is None else f"S = {at}")))
+    return lines
+
+
+def _steps_table(docs: dict) -> list[str]:
+    lines = [_row(("workload", "predictor", "T", "sequences/s", "latency mean (us)",
+                   "turnaround mean (us)", "idle", "energy/seq (nJ)", "chosen")),
+             _row(("---",) * 9)]
+    for (name, predictor), doc in docs.items():
+        steps = doc["steps_per_batch"]
+        for p in steps["points"]:
+            lines.append(_row((name, predictor, p["steps_per_batch"], f"{p['throughput']:.0f}",
+                               f"{p['latency_mean_us']:.1f}", f"{p['turnaround_mean_us']:.1f}",
+                               f"{100 * p['idle_frac']:.1f} %", f"{p['energy_per_seq_nj']:.1f}",
+                               "yes" if p["steps_per_batch"] == steps["chosen"] else "")))
+    return lines
+
+
+def render(text: str, docs: dict) -> str:
+    """``text`` with every ``<!-- batch: SPEC -->`` region regenerated from ``docs``
+    ((workload, predictor) -> sweep document). SPEC: ``points NAME PREDICTOR``, ``ratios``,
+    ``energy``, ``steps``."""
+    def fill(m):
+        spec = m.group(2).split()
+        if spec[0] == "points" and len(spec) == 3:
+            lines = _points_table(docs[spec[1], spec[2]])
+        elif spec == ["ratios"]:
+            lines = _ratios_table(docs)
+        elif spec == ["energy"]:
+            lines = _energy_table(docs)
+        elif spec == ["steps"]:
+            lines = _steps_table(docs)
+        else:
+            raise ValueError(f"unknown batch region {m.group(2)!r}")
+        return m.group(1) + "\n".join(lines) + "\n" + m.group(4)
+    return BATCH_REGION.sub(fill, text)
+
+
+def stored(root: Path = ROOT) -> dict:
+    return {(name, predictor): json.loads(data_path(root, name, predictor).read_text())
+            for name, predictor in RUNS}
+
+
+def main(argv=None) -> int:
+    """``python -m workloads.batching [--check] [--render-only]``: run the sweeps of
+    :data:`RUNS` into docs/data/batch/ and regenerate docs/batch.md's regions (``--check``:
+    compare instead, exit 1 on a difference; ``--render-only``: from the stored JSON)."""
+    import argparse
+
+    from core.io import write_atomic
+
+    parser = argparse.ArgumentParser(prog="python -m workloads.batching")
+    parser.add_argument("--check", action="store_true")
+    parser.add_argument("--render-only", action="store_true")
+    args = parser.parse_args(argv)
+    if args.render_only or args.check:
+        docs = stored()
+    else:
+        docs = {}
+        for name, predictor in RUNS:
+            docs[name, predictor] = workload_sweep(name, predictor)
+            data_path(ROOT, name, predictor).parent.mkdir(parents=True, exist_ok=True)
+            write_atomic(data_path(ROOT, name, predictor),
+                         json.dumps(docs[name, predictor], indent=1) + "\n")
+    text = (ROOT / DOC).read_text()
+    new = render(text, docs)
+    if args.check:
+        if new != text:
+            print(f"{DOC} differs from {DATA_DIR}: run python -m workloads.batching",
+                  file=sys.stderr)
+            return 1
+        return 0
+    if new != text:
+        write_atomic(ROOT / DOC, new)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
