@@ -213,6 +213,7 @@ def format_table(doc: dict) -> str:
 
 DATA_DIR = Path("docs/data/batch")
 DOC = Path("docs/batch.md")
+AREA = Path("docs/data/batch_area.json")      # python -m synth.batch_area writes it
 RUNS = tuple((name, predictor) for name in ("jvowels-lstm", "jvowels-gru")
              for predictor in ("none", "bnn"))
 BATCH_REGION = re.compile(r"(<!-- batch: ([^>]*?) -->\n)(.*?)(<!-- /batch -->)", re.S)
@@ -224,6 +225,10 @@ def data_path(root: Path, name: str, predictor: str) -> Path:
 
 def _row(cells) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
+
+
+def _runs(docs: dict):
+    return [(key, doc) for key, doc in docs.items() if key != "area"]
 
 
 def _points_table(doc: dict) -> list[str]:
@@ -242,7 +247,7 @@ def _points_table(doc: dict) -> list[str]:
 def _ratios_table(docs: dict) -> list[str]:
     lines = [_row(("workload", "predictor", "S", "throughput vs padded", "energy vs padded",
                    "throughput vs single", "energy vs single")), _row(("---",) * 7)]
-    for (name, predictor), doc in docs.items():
+    for (name, predictor), doc in _runs(docs):
         for s, r in doc["ratios"].items():
             if s == "1":
                 continue
@@ -256,7 +261,7 @@ def _ratios_table(docs: dict) -> list[str]:
 def _energy_table(docs: dict) -> list[str]:
     lines = [_row(("workload", "predictor", *(f"S = {s}" for s in SLOTS),
                    "weight reads < half from")), _row(("---",) * (3 + len(SLOTS)))]
-    for (name, predictor), doc in docs.items():
+    for (name, predictor), doc in _runs(docs):
         by = {p["slots"]: p for p in doc["points"] if p["policy"] == "ebatch"}
         cells = [f"{by[s]['energy_per_seq_nj']:.1f} nJ ({100 * by[s]['weight_read_share']:.0f} %)"
                  for s in SLOTS]
@@ -269,7 +274,7 @@ def _steps_table(docs: dict) -> list[str]:
     lines = [_row(("workload", "predictor", "T", "sequences/s", "latency mean (us)",
                    "turnaround mean (us)", "idle", "energy/seq (nJ)", "chosen")),
              _row(("---",) * 9)]
-    for (name, predictor), doc in docs.items():
+    for (name, predictor), doc in _runs(docs):
         steps = doc["steps_per_batch"]
         for p in steps["points"]:
             lines.append(_row((name, predictor, p["steps_per_batch"], f"{p['throughput']:.0f}",
@@ -279,10 +284,28 @@ def _steps_table(docs: dict) -> list[str]:
     return lines
 
 
+def _area_table(doc: dict) -> list[str]:
+    f = doc["figures"]
+    dpu = f["dpu"]
+    lines = [_row(("block", "cells", "flip-flops", "transistors", "vs one DPU",
+                   "S DPUs would be")), _row(("---",) * 6),
+             _row(("DPU (today, hw/dpu.py)", f"{dpu['cells']:,}", f"{dpu['ffs']:,}",
+                   f"{dpu['transistors']:,}", "1.00x", "-"))]
+    for s in doc["slots"]:
+        b, q = f[f"batch_dpu_s{s}"], f[f"batch_sequencer_s{s}"]
+        lines.append(_row((f"batched DPU, S = {s}", f"{b['cells']:,}", f"{b['ffs']:,}",
+                           f"{b['transistors']:,}",
+                           f"{b['transistors'] / dpu['transistors']:.2f}x", f"{s}.00x")))
+        lines.append(_row((f"batched row sequencer, S = {s}", f"{q['cells']:,}",
+                           f"{q['ffs']:,}", f"{q['transistors']:,}",
+                           f"{q['transistors'] / dpu['transistors']:.3f}x", "-")))
+    return lines
+
+
 def render(text: str, docs: dict) -> str:
     """``text`` with every ``<!-- batch: SPEC -->`` region regenerated from ``docs``
-    ((workload, predictor) -> sweep document). SPEC: ``points NAME PREDICTOR``, ``ratios``,
-    ``energy``, ``steps``."""
+    ((workload, predictor) -> sweep document, and ``area``). SPEC: ``points NAME PREDICTOR``,
+    ``ratios``, ``energy``, ``steps``, ``area``."""
     def fill(m):
         spec = m.group(2).split()
         if spec[0] == "points" and len(spec) == 3:
@@ -293,6 +316,8 @@ def render(text: str, docs: dict) -> str:
             lines = _energy_table(docs)
         elif spec == ["steps"]:
             lines = _steps_table(docs)
+        elif spec == ["area"]:
+            lines = _area_table(docs["area"])
         else:
             raise ValueError(f"unknown batch region {m.group(2)!r}")
         return m.group(1) + "\n".join(lines) + "\n" + m.group(4)
@@ -300,8 +325,10 @@ def render(text: str, docs: dict) -> str:
 
 
 def stored(root: Path = ROOT) -> dict:
-    return {(name, predictor): json.loads(data_path(root, name, predictor).read_text())
+    """The stored sweeps by (workload, predictor), and ``area``: synth/batch_area.py's."""
+    docs = {(name, predictor): json.loads(data_path(root, name, predictor).read_text())
             for name, predictor in RUNS}
+    return {**docs, "area": json.loads((root / AREA).read_text())}
 
 
 def main(argv=None) -> int:
@@ -319,7 +346,7 @@ def main(argv=None) -> int:
     if args.render_only or args.check:
         docs = stored()
     else:
-        docs = {}
+        docs = {"area": stored()["area"]}
         for name, predictor in RUNS:
             docs[name, predictor] = workload_sweep(name, predictor)
             data_path(ROOT, name, predictor).parent.mkdir(parents=True, exist_ok=True)
