@@ -182,6 +182,40 @@ def workload_sweep(name: str, predictor: str, theta: float | None = None,
             **sweep(cfg, w.params, w.test_x, w.test_lengths, limit=limit, **kw)}
 
 
+def run_schedule(workload: str | None, model, inputs, config, predictor: str,
+                 theta: float | None, policy: str, slots: int, steps_per_batch: int,
+                 limit: int | None = None) -> dict:
+    """The arrays of ``epur batch --npz``: one schedule run slot by slot through the batched
+    golden model (:func:`golden.batch.run_batch`) on a workload's test split or on a user's
+    ``model`` and ``inputs``; h and the counters per sequence, as ``epur run`` writes them."""
+    from core.io import load_inputs
+    from core.params import config_for, load_state_dict, resolve_config
+
+    if workload is not None:
+        import workloads
+
+        w = workloads.get(workload, "test")
+        params, x, lengths = w.params, w.test_x, w.test_lengths
+        cfg = config_for(params, predictor=predictor).with_overrides(theta=theta)
+    else:
+        params = load_state_dict(model)
+        cfg = resolve_config(params, config, predictor=predictor, theta=theta)
+        x, lengths = load_inputs(inputs)
+    cfg = dataclasses.replace(cfg, slots=slots)
+    x, lengths = check_inputs(cfg, x, lengths)
+    x, lengths = x[:limit], lengths[:limit]
+    sch = batch_runtime.schedule(policy, lengths, slots, cfg.max_sequence_length,
+                                 steps_per_batch)
+    run = batch.run_batch(cfg, params, x, lengths, sch)
+    b, s = np.nonzero((sch.t == 0) & sch.active)
+    slot, first_step = np.zeros(len(lengths), np.int64), np.zeros(len(lengths), np.int64)
+    slot[sch.seq[b, s]], first_step[sch.seq[b, s]] = s, b
+    counters = {f"{kind}_{g}": getattr(run, kind)[:, i]
+                for kind in ("computed", "reused") for i, g in enumerate(cfg.gate_names)}
+    return {"h": cfg.data_format.to_float(run.h_int[-1]), "lengths": lengths,
+            "cycles": run.slot_cycles, "slot": slot, "first_step": first_step, **counters}
+
+
 def format_table(doc: dict) -> str:
     """The points of a sweep as a text table, then the ratios and the choice of T."""
     head = (f"{doc.get('workload', doc.get('model'))}: {doc['sequences']} sequences of "

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from core.errors import InputError
-from core.io import check_output, write_atomic
+from core.io import check_output, save_npz, write_atomic
 
 NAME = "batch"
 HELP = ("batched build (E-BATCH): throughput, latency, padding, weight reads and energy per "
@@ -40,6 +40,12 @@ def add_arguments(p) -> None:
                    "config's)")
     p.add_argument("--limit", type=int, metavar="N", help="first N sequences only")
     p.add_argument("--out", type=Path, help="write the JSON document to this file")
+    p.add_argument("--npz", type=Path,
+                   help="with one --slots and one --policy: run the schedule through the "
+                        "batched golden model slot by slot and write an .npz like epur run's "
+                        "(h of the last layer, lengths, the counters per sequence; cycles: the "
+                        "cycles each sequence spent in its slot), plus slot and first_step "
+                        "(where and when each sequence ran)")
     p.add_argument("--json", action="store_true", help="print one JSON document on stdout")
 
 
@@ -69,14 +75,24 @@ def run(args) -> int:
         raise InputError("give a --workload or --model/--inputs, not both")
     if args.out is not None:
         check_output(args.out, args.model, args.inputs, args.config, suffix=".json")
+    if args.npz is not None:
+        if len(slots) != 1 or len(policies) != 1:
+            raise InputError("--npz runs one schedule: give one --slots and one --policy")
+        check_output(args.npz, args.model, args.inputs, args.config, args.out, suffix=".npz")
     knobs = {"slots": slots, "policies": policies, "steps_per_batch": steps,
              "choose_at": max(slots) if "ebatch" in policies else None}
     if args.model is None:
-        doc = batching.workload_sweep(args.workload or "jvowels-lstm", args.predictor,
-                                      args.theta, args.limit, **knobs)
+        source = (args.workload or "jvowels-lstm", None, None, None)
+        doc = batching.workload_sweep(source[0], args.predictor, args.theta, args.limit,
+                                      **knobs)
     else:
+        source = (None, args.model, args.inputs, args.config)
         doc = _own_model(args, batching, knobs)
     text = json.dumps(doc, indent=1) + "\n"
+    if args.npz is not None:
+        save_npz(args.npz, **batching.run_schedule(*source, args.predictor, args.theta,
+                                                   policies[0], slots[0], steps[0],
+                                                   args.limit))
     if args.out is not None:
         write_atomic(args.out, text)
     if args.json:

@@ -143,3 +143,36 @@ def test_bad_schedule_requests(case, message, files, tmp_path):
     check_outcome(code, err, allowed=(2,))
     assert message in err, err
     assert not out.exists() and sorted(tmp_path.iterdir()) == before
+
+
+@pytest.mark.parametrize("policy", ["padded", "ebatch"])
+def test_npz_is_the_sequences_run_one_by_one(policy, files, tmp_path):
+    """``--npz``: the schedule run slot by slot gives every sequence's h and counters of
+    run_fixed alone; the JSON document is still printed."""
+    model, inputs, x, lengths = files
+    npz = tmp_path / "h.npz"
+    code, stdout, err = run_cli("batch", "--model", model, "--inputs", inputs, "--slots", "3",
+                                "--policy", policy, "--predictor", "bnn", "--theta", "0.5",
+                                "--npz", npz, "--json")
+    check_outcome(code, err)
+    assert json.loads(stdout)["points"][0]["policy"] == policy
+    cfg = config_for(PARAMS, predictor="bnn", theta=0.5)
+    want = run_fixed(cfg, PARAMS, x, lengths)
+    with np.load(npz) as f:
+        np.testing.assert_array_equal(f["h"], want.h)
+        np.testing.assert_array_equal(f["reused_f"], want.reused[:, 1])
+        np.testing.assert_array_equal(f["computed_o"], want.computed[:, 3])
+        sch = batch_runtime.schedule(policy, lengths, 3, 1 << 32)
+        for i in range(len(lengths)):
+            assert sch.seq[f["first_step"][i], f["slot"][i]] == i
+            assert sch.t[f["first_step"][i], f["slot"][i]] == 0
+    assert want.reused.sum() > 0
+
+
+def test_npz_needs_one_schedule(files, tmp_path):
+    model, inputs, _, _ = files
+    code, _, err = run_cli("batch", "--model", model, "--inputs", inputs, "--slots", "2,4",
+                           "--npz", tmp_path / "h.npz")
+    check_outcome(code, err, allowed=(2,))
+    assert "--npz runs one schedule: give one --slots and one --policy" in err
+    assert not (tmp_path / "h.npz").exists()
