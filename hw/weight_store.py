@@ -21,6 +21,9 @@ Ports
     the ``weights`` word alone, with ``w``. With ``signs_apart`` ``weights`` keeps 8 bits of
     each weight and ``w_signs`` is 2N bits: a full chunk's N signs in its lower half, a low
     chunk's 2N (the BNN's port of those builds).
+    Batched builds (``cfg.slots > 1``, docs/architecture.md "The batched build"): ``read_en``
+    (in): the read port takes ``row_addr`` only when it is 1; otherwise ``w`` holds the last
+    word read (the batched row sequencer's ``read``: one read a round of slots).
     ``bias_addr`` (in, ``layer * H + neuron``) -> ``bias_data`` and, ``pair`` only,
     ``bias_h_data`` (``b_hn``) one cycle later. (The memories are named ``weights``, ``bias`` and
     ``bias_h`` in the Verilog, as synth/units.py counts them; no port may take those names.)
@@ -63,6 +66,7 @@ class WeightStore(wiring.Component):
         wshape = signed(cfg.weight_format.width)
         super().__init__({
             **({"w_signs": In(sign_lanes(cfg))} if signs_apart else {}),
+            **({"read_en": In(1)} if cfg.slots > 1 else {}),
             **({"half": In(1), "w_low": Out(data.ArrayLayout(signed(LOW_BITS), 2 * cfg.lanes))}
                if self.pairs else {}),
             "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
@@ -99,6 +103,8 @@ class WeightStore(wiring.Component):
                         << lane),
             read.addr.eq(self.row_addr),
         ]
+        if self.cfg.slots > 1:
+            m.d.comb += read.en.eq(self.read_en)
         if self.signs_apart:
             m.d.comb += self.w.eq(Cat(Cat(read.data.word_select(k, stored), self.w_signs[k])
                                       for k in range(n)))

@@ -1,0 +1,99 @@
+"""Batched dot-product path (E-BATCH; docs/architecture.md, "The batched build"): each slot's
+input-chunk select, the batched DPU (hw/batch_dpu.py), the MU, and the neuron and slot beside
+them. Off the default path: no build uses it yet (the batched compute unit is not built).
+
+Ports
+    ``i`` (in, always ready): ``neuron``, ``chunk``, ``slot``, ``first``, ``last``, ``read`` of
+    the chunk issued this cycle (hw/batch_sequencer.py's ``o``).
+    ``w`` (in): that chunk's N weights, one cycle after ``i``: the weight memory's read port,
+    enabled by ``read``, whose output register holds the word through the round.
+    ``layer`` (in, held during the step), ``v`` (in): every slot's input vector [x, h], slot s at
+    words ``s * max_row_length ...``, stable during the step.
+    ``bias_addr`` (out) -> ``bias``, ``bias_h`` (in, one cycle later): the neuron's biases, the
+    same for every slot.
+    ``o`` (out, always ready): ``neuron``, ``slot``, ``y`` and (GRU ``n`` pair) ``y_h``.
+    ``sat`` (out): with ``o``, how many of its requantizes saturated.
+Latency: ``o`` is valid ``core.timing.LAT_MU`` cycles after ``i`` carried a slot's last chunk of
+the neuron, as hw/dot_path.py; one result a cycle, in the order of the slots' last chunks.
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Array, Cat, Module, Signal, signed
+from amaranth.lib import data, stream, wiring
+from amaranth.lib.wiring import In, Out
+
+from core.timing import LAT_DPU
+from hw.arith import by_layer, index
+from hw.batch_dpu import BatchDotProductUnit
+from hw.batch_sequencer import batch_chunk_layout
+from hw.mu import LATENCY as MU_LATENCY
+from hw.mu import MultiFunctionUnit
+
+
+def batch_result_layout(cfg):
+    dshape = signed(cfg.data_format.width)
+    return data.StructLayout({"neuron": index(cfg.hidden_size), "slot": index(cfg.slots),
+                              "y": dshape, "y_h": dshape})
+
+
+class BatchDotPath(wiring.Component):
+    def __init__(self, cfg, kind: str):
+        self.cfg = cfg
+        self.kind = kind
+        wshape, dshape = signed(cfg.weight_format.width), signed(cfg.data_format.width)
+        super().__init__({
+            "i": In(stream.Signature(batch_chunk_layout(cfg), always_ready=True)),
+            "w": In(data.ArrayLayout(wshape, cfg.lanes)),
+            "layer": In(index(cfg.layers)),
+            "v": In(data.ArrayLayout(dshape, cfg.slots * cfg.max_row_length)),
+            "bias_addr": Out(index(cfg.layers * cfg.hidden_size)),
+            "bias": In(wshape), "bias_h": In(wshape),
+            "o": Out(stream.Signature(batch_result_layout(cfg), always_ready=True)),
+            "sat": Out(2),
+        })
+
+    def elaborate(self, platform):
+        m = Module()
+        cfg = self.cfg
+        n, hidden, layers, kmax = cfg.lanes, cfg.hidden_size, range(cfg.layers), \
+            cfg.max_row_length
+        pair = self.kind == "pair"
+        kdmax = max(cfg.dpu_cycles(k) for k in layers)
+        p = self.i.p
+
+        # stage 1 (aligned with the weight read): the slot's input chunk
+        m.submodules.dpu = dpu = BatchDotProductUnit(cfg, split=pair)
+        s_neuron = Signal(index(hidden))
+        m.d.sync += [dpu.i.valid.eq(self.i.valid), dpu.i.p.first.eq(p.first),
+                     dpu.i.p.last.eq(p.last), dpu.i.p.slot.eq(p.slot), s_neuron.eq(p.neuron)]
+        select = p.slot * kdmax + p.chunk
+        for k in range(n):
+            words = [self.v[s * kmax + q * n + k] if q * n + k < kmax else 0
+                     for s in range(cfg.slots) for q in range(kdmax)]
+            m.d.sync += dpu.i.p.v[k].eq(Array(words)[select] if len(words) > 1 else words[0])
+        if pair:
+            xlen = by_layer(self.layer, [cfg.layer_input_size(k) for k in layers])
+            m.d.sync += dpu.i.p.xmask.eq(Cat(p.chunk * n + k < xlen for k in range(n)))
+        m.d.comb += dpu.i.p.w.eq(self.w)
+
+        # the neuron travels beside the DPU and MU; the slot comes out of the DPU with its sum
+        delay = [s_neuron]
+        for k in range(LAT_DPU + MU_LATENCY):
+            reg = Signal(index(hidden), name=f"neuron_d{k + 2}")
+            m.d.sync += reg.eq(delay[-1])
+            delay.append(reg)
+        slot = dpu.o.p.slot
+        for k in range(MU_LATENCY):
+            reg = Signal.like(slot, name=f"slot_d{k + 1}")
+            m.d.sync += reg.eq(slot)
+            slot = reg
+        m.submodules.mu = mu = MultiFunctionUnit(cfg, self.kind)
+        m.d.comb += [self.bias_addr.eq(self.layer * hidden + delay[LAT_DPU - 1]),
+                     mu.i.valid.eq(dpu.o.valid), mu.i.p.acc.eq(dpu.o.p.acc),
+                     mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(self.bias),
+                     mu.i.p.bias_h.eq(self.bias_h),
+                     self.o.valid.eq(mu.o.valid), self.o.p.neuron.eq(delay[-1]),
+                     self.o.p.slot.eq(slot), self.o.p.y.eq(mu.o.p.y),
+                     self.o.p.y_h.eq(mu.o.p.y_h), self.sat.eq(mu.o.p.sat)]
+        return m
