@@ -12,10 +12,11 @@ Ports
 Schedule (Kd = ``cfg.dpu_cycles(layer)``, m = the neuron's slots): chunk-major, slot-minor:
 chunk 0 for each of the m slots in increasing order, then chunk 1, ...: Kd * m cycles a neuron,
 Kd weight reads. A neuron is taken from the queue (``ready``) in the cycle the previous neuron's
-last (chunk, slot) is issued, or any cycle nothing is issued, and its first chunk is issued the
-cycle after; no bubble between neurons, a neuron's rounds are never interrupted. So neuron j's
-first chunk is issued at ``max(a_{j-1} + Kd * m_{j-1}, q_j + 1)``, q_j the cycle it is queued
-(``golden.batch.step_cycles``'s DPU term).
+last (chunk, slot) is issued, or any cycle nothing is issued, or the ``start`` cycle (which drops
+what an earlier step left), and its first chunk is issued the cycle after; no bubble between
+neurons, a neuron's rounds are never interrupted. So neuron j's first chunk is issued at
+``max(a_{j-1} + Kd * m_{j-1}, q_j + 1)``, q_j the cycle it is queued (``golden.batch``'s DPU
+term; a baseline build queues neuron 0 with ``start``: ``a_0 = LAT_DPU_START``).
 """
 
 from __future__ import annotations
@@ -62,16 +63,19 @@ class BatchRowSequencer(wiring.Component):
         issuing = self.o.valid
         m.d.comb += issuing.eq(left != 0)
         done = ~issuing | (round_over & last_chunk)
-        m.d.comb += self.queue.ready.eq(done & ~self.start)
+        m.d.comb += self.queue.ready.eq(done | self.start)
+        take = [left.eq(self.queue.p.slots), mask.eq(self.queue.p.slots),
+                o.neuron.eq(self.queue.p.neuron), o.chunk.eq(0)]
         with m.If(self.start):
             m.d.sync += left.eq(0)
+            with m.If(self.queue.valid):
+                m.d.sync += take
         with m.Elif(issuing & ~round_over):
             m.d.sync += left.eq(rest)
         with m.Elif(issuing & ~last_chunk):
             m.d.sync += [left.eq(mask), o.chunk.eq(o.chunk + 1)]
         with m.Elif(self.queue.valid):
-            m.d.sync += [left.eq(self.queue.p.slots), mask.eq(self.queue.p.slots),
-                         o.neuron.eq(self.queue.p.neuron), o.chunk.eq(0)]
+            m.d.sync += take
         with m.Else():
             m.d.sync += left.eq(0)
         return m
