@@ -16,6 +16,7 @@ unit's of every neuron of every active layer step.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -102,6 +103,28 @@ class Result:
         a reused neuron's row, an element delta did not propagate)."""
         total = self.macs.sum()
         return float(self.macs_skipped.sum() / total) if total else 0.0
+
+    @classmethod
+    def concat(cls, results: list[Result]) -> Result:
+        """The runs ``results`` (one config, different batches, e.g. different models) as one run
+        over all their sequences, in order; a shorter run's time axis is extended as a batch
+        extends its shorter sequences: h and c held at their last step, no step run low."""
+        steps = max(r.h_int.shape[2] for r in results)
+        fields = {}
+        for f in dataclasses.fields(cls):
+            values = [getattr(r, f.name) for r in results]
+            if f.name == "cfg":
+                fields["cfg"] = values[0]
+            elif values[0] is None:
+                fields[f.name] = None
+            else:   # the batch axis: first of per-sequence arrays, second of per-layer ones
+                axis = 0 if values[0].ndim == 1 or f.name in ("computed", "reused") else 1
+                if values[0].ndim >= 3:
+                    mode = "constant" if f.name == "low" else "edge"
+                    values = [np.pad(v, [(0, 0), (0, 0), (0, steps - v.shape[2])]
+                                     + [(0, 0)] * (v.ndim - 3), mode=mode) for v in values]
+                fields[f.name] = np.concatenate(values, axis=axis)
+        return cls(**fields)
 
     @classmethod
     def zeros(cls, cfg: EpurConfig, batch: int, steps: int, lengths) -> Result:

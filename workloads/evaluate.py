@@ -104,30 +104,16 @@ def _setup(where):
         name, limit, split, mode, reuse_cap, theta_h, overrides = where
         w = get(name, split)
         if limit:
-            _truncate(w, limit)
+            w.truncate(limit)
         cfg = config_for(w.params, mode=mode, reuse_cap=reuse_cap, theta_h=theta_h)
         _STATE.update(key=where, workload=w, cfg=dataclasses.replace(cfg, **dict(overrides)))
     return _STATE["workload"], _STATE["cfg"]
-
-
-def _truncate(w, limit):
-    """Keep the first ``limit`` test sequences, and every per-sequence array (labels, targets)
-    that the workload keeps beside them."""
-    n = len(w.test_lengths)
-    for attr, value in list(vars(w).items()):
-        if isinstance(value, np.ndarray) and value.ndim >= 1 and value.shape[0] == n \
-                and attr not in _PER_MODEL:
-            setattr(w, attr, value[:limit])
-
-
-_PER_MODEL = {"head_weight", "head_bias", "embedding", "vocab", "x_mean", "x_std"}
 
 
 def _run(task):
     """One run of the golden model: the raw figures of one point."""
     from core.saturation import saturation_totals
     from golden.energy import energy
-    from golden.model import run_fixed
 
     where, predictor, theta, *precision = task
     w, cfg = _setup(where)
@@ -137,8 +123,7 @@ def _run(task):
         cfg = dataclasses.replace(cfg, low_data_frac=low_data_frac)
         knobs = {"precision": mode, "precision_theta": precision_theta}
     t0 = time.perf_counter()
-    r = run_fixed(cfg, w.params, w.test_x, w.test_lengths, predictor=predictor, theta=theta,
-                  **knobs)
+    r = _run_fixed(w, cfg, predictor=predictor, theta=theta, **knobs)
     computed, reused = r.computed.sum(axis=0), r.reused.sum(axis=0)
     per_gate = {name: float(reused[g] / (computed[g] + reused[g])) if computed[g] + reused[g]
                 else 0.0 for g, name in enumerate(r.cfg.gate_names)}
@@ -156,11 +141,24 @@ def _run(task):
     return out
 
 
+def _run_fixed(w, cfg, **knobs):
+    """The golden model over the workload's sequences (pooled folds: each part through its own
+    model, the runs joined)."""
+    from golden.controller import Result
+    from golden.model import run_fixed
+
+    runs = w.runs(lambda params, x, lengths: run_fixed(cfg, params, x, lengths, **knobs))
+    return runs[0] if len(runs) == 1 else Result.concat(runs)
+
+
 def _float_metric(task):
     from golden.float_model import run_float
 
     w, _ = _setup(task)
-    return w.score(run_float(w.params, w.test_x))
+    hs = w.runs(lambda params, x, lengths: run_float(params, x))
+    steps = max(h.shape[1] for h in hs)
+    return w.score(np.concatenate([np.pad(h, [(0, 0), (0, steps - h.shape[1]), (0, 0)])
+                                   for h in hs]))
 
 
 class Progress(tqdm):

@@ -1,14 +1,16 @@
 """Train the JapaneseVowels LSTM and GRU (needs the torch extra: ``pip install 'epur[torch]'``).
 
-    python -m workloads.train_jvowels [--cell lstm|gru|both] [--out DIR]
+    python -m workloads.train_jvowels [--cell lstm|gru|both] [--folds 0,1,2,3,4] [--out DIR]
 
 One recurrent layer (input 12, hidden 64: the default accelerator) and a dense head on the h of
-the last valid frame. The model is fitted on the ``fit`` split (216 of the 270 training
-sequences) only, its inputs standardized with that split's statistics; the 54 ``val`` sequences
-held out of it (workloads/jvowels.py) pick the epoch whose weights are kept, and later every
-threshold, so they are never fitted on. The test split is never looked at. Seeds are fixed; on the
-2-core CPU both cells train in about half a minute (one thread). Writes ``jvowels_<cell>.npz``:
-the state_dict keys of ``nn.LSTM``/``nn.GRU``, ``head_weight``, ``head_bias``, ``x_mean``,
+the last valid frame. The model of cross-validation fold ``k`` (workloads/jvowels.py) is fitted
+on that fold's ``fit`` sequences (216 of the 270 training sequences) only, its inputs
+standardized with their statistics; the fold's 54 ``val`` sequences pick the epoch whose weights
+are kept, and with the other folds' every threshold, so a model never fits the sequences it is
+judged on. The test split is never looked at. Seeds are fixed (the same for every fold); on the
+2-core CPU a cell's five folds train in a few minutes (one thread). Writes
+``jvowels_<cell>.npz`` (fold 0: the shipped model) or ``jvowels_<cell>_fold<k>.npz``: the
+state_dict keys of ``nn.LSTM``/``nn.GRU``, ``head_weight``, ``head_bias``, ``x_mean``,
 ``x_std``, ``epochs`` and ``val_accuracy`` (the 5-epoch mean at the kept epoch).
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from workloads.jvowels import CLASSES, FEATURES, load_split, normalize
+from workloads.jvowels import CLASSES, FEATURES, FOLDS, load_split, normalize, weights_file
 
 HIDDEN = 64
 SEED = 2019
@@ -75,22 +77,23 @@ def fit(torch, cell, x, lengths, labels, epochs, val, seed=SEED, log=print):
     return history, states
 
 
-def train(cell: str, out: Path, max_epochs: int = 200, log=print) -> Path:
+def train(cell: str, out: Path, max_epochs: int = 200, log=print, fold: int = 0) -> Path:
     import torch
 
     torch.set_num_threads(1)      # OpenMP threads spin and crawl when the cores are shared
-    x, lengths, labels = load_split("fit")
+    x, lengths, labels = load_split("fit", fold)
     mask = np.arange(x.shape[1])[None, :] < lengths[:, None]
     mean, std = x[mask].mean(axis=0), x[mask].std(axis=0)
-    vx, vl, vy = load_split("val")
+    vx, vl, vy = load_split("val", fold)
     t0 = time.time()
-    log(f"{cell}: fitting on {len(x)}, validating on {len(vx)}")
+    label = f"{cell} fold {fold}"
+    log(f"{label}: fitting on {len(x)}, validating on {len(vx)}")
     history, states = fit(torch, cell, normalize(x, lengths, mean, std), lengths, labels,
                           max_epochs, val=(normalize(vx, vl, mean, std), vl, vy), log=log)
     # smooth over 5 epochs so that one lucky epoch does not decide
     smooth = np.convolve(history, np.ones(5) / 5, mode="same")
     epochs = int(np.argmax(smooth)) + 1
-    log(f"{cell}: best validation accuracy {smooth[epochs - 1]:.1f} % (5-epoch mean) "
+    log(f"{label}: best validation accuracy {smooth[epochs - 1]:.1f} % (5-epoch mean) "
         f"at {epochs} epochs; keeping that epoch's weights")
     state = states[epochs - 1]
     arrays = {k.removeprefix("rnn."): v for k, v in state.items() if k.startswith("rnn.")}
@@ -99,9 +102,9 @@ def train(cell: str, out: Path, max_epochs: int = 200, log=print) -> Path:
     arrays["epochs"] = np.array(epochs)
     arrays["val_accuracy"] = np.array(smooth[epochs - 1])
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"jvowels_{cell}.npz"
+    path = out / weights_file(cell, fold)
     np.savez_compressed(path, **arrays)
-    log(f"{cell}: wrote {path} ({time.time() - t0:.0f} s)")
+    log(f"{label}: wrote {path} ({time.time() - t0:.0f} s)")
     return path
 
 
@@ -109,10 +112,16 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--cell", choices=("lstm", "gru", "both"), default="both")
     p.add_argument("--out", type=Path, default=Path(__file__).resolve().parent / "weights")
+    p.add_argument("--folds", default=",".join(map(str, range(FOLDS))),
+                   help="cross-validation folds to train, comma-separated (default: all)")
     p.add_argument("--max-epochs", type=int, default=200)
     args = p.parse_args(argv)
+    folds = [int(k) for k in args.folds.split(",")]
+    if not all(0 <= k < FOLDS for k in folds):
+        p.error(f"folds must be in 0..{FOLDS - 1}, not {args.folds}")
     for cell in ("lstm", "gru") if args.cell == "both" else (args.cell,):
-        train(cell, args.out, args.max_epochs)
+        for fold in folds:
+            train(cell, args.out, args.max_epochs, fold=fold)
     return 0
 
 

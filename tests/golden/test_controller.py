@@ -99,3 +99,26 @@ def test_the_loop_runs_any_scheme(cell, monkeypatch):
     rows = sum(cfg.row_length(k) for k in range(cfg.layers))
     np.testing.assert_array_equal(result.macs_skipped,
                                   cfg.gates * cfg.hidden_size * rows * (steps - 1))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("predictor", ["bnn", "delta"])
+def test_concat_is_the_run_of_all_sequences(cell, predictor):
+    """``Result.concat`` of two runs (the second shorter in time) equals one run over both
+    batches, every field; precision counters included."""
+    cfg, q, _, x = case(cell, 2, predictor=predictor, theta=0.25, precision="static")
+    if predictor == "bnn":
+        cfg = dataclasses.replace(cfg, precision="dynamic")
+    lengths = np.array([6, 4, 5])
+    first = run(cfg, q, x[:2], lengths[:2])
+    second = run(cfg, q, x[2:, :5], lengths[2:])
+    whole = run(cfg, q, np.concatenate([x[:2], np.pad(x[2:, :5], [(0, 0), (0, 1), (0, 0)])]),
+                lengths)
+    joined = controller.Result.concat([first, second])
+    for f in dataclasses.fields(controller.Result):
+        a, b = getattr(joined, f.name), getattr(whole, f.name)
+        if f.name == "cfg" or a is None:
+            assert a == b, f.name
+        else:
+            np.testing.assert_array_equal(a, b, err_msg=f.name)
+    assert joined.reuse == whole.reuse and joined.skipped == whole.skipped

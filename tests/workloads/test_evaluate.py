@@ -213,7 +213,7 @@ def test_choose_on_validation(capsys):
     assert doc["chosen_on_val"]["bnn"] in (0.0, 0.125)  # theta 4 reuses nearly everything
 
 
-@pytest.mark.parametrize("name, sequences", [("jvowels-lstm", 54), ("jvowels-gru", 54),
+@pytest.mark.parametrize("name, sequences", [("jvowels-lstm", 270), ("jvowels-gru", 270),
                                              ("charlm", None)])
 def test_validation_split(name, sequences):
     val, test = get(name, "val"), get(name)
@@ -221,6 +221,27 @@ def test_validation_split(name, sequences):
         assert len(val.test_lengths) == sequences
     assert val.test_x.shape[1:] == test.test_x.shape[1:] or name.startswith("jvowels")
     assert not np.array_equal(val.test_x[:5, :5], test.test_x[:5, :5])
+
+
+def test_a_validation_sweep_runs_each_fold_through_its_own_model():
+    """On JapaneseVowels the validation sweep is 5-fold cross-validation: a point's accuracy is
+    that of the 270 training sequences, each classified by the fold model not fitted on it, and
+    its cycles are those of the five runs."""
+    doc = evaluate.sweep("jvowels-gru", {"delta": (0.125,)}, processes=1, progress=False,
+                         split="val")
+    (point,) = [p for p in doc["points"] if p["predictor"] == "delta"]
+    right, cycles, base_cycles = 0, 0, 0
+    for part in get("jvowels-gru", "val").parts:
+        cfg = config_for(part.params)
+        r = run_fixed(cfg, part.params, part.test_x, part.test_lengths, predictor="delta",
+                      theta=0.125)
+        right += int(np.sum(part.predict(r.h) == part.labels))
+        cycles += int(r.cycles.sum())
+        base_cycles += int(run_fixed(cfg, part.params, part.test_x, part.test_lengths,
+                                     predictor="none").cycles.sum())
+    assert doc["sequences"] == 270
+    assert point["metric_value"] == pytest.approx(100 * right / 270)
+    assert point["speedup"] == pytest.approx(base_cycles / cycles)
 
 
 def test_bad_split():
@@ -273,7 +294,7 @@ def test_precision_section(precision_doc):
 
 def test_precision_point_matches_golden_model(precision_doc):
     w = get("jvowels-lstm")
-    evaluate._truncate(w, 12)
+    w.truncate(12)
     sec = precision_doc["precision"]
     cfg = config_for(w.params, low_data_frac=sec["low_data_frac"])
     x, lengths = w.test_x, w.test_lengths

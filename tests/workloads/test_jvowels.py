@@ -62,6 +62,49 @@ def test_fit_and_val_partition_the_training_split():
     assert not parts[0] & parts[1] and parts[0] | parts[1] == keys
 
 
+def test_the_folds_partition_the_training_split():
+    """Each fold holds out 6 sequences per speaker; the folds' held-out parts are disjoint and
+    together the training split; fold 0's is the ``val`` split."""
+    labels = jvowels.load_split("train")[2]
+    held = [jvowels.validation_indices(labels, k) for k in range(jvowels.FOLDS)]
+    assert all(np.all(np.bincount(labels[h]) == jvowels.VAL_PER_CLASS) for h in held)
+    assert sorted(np.concatenate(held).tolist()) == list(range(len(labels)))
+    np.testing.assert_array_equal(jvowels.load_split("val", 0)[2], labels[held[0]])
+    with pytest.raises(InputError, match="fold must be 0..4, not 5"):
+        jvowels.validation_indices(labels, 5)
+
+
+@pytest.mark.parametrize("fold", range(jvowels.FOLDS))
+def test_each_fold_model_is_standardized_by_its_own_fit_data(fold):
+    """The weights file of fold k keeps the statistics of fold k's ``fit`` sequences: it was
+    trained without the sequences it is judged on (and fold 0's is the shipped model's)."""
+    x, lengths, _ = jvowels.load_split("fit", fold)
+    mask = np.arange(x.shape[1])[None, :] < lengths[:, None]
+    with np.load(base.weights_path(jvowels.weights_file("lstm", fold))) as f:
+        np.testing.assert_allclose(f["x_mean"], x[mask].mean(axis=0), rtol=1e-6)
+        np.testing.assert_allclose(f["x_std"], x[mask].std(axis=0), rtol=1e-6)
+
+
+def test_the_validation_workload_pools_the_folds():
+    """``load(cell, "val")``: 270 sequences, each scored by its own fold's model; the pooled
+    accuracy is the fraction of all 270 predictions that are right."""
+    pooled = jvowels.load("lstm", "val")
+    assert len(pooled.test_lengths) == 270 and len(pooled.parts) == jvowels.FOLDS
+    hs = pooled.runs(lambda params, x, lengths: run_float(params, x))
+    right = sum(int(np.sum(p.predict(h) == p.labels)) for p, h in zip(pooled.parts, hs,
+                                                                       strict=True))
+    steps = pooled.test_x.shape[1]
+    h = np.concatenate([np.pad(h, [(0, 0), (0, steps - h.shape[1]), (0, 0)]) for h in hs])
+    assert pooled.score(h) == pytest.approx(100 * right / 270)
+    # each part runs its own fold's model on its own fold's held-out sequences
+    assert [len(p.test_lengths) for p in pooled.parts] == [54] * jvowels.FOLDS
+    assert not np.array_equal(pooled.parts[0].params.layers[0].w_ih,
+                              pooled.parts[1].params.layers[0].w_ih)
+    pooled.truncate(60)
+    assert [len(p.test_lengths) for p in pooled.parts] == [54, 6]
+    assert len(pooled.test_lengths) == 60 and len(pooled.parts[1].labels) == 6
+
+
 def test_normalize_keeps_padding():
     x = np.array([[[1.0, 2.0], [3.0, 4.0], [0.0, 0.0]]])
     out = jvowels.normalize(x, np.array([2]), np.array([1.0, 2.0]), np.array([2.0, 0.5]))
