@@ -23,12 +23,11 @@ from amaranth.hdl import Array, Cat, Module, Signal, signed
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from core.timing import LAT_DPU
 from hw.arith import by_layer, index
 from hw.batch_dpu import BatchDotProductUnit
 from hw.batch_sequencer import batch_chunk_layout
+from hw.dot_path import mu_stage
 from hw.mu import LATENCY as MU_LATENCY
-from hw.mu import MultiFunctionUnit
 
 
 def batch_result_layout(cfg):
@@ -78,22 +77,11 @@ class BatchDotPath(wiring.Component):
         m.d.comb += dpu.i.p.w.eq(self.w)
 
         # the neuron travels beside the DPU and MU; the slot comes out of the DPU with its sum
-        delay = [s_neuron]
-        for k in range(LAT_DPU + MU_LATENCY):
-            reg = Signal(index(hidden), name=f"neuron_d{k + 2}")
-            m.d.sync += reg.eq(delay[-1])
-            delay.append(reg)
+        mu_stage(m, self, dpu, s_neuron)
         slot = dpu.o.p.slot
         for k in range(MU_LATENCY):
             reg = Signal.like(slot, name=f"slot_d{k + 1}")
             m.d.sync += reg.eq(slot)
             slot = reg
-        m.submodules.mu = mu = MultiFunctionUnit(cfg, self.kind)
-        m.d.comb += [self.bias_addr.eq(self.layer * hidden + delay[LAT_DPU - 1]),
-                     mu.i.valid.eq(dpu.o.valid), mu.i.p.acc.eq(dpu.o.p.acc),
-                     mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(self.bias),
-                     mu.i.p.bias_h.eq(self.bias_h),
-                     self.o.valid.eq(mu.o.valid), self.o.p.neuron.eq(delay[-1]),
-                     self.o.p.slot.eq(slot), self.o.p.y.eq(mu.o.p.y),
-                     self.o.p.y_h.eq(mu.o.p.y_h), self.sat.eq(mu.o.p.sat)]
+        m.d.comb += self.o.p.slot.eq(slot)
         return m

@@ -43,6 +43,27 @@ def result_layout(cfg):
     return data.StructLayout({"neuron": index(cfg.hidden_size), "y": dshape, "y_h": dshape})
 
 
+def mu_stage(m, path, dpu, neuron):
+    """The MU after ``dpu``, and the neuron index (``neuron``: registered with the DPU's input)
+    carried beside the DPU and MU pipelines: drives ``path``'s ``bias_addr``, ``o`` (``valid``,
+    ``neuron``, ``y``, ``y_h``) and ``sat`` (a dot path's, hw/batch_dot_path.py's too)."""
+    cfg = path.cfg
+    delay = [neuron]
+    for k in range(LAT_DPU + MU_LATENCY):
+        reg = Signal(index(cfg.hidden_size), name=f"neuron_d{k + 2}")
+        m.d.sync += reg.eq(delay[-1])
+        delay.append(reg)
+    m.submodules.mu = mu = MultiFunctionUnit(cfg, path.kind)
+    m.d.comb += [path.bias_addr.eq(path.layer * cfg.hidden_size + delay[LAT_DPU - 1]),
+                 mu.i.valid.eq(dpu.o.valid), mu.i.p.acc.eq(dpu.o.p.acc),
+                 mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(path.bias),
+                 mu.i.p.bias_h.eq(path.bias_h),
+                 path.o.valid.eq(mu.o.valid), path.o.p.neuron.eq(delay[-1]),
+                 path.o.p.y.eq(mu.o.p.y), path.o.p.y_h.eq(mu.o.p.y_h),
+                 path.sat.eq(mu.o.p.sat)]
+    return mu
+
+
 class DotPath(wiring.Component):
     def __init__(self, cfg, kind: str):
         self.cfg = cfg
@@ -95,20 +116,7 @@ class DotPath(wiring.Component):
         if low:
             m.d.comb += [getattr(dpu.i.p, name).eq(value) for name, value in dpu_low.items()]
 
-        # the neuron index travels beside the DPU and MU pipelines
-        delay = [s_neuron]
-        for k in range(LAT_DPU + MU_LATENCY):
-            reg = Signal(index(hidden), name=f"neuron_d{k + 2}")
-            m.d.sync += reg.eq(delay[-1])
-            delay.append(reg)
-        m.submodules.mu = mu = MultiFunctionUnit(cfg, self.kind)
-        m.d.comb += [self.bias_addr.eq(self.layer * hidden + delay[LAT_DPU - 1]),
-                     mu.i.valid.eq(dpu.o.valid), mu.i.p.acc.eq(dpu.o.p.acc),
-                     mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(self.bias),
-                     mu.i.p.bias_h.eq(self.bias_h),
-                     self.o.valid.eq(mu.o.valid), self.o.p.neuron.eq(delay[-1]),
-                     self.o.p.y.eq(mu.o.p.y), self.o.p.y_h.eq(mu.o.p.y_h),
-                     self.sat.eq(mu.o.p.sat)]
+        mu_stage(m, self, dpu, s_neuron)
         return m
 
     def _low_inputs(self, m, s_v, c, xlen):
