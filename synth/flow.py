@@ -175,11 +175,11 @@ def make_report(target: str, base: dict, memo: dict, delta: dict | None = None) 
     if "fmax_mhz" in b and "fmax_mhz" in m:
         report["fmax_change_percent"] = _percent(m["fmax_mhz"] - b["fmax_mhz"], b["fmax_mhz"])
     if delta is not None:
-        _add_build(report, "delta", base, delta)
+        add_build(report, "delta", base, delta)
     return report
 
 
-def _add_build(report: dict, name: str, base: dict, other: dict) -> None:
+def add_build(report: dict, name: str, base: dict, other: dict) -> None:
     """Figures of one more build against the baseline, as ``<name>_...`` keys of the report."""
     metric, b, o = report["overhead_metric"], base["metrics"], other["metrics"]
     area = [k for k in b if k not in NOT_AREA and k in o and not k.startswith("pnr_")]

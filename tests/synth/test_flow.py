@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from core.config import DEFAULT, load_config
-from synth.flow import synthesize
+from synth.flow import AREA_METRIC, add_build, run_build, synthesize, write_verilog
+from synth.units import UNITS
 
 # one pytest-xdist worker runs the module: its module fixture is built once
 pytestmark = pytest.mark.xdist_group("synth.test_flow")
@@ -199,6 +200,22 @@ def test_ice40_small_config_places_and_routes(reports):
         assert report[build]["pnr_brams"] == report[build]["brams"]
 
 
+def test_merging_a_build_reproduces_the_full_report(tmp_path, monkeypatch):
+    """Setting the generic delta build's own figures into the stored generic baseline (the path
+    of ``--update TARGET --delta-only``) gives back the overheads the whole flow computed."""
+    stored = json.loads((BASELINES / "default_generic.json").read_text())
+    (tmp_path / "default_generic.json").write_text(json.dumps(stored))
+    monkeypatch.setattr(sys.modules[__name__], "BASELINES", tmp_path)
+    result = {"metrics": stored["delta"], "notes": [],
+              "units": {u: {k.removeprefix("delta_"): v
+                                for k, v in stored["units"].get(u, {}).items()
+                                if k.startswith("delta_") and k != "delta_overhead_percent"}
+                        for u in UNITS}}
+    merged = merge_delta("generic", result)
+    assert merged["delta_overhead_percent"] == stored["delta_overhead_percent"]
+    assert {u: merged["units"][u] for u in stored["units"]} == stored["units"]
+
+
 def _update(target):
     BASELINES.mkdir(exist_ok=True)
     out = Path("build/synth-baseline") / target
@@ -211,8 +228,43 @@ def _update(target):
     print(f"wrote {BASELINES / f'default_{target}.json'}")
 
 
+def _update_delta(target):
+    """Synthesize the delta build alone and set it into the stored baseline of ``target``,
+    against the stored baseline build (an ECP5 place and route takes about an hour a build)."""
+    cfg = target_config(target).delta_build().require_hardware()
+    out = Path("build/synth-baseline") / target / "delta"
+    write_verilog(cfg, target, out / f"{cfg.name}.v")
+    merge_delta(target, run_build(target, cfg, out))
+
+
+def merge_delta(target, result: dict) -> dict:
+    """The stored baseline of ``target`` with the delta build's ``result`` (synth.flow.run_build)
+    set in: its figures, its overhead against the stored baseline build, per unit too."""
+    path = BASELINES / f"default_{target}.json"
+    stored = json.loads(path.read_text())
+    for unit in UNITS:      # a unit the stored builds do not have (the delta unit) has nothing
+        stored["units"].setdefault(unit, {f"{b}_{AREA_METRIC[target]}": 0
+                                          for b in ("baseline", "memo")})
+    base = {"metrics": stored["baseline"], "notes": [],
+            "units": {u: {k.removeprefix("baseline_"): v for k, v in entry.items()
+                          if k.startswith("baseline_")} for u, entry in stored["units"].items()}}
+    report = {"overhead_metric": AREA_METRIC[target], "units": stored["units"]}
+    metrics = {k: v for k, v in result["metrics"].items() if not k.endswith("_seconds")}
+    add_build(report, "delta", base, dict(result, metrics=metrics))
+    stored.update(delta=report["delta"], delta_overhead_percent=report["delta_overhead_percent"],
+                  units=report["units"])
+    if "delta_fmax_change_percent" in report:
+        stored["delta_fmax_change_percent"] = report["delta_fmax_change_percent"]
+    path.write_text(json.dumps(stored, indent=1) + "\n")
+    print(f"wrote {path}")
+    return stored
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--update":
         _update(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "--update" and sys.argv[3] == "--delta-only":
+        _update_delta(sys.argv[2])
     else:
-        sys.exit("usage: python -m tests.synth.test_flow --update generic|ice40|ecp5")
+        sys.exit("usage: python -m tests.synth.test_flow --update generic|ice40|ecp5 "
+                 "[--delta-only]")
