@@ -16,9 +16,9 @@ HELP = ("batched build (E-BATCH): throughput, latency, padding, weight reads and
 
 
 def add_arguments(p) -> None:
-    from golden.batch_runtime import POLICIES
+    # light imports only: every epur command builds this parser (the defaults are resolved in
+    # run, from workloads/batching.py)
     from workloads import NAMES
-    from workloads.batching import SLOTS, STEPS_PER_BATCH
 
     p.add_argument("--workload", "-w", metavar="W",
                    help=f"workload ({', '.join(NAMES)}; default jvowels-lstm), its test split")
@@ -27,13 +27,12 @@ def add_arguments(p) -> None:
     p.add_argument("--inputs", type=Path,
                    help=".npz with x (batch, time, features) and optionally lengths (batch,)")
     p.add_argument("--config", type=Path, help="accelerator config for --model (.json/.toml)")
-    p.add_argument("--slots", "-S", default=",".join(map(str, SLOTS)), metavar="S,S,...",
-                   help=f"slot counts (default {','.join(map(str, SLOTS))})")
+    p.add_argument("--slots", "-S", metavar="S,S,...", help="slot counts (default 1,2,4,8,16)")
     p.add_argument("--policy", default="all", metavar="P",
-                   help=f"{' | '.join(POLICIES)} | all (default all)")
-    p.add_argument("--steps-per-batch", default=",".join(map(str, STEPS_PER_BATCH)),
-                   metavar="T,T,...", help="ebatch timesteps per batch to choose from, at the "
-                   "largest S (default " + ",".join(map(str, STEPS_PER_BATCH)) + ")")
+                   help="single | padded | ebatch | all (default all)")
+    p.add_argument("--steps-per-batch", metavar="T,T,...",
+                   help="ebatch timesteps per batch to choose from, at the largest S (default "
+                        "1,2,4,8)")
     p.add_argument("--predictor", choices=("none", "bnn"), default="none",
                    help="the build's reuse scheme (default none)")
     p.add_argument("--theta", type=float, help="bnn: the relative threshold (default: the "
@@ -61,8 +60,9 @@ def run(args) -> int:
     from golden.batch_runtime import POLICIES
     from workloads import batching
 
-    slots = _integers(args.slots, "--slots")
-    steps = _integers(args.steps_per_batch, "--steps-per-batch")
+    slots = batching.SLOTS if args.slots is None else _integers(args.slots, "--slots")
+    steps = (batching.STEPS_PER_BATCH if args.steps_per_batch is None
+             else _integers(args.steps_per_batch, "--steps-per-batch"))
     policies = POLICIES if args.policy == "all" else (args.policy,)
     if policies[0] not in POLICIES:
         raise InputError(f"--policy must be one of {', '.join(POLICIES)} or all, not "

@@ -176,3 +176,14 @@ def test_npz_needs_one_schedule(files, tmp_path):
     check_outcome(code, err, allowed=(2,))
     assert "--npz runs one schedule: give one --slots and one --policy" in err
     assert not (tmp_path / "h.npz").exists()
+
+
+def test_help_names_the_defaults_it_uses():
+    """The parser imports nothing heavy (every command builds it), so its help spells the
+    defaults out: they must be workloads/batching.py's and the runtime's."""
+    code, stdout, _ = run_cli("batch", "--help")
+    assert code == 0
+    text = " ".join(stdout.split())
+    assert f"default {','.join(map(str, batching.SLOTS))}" in text
+    assert f"default {','.join(map(str, batching.STEPS_PER_BATCH))}" in text
+    assert " | ".join(batch_runtime.POLICIES) + " | all" in text
