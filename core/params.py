@@ -139,11 +139,23 @@ def _array(d: dict, key: str, prefix: str) -> np.ndarray:
     return a.astype(np.float64)
 
 
+MODEL_SUFFIXES = (".npz", ".pt", ".pth", ".h5", ".keras", ".onnx")
+
+
 def load_state_dict(path) -> RNNParams:
-    """Read a state_dict saved with ``torch.save`` (``.pt``/``.pth``, needs torch) or ``.npz``."""
+    """Read a model: a state_dict saved with ``torch.save`` (``.pt``/``.pth``, needs torch) or
+    ``.npz``, a Keras model (``.h5``/``.keras``, core/keras_model.py) or an ONNX model
+    (``.onnx``, core/onnx_model.py)."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"model file not found: {path}")
+    if path.suffix in (".h5", ".keras", ".onnx"):
+        if path.suffix == ".onnx":
+            from core.onnx_model import load_onnx as load
+        else:
+            from core.keras_model import load_keras as load
+        cell, layers = load(path)
+        return RNNParams(cell, [LayerParams(*layer) for layer in layers])
     if path.suffix == ".npz":
         sd = load_npz(path, "model file")
     elif path.suffix in (".pt", ".pth"):
@@ -160,7 +172,8 @@ def load_state_dict(path) -> RNNParams:
         if not isinstance(sd, dict):
             raise InputError(f"{path} holds a {type(sd).__name__}, not a state_dict")
     else:
-        raise InputError(f"model file must be .npz or .pt, not {path.name}")
+        raise InputError(f"model file must be one of {', '.join(MODEL_SUFFIXES)}, not "
+                         f"{path.name}")
     return params_from_state_dict(sd)
 
 
