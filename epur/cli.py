@@ -24,7 +24,8 @@ from pathlib import Path
 
 from core.errors import InputError, ToolError
 
-COMMANDS = ("generate", "run", "simulate", "evaluate", "synth", "demo", "batch")
+COMMANDS = ("generate", "run", "simulate", "evaluate", "synth", "demo", "batch", "calibrate",
+            "explore")
 
 
 class _Parser(argparse.ArgumentParser):

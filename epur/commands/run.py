@@ -15,12 +15,13 @@ from core.saturation import saturation_totals, saturation_warning
 from epur.arguments import add_overrides
 
 NAME = "run"
-HELP = "run the golden model on a PyTorch LSTM/GRU state_dict and an inputs .npz"
+HELP = "run the golden model on an LSTM/GRU model (PyTorch, Keras, ONNX) and an inputs .npz"
 
 
 def add_arguments(p):
     p.add_argument("--model", required=True, type=Path,
-                   help="state_dict of an nn.LSTM/nn.GRU (.npz, or .pt with the torch extra)")
+                   help="state_dict of an nn.LSTM/nn.GRU (.npz, or .pt with the torch extra), a "
+                        "Keras .h5/.keras or an ONNX .onnx model")
     p.add_argument("--inputs", required=True, type=Path,
                    help=".npz with x (batch, time, features) and optionally lengths (batch,)")
     p.add_argument("--out", required=True, type=Path,
@@ -31,6 +32,9 @@ def add_arguments(p):
                         "resized to the model")
     p.add_argument("--predictor", choices=PREDICTORS, help="override the config's predictor")
     add_overrides(p)
+    p.add_argument("--calibrate", action="store_true",
+                   help="choose the weight and data formats from these inputs first (as epur "
+                        "calibrate with its default headroom) and say what was chosen")
     p.add_argument("--float", action="store_true",
                    help="run the float model (PyTorch semantics) instead of fixed point")
     p.add_argument("--json", action="store_true", help="print the counters as one JSON document")
@@ -66,6 +70,11 @@ def run(args) -> int:
                          precision=args.precision, precision_theta=args.precision_theta)
     x, lengths = load_inputs(args.inputs)
     x, lengths = check_inputs(cfg, x, lengths)
+    if args.calibrate:
+        from workloads.calibrate import calibrate
+        cfg, _, reasons = calibrate(cfg, params, x, lengths)
+        for line in reasons:
+            print(f"epur run: calibrate: {line}", file=sys.stderr)
     if args.float:
         h = run_float(params, x)
         save_npz(args.out, h=h, lengths=lengths)
