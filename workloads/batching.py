@@ -118,10 +118,10 @@ def choose_steps(points: list[dict]) -> int:
 
 
 def sweep(cfg: EpurConfig, params, x, lengths, slots=SLOTS, policies=batch_runtime.POLICIES,
-          steps_per_batch=STEPS_PER_BATCH, choose_at: int | None = 8,
+          steps_per_batch=STEPS_PER_BATCH, choose: bool = True,
           limit: int | None = None) -> dict:
-    """Every policy at every S of ``slots`` (``ebatch`` at T = 1, and at each T of
-    ``steps_per_batch`` for S = ``choose_at``), on sequences ``x`` with ``lengths`` (the first
+    """Every policy at every S of ``slots`` (``ebatch`` at T = 1, and with ``choose`` at each T
+    of ``steps_per_batch`` for the largest S), on sequences ``x`` with ``lengths`` (the first
     ``limit`` of them)."""
     x, lengths = check_inputs(cfg, x, lengths)
     x, lengths = x[:limit], lengths[:limit]
@@ -139,7 +139,8 @@ def sweep(cfg: EpurConfig, params, x, lengths, slots=SLOTS, policies=batch_runti
                        "mean": float(lengths.mean())},
            "fmax_mhz": clock, "fmax_source": source, "points": points,
            "ratios": ratios(points)}
-    if choose_at is not None and "ebatch" in policies:
+    if choose and "ebatch" in policies:
+        choose_at = max(slots)
         steps = [point(cfg, masks, lengths, "ebatch", choose_at, t, clock)
                  for t in steps_per_batch]
         out["steps_per_batch"] = {"slots": choose_at, "points": steps,
@@ -305,14 +306,15 @@ def _energy_table(docs: dict) -> list[str]:
 
 
 def _steps_table(docs: dict) -> list[str]:
-    lines = [_row(("workload", "predictor", "T", "sequences/s", "latency mean (us)",
+    lines = [_row(("workload", "predictor", "S", "T", "sequences/s", "latency mean (us)",
                    "turnaround mean (us)", "idle", "energy/seq (nJ)", "chosen")),
-             _row(("---",) * 9)]
+             _row(("---",) * 10)]
     for (name, predictor), doc in _runs(docs):
         steps = doc["steps_per_batch"]
         for p in steps["points"]:
-            lines.append(_row((name, predictor, p["steps_per_batch"], f"{p['throughput']:.0f}",
-                               f"{p['latency_mean_us']:.1f}", f"{p['turnaround_mean_us']:.1f}",
+            lines.append(_row((name, predictor, p["slots"], p["steps_per_batch"],
+                               f"{p['throughput']:.0f}", f"{p['latency_mean_us']:.1f}",
+                               f"{p['turnaround_mean_us']:.1f}",
                                f"{100 * p['idle_frac']:.1f} %", f"{p['energy_per_seq_nj']:.1f}",
                                "yes" if p["steps_per_batch"] == steps["chosen"] else "")))
     return lines

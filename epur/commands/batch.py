@@ -79,8 +79,7 @@ def run(args) -> int:
         if len(slots) != 1 or len(policies) != 1:
             raise InputError("--npz runs one schedule: give one --slots and one --policy")
         check_output(args.npz, args.model, args.inputs, args.config, args.out, suffix=".npz")
-    knobs = {"slots": slots, "policies": policies, "steps_per_batch": steps,
-             "choose_at": max(slots) if "ebatch" in policies else None}
+    knobs = {"slots": slots, "policies": policies, "steps_per_batch": steps}
     if args.model is None:
         source = (args.workload or "jvowels-lstm", None, None, None)
         doc = batching.workload_sweep(source[0], args.predictor, args.theta, args.limit,
