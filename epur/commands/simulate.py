@@ -7,6 +7,11 @@ registers. Every h word and, per sequence,
 every counter (cycles included) is compared with ``golden.model.run_fixed``; the output ``.npz``
 has the keys of ``epur run`` (the RTL's h and counters; MAC totals from the golden model) plus
 ``golden_cycles``. Exit status 1 when the RTL and the golden model differ.
+
+``--workload`` runs the workload's whole test split (every JapaneseVowels sequence, every
+silero-vad stream, every charlm window) unless ``--sequences N`` keeps the first N, with a
+progress bar on stderr. ``--sim`` (or ``SIM``) picks the simulator: Verilator by default when
+installed (``make`` installs it), Icarus otherwise.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
 from epur.arguments import add_overrides
+from sim.runner import SIMULATORS, sequence_count
 
 NAME = "simulate"
 HELP = "simulate the generated RTL under cocotb and check it against the golden model"
@@ -39,8 +45,11 @@ def add_arguments(p):
                    help=".npz with x (batch, time, features) and optionally lengths (batch,)")
     p.add_argument("--workload", help=f"a workload instead of --model/--inputs "
                                       f"(default {DEFAULT_WORKLOAD})")
-    p.add_argument("--sequences", type=int, default=5,
-                   help="first N test sequences of the workload (default 5)")
+    p.add_argument("--sequences", type=sequence_count, default=None,
+                   help="first N test sequences of the workload, or 'all' (default: all, "
+                        "the whole test split)")
+    p.add_argument("--sim", choices=SIMULATORS,
+                   help="simulator (default: $SIM, else verilator when installed, else icarus)")
     p.add_argument("--out", type=Path, help="output .npz (h and the counters)")
     p.add_argument("--predictor", choices=HW_PREDICTORS,
                    help="none (baseline build), bnn (memo build) or delta (delta build); "
@@ -59,20 +68,22 @@ def add_arguments(p):
     p.add_argument("--json", action="store_true", help="print the report as one JSON document")
 
 
-def load_workload(name: str, sequences: int):
-    """(params, x, lengths) of the first ``sequences`` test sequences of workload ``name``."""
+def load_workload(name: str, sequences: int | None = None):
+    """(params, x, lengths) of the first ``sequences`` test sequences of workload ``name``
+    (None: all of them, the whole test split)."""
     from workloads import get
 
-    if sequences < 1:
+    if sequences is not None and sequences < 1:
         raise InputError(f"--sequences must be >= 1, not {sequences}")
     w = get(name)
-    n = min(sequences, len(w.test_lengths))
+    n = len(w.test_lengths) if sequences is None else min(sequences, len(w.test_lengths))
     lengths = np.asarray(w.test_lengths[:n], dtype=np.int64)
     return w.params, np.asarray(w.test_x[:n, :int(lengths.max())], dtype=np.float64), lengths
 
 
 def run(args) -> int:
-    from sim.runner import simulate
+    from sim.runner import build, simulate, simulator_name
+    from workloads.evaluate import Progress
 
     if (args.model is None) != (args.inputs is None):
         raise InputError("--model and --inputs go together")
@@ -98,8 +109,20 @@ def run(args) -> int:
                          precision=args.precision,
                          precision_theta=args.precision_theta).require_hardware()
 
-    res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
-                   backpressure=args.backpressure, root=args.build_dir, waves=args.waves)
+    sim = simulator_name(args.sim)
+    # compile first (or find the build done): the bar counts simulated sequences only, and a
+    # failing compile is its one error line
+    build(cfg, args.build_dir, args.waves, sim)
+    with Progress(len(x), f"simulate ({sim})", enabled=not args.json) as bar:
+        bar.unit = "seq"
+
+        def progress(done):
+            bar.update(done - bar.n)
+
+        res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
+                       backpressure=args.backpressure, root=args.build_dir, waves=args.waves,
+                       simulator=sim, progress=progress)
+        progress(len(x))
     gold = res.golden
     rtl_cycles = res.counters["cycles"]
     identical = bool(res.ok and np.array_equal(res.h_held(), gold.h_int[-1]))
@@ -112,7 +135,8 @@ def run(args) -> int:
     model_error = float(abs(int(gold.cycles.sum()) - int(rtl_cycles.sum()))
                         / max(1, int(rtl_cycles.sum())))
     info = {
-        "source": source, "predictor": cfg.predictor, "theta": cfg.theta, "mode": cfg.mode,
+        "source": source, "simulator": sim, "predictor": cfg.predictor, "theta": cfg.theta,
+        "mode": cfg.mode,
         "sequences": int(len(res.lengths)), "timesteps": int(np.sum(res.lengths)),
         "h_identical": identical, "mismatches": res.mismatches,
         "reuse": float(reused.sum() / total) if total else 0.0, "skipped": skipped,
@@ -149,7 +173,7 @@ def run(args) -> int:
               f"skipped {100 * skipped:.1f} %")
         for g in cfg.gate_names:
             print(f"  gate {g}: computed {info['computed'][g]}, reused {info['reused'][g]}")
-        print(f"simulated {res.sim_cycles} clock cycles in {res.wall_seconds:.1f} s "
+        print(f"{sim} simulated {res.sim_cycles} clock cycles in {res.wall_seconds:.1f} s "
               f"({info['cycles_per_second']} cycles/s); build {res.build_dir}")
         if res.waves:
             print(f"waveform: {res.waves}")

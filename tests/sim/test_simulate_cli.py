@@ -93,6 +93,19 @@ def test_load_workload():
     np.testing.assert_array_equal(x, w.test_x[:3, :lengths.max()])
 
 
+@pytest.mark.parametrize("sequences", [None, "all"])
+def test_the_whole_test_split_by_default(sequences):
+    """--workload without --sequences (or with 'all') is every sequence of the test split."""
+    import workloads
+    from sim.runner import sequence_count
+
+    w = workloads.get("jvowels-lstm")
+    _, x, lengths = load_workload("jvowels-lstm", sequence_count(sequences or "all"))
+    assert len(lengths) == len(w.test_lengths) == 370
+    np.testing.assert_array_equal(lengths, w.test_lengths)
+    assert x.shape[:2] == (370, lengths.max())
+
+
 def test_simulate_model_and_inputs(tmp_path, capsys):
     params = random_params("gru", 4, 5, seed=5, scale=0.8)
     np.savez(tmp_path / "model.npz", **params.state_dict())
@@ -100,10 +113,14 @@ def test_simulate_model_and_inputs(tmp_path, capsys):
     np.savez(tmp_path / "inputs.npz", x=x, lengths=np.array([4, 2]))
     status = main(["simulate", "--model", str(tmp_path / "model.npz"), "--inputs",
                    str(tmp_path / "inputs.npz"), "--theta", "1.0", "--mode", "relative",
-                   "--out", str(tmp_path / "out.npz"), "--build-dir", str(tmp_path / "b")])
+                   "--out", str(tmp_path / "out.npz"), "--build-dir", str(tmp_path / "b"),
+                   "--sim", "icarus"])
     captured = capsys.readouterr()
     assert status == 0, captured.err
     assert "identical to the golden model" in captured.out
+    assert "icarus simulated" in captured.out
+    # the progress bar counts the sequences on stderr
+    assert "simulate (icarus)" in captured.err and "2/2" in captured.err, captured.err
     gold = run_fixed(config_for(params, DEFAULT, theta=1.0), params, x, np.array([4, 2]))
     with np.load(tmp_path / "out.npz") as f:
         np.testing.assert_array_equal(f["h"], gold.h)
@@ -115,12 +132,14 @@ def test_simulate_model_and_inputs(tmp_path, capsys):
     (["--model", "m.npz", "--inputs", "i.npz", "--workload", "jvowels-lstm"], "not both"),
     (["--workload", "nonesuch"], "unknown workload"),
     (["--sequences", "0"], "--sequences must be >= 1"),
+    (["--sequences", "some"], "a number of sequences or 'all', not 'some'"),
+    (["--sim", "modelsim"], "invalid choice"),
     (["--idle", "1.5"], r"--idle must lie in \[0, 1\)"),
     (["--predictor", "oracle"], "invalid choice"),
 ])
 def test_simulate_bad_input(argv, match, capsys):
     # argparse rejects a bad choice by exiting with status 2 itself
-    usage = "--predictor" in argv
+    usage = "--predictor" in argv or "--sim" in argv or "some" in argv
     with pytest.raises(SystemExit, match="2") if usage else contextlib.nullcontext():
         assert main(["simulate", *argv]) == 2
     err = capsys.readouterr().err
