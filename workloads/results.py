@@ -14,7 +14,11 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
   --predictor none --precision dynamic --precision-theta T --json > DIR/W-precision.json``, T the
   threshold chosen on the validation data (``precision.chosen_on_val.none`` of the eval JSON); where
   its ``precision.low_data_frac`` is not the default's, through ``--config`` (the default resized
-  to the model, with that ``low_data_frac``); ``--rtl-from`` copies them too.
+  to the model, with that ``low_data_frac``); ``--rtl-from`` copies them too;
+- ``docs/data/rtl_split/<workload>-<predictor>.json``: ``epur simulate --workload W --predictor P
+  [--theta T] --json > DIR/W-P.json`` over the whole test split (Verilator), P each predictor
+  with hardware (none, bnn, delta), T its threshold chosen on the validation data;
+  ``--split-from DIR`` copies them here without the machine's paths.
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
@@ -40,6 +44,8 @@ EVAL_DIR = Path("docs/data/eval")
 SYNTH_DIR = Path("tests/synth/baselines")
 RTL_DIR = Path("docs/data/rtl")
 RTL_SCHEMES = ("delta", "precision")     # docs/data/rtl/<workload>-<scheme>.json
+SPLIT_DIR = Path("docs/data/rtl_split")  # <workload>-<predictor>.json: whole test splits in RTL
+SPLIT_PREDICTORS = ("none", "bnn", "delta")
 FILES = ("README.md", "docs/results.md")
 WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
@@ -73,6 +79,8 @@ class Data:
         self.rtl = {scheme: {path.name.removesuffix(f"-{scheme}.json"): json.loads(path.read_text())
                              for path in sorted((root / RTL_DIR).glob(f"*-{scheme}.json"))}
                     for scheme in RTL_SCHEMES}
+        self.split = {path.stem: json.loads(path.read_text())
+                      for path in sorted((root / SPLIT_DIR).glob("*.json"))}
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
@@ -269,6 +277,39 @@ def rtl_precision(d: Data) -> str:
         run = d.rtl["precision"][row[0]]
         rows.append(row + [pct(run["steps_low"] / (run["steps_low"] + run["steps_high"]))])
     return _table(["workload", "threshold", "low data word", *_RTL_HEADER, "steps low"], rows)
+
+
+def rtl_split(d: Data) -> str:
+    """Whole test splits in RTL (cocotb, Verilator): for every workload and every predictor with
+    hardware at its threshold chosen on the validation data, the RTL's cycles over the whole
+    split against the cycle model's, and the speedup over the baseline build from the RTL's
+    cycles (beside the cycle model's, from the evaluation)."""
+    rows = []
+    for w in WORKLOADS:
+        doc = d.eval[w]
+        base = d.split.get(f"{w}-none")
+        for pred in SPLIT_PREDICTORS:
+            t = None if pred == "none" else doc["chosen_on_val"][pred]
+            if pred != "none" and t is None:
+                rows.append([w, pred, "none within budget", "", "", "", "", "", ""])
+                continue
+            run = d.split.get(f"{w}-{pred}")
+            if run is None:
+                rows.append([w, pred, "-" if t is None else theta(t), "not simulated yet",
+                             "", "", "", "", ""])
+                continue
+            whole = run["sequences"] == doc["sequences"] and run["timesteps"] == doc["timesteps"]
+            model = 1.0 if pred == "none" else d.point(w, pred, t)["speedup"]
+            rows.append([w, pred, "-" if t is None else theta(run["theta"]),
+                         f"{count(run['sequences'])} ({count(run['timesteps'])} steps)"
+                         + ("" if whole else ", NOT the whole split"),
+                         "yes" if run["h_identical"] and not run["mismatches"] else "NO",
+                         count(run["cycles"]), count(run["golden_cycles"]),
+                         speedup(base["cycles"] / run["cycles"]) if base else "",
+                         speedup(model)])
+    return _table(["workload", "predictor", "theta", "test split", "h and counters equal the "
+                   "golden model", "RTL cycles", "cycle model", "speedup (RTL)",
+                   "speedup (cycle model, evaluation)"], rows)
 
 
 def delta_hardware(d: Data) -> str:
@@ -684,6 +725,7 @@ REGIONS = {
     "delta-hardware": delta_hardware,
     "rtl-delta": rtl_delta,
     "rtl-precision": rtl_precision,
+    "rtl-split": rtl_split,
     "area-heading": area_heading,
     "area": area,
     "precision-table": precision_table,
@@ -730,6 +772,9 @@ def main(argv=None) -> int:
                     help="first copy DIR/<workload>-{delta,precision}.json (epur simulate --json) "
                          "into "
                          f"{RTL_DIR}, without the build and wave paths")
+    ap.add_argument("--split-from", type=Path, metavar="DIR",
+                    help="first copy DIR/<workload>-{none,bnn,delta}.json (epur simulate --json "
+                         f"over a whole test split) into {SPLIT_DIR}, without the machine's paths")
     ap.add_argument("--check", action="store_true",
                     help="rewrite nothing; exit 1 if a region differs from the stored JSON")
     ap.add_argument("--root", type=Path, default=ROOT, help=argparse.SUPPRESS)
@@ -745,6 +790,13 @@ def main(argv=None) -> int:
             doc = {k: v for k, v in json.loads(path.read_text()).items()
                    if k not in ("build_dir", "waves")}
             write_atomic(args.root / RTL_DIR / path.name, json.dumps(doc, indent=1) + "\n")
+    if args.split_from:
+        (args.root / SPLIT_DIR).mkdir(parents=True, exist_ok=True)
+        for path in sorted(p for pred in SPLIT_PREDICTORS
+                           for p in args.split_from.glob(f"*-{pred}.json")):
+            doc = {k: v for k, v in json.loads(path.read_text()).items()
+                   if k not in ("build_dir", "waves")}
+            write_atomic(args.root / SPLIT_DIR / path.name, json.dumps(doc, indent=1) + "\n")
     try:
         d = Data(args.root)
     except StaleData as e:
