@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import re
 import shutil
-import subprocess
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 WORKLOAD = "jvowels-lstm"
 SEQUENCES = 4
@@ -29,20 +28,18 @@ def _generation(cfgs: dict) -> None:
         print(f"{kind:10s} {t:8.2f} {lines:7d} {t / base:11.2f}x")
 
 
-VERILATOR_MIN = (5, 36)     # the oldest Verilator cocotb 2.1 supports
-
-
 def _simulators() -> list[tuple[str, str]]:
-    out = [("icarus", "")]
-    if not shutil.which("verilator"):
-        return out + [("verilator", "not installed")]
-    text = subprocess.run(["verilator", "--version"], capture_output=True, text=True).stdout
-    found = re.search(r"(\d+)\.(\d+)", text)
-    version = tuple(int(v) for v in found.groups()) if found else (0, 0)
-    if version < VERILATOR_MIN:
-        have, need = (f"{v[0]}.{v[1]:03d}" for v in (version, VERILATOR_MIN))
-        return out + [("verilator", f"{have} is older than cocotb 2.1 supports ({need}+)")]
-    return out + [("verilator", "")]
+    """(simulator, why it cannot run or ''): Icarus, then Verilator (the one make installs)."""
+    from sim.runner import verilator_bin
+
+    why = "" if verilator_bin() is not None else "no Verilator 5.036+ installed (make installs it)"
+    return [("icarus", ""), ("verilator", why)]
+
+
+def _same(a, b) -> bool:
+    """Two simulators' runs of one build agree: every h word and every counter."""
+    return bool(np.array_equal(a.h_int, b.h_int) and a.counters.keys() == b.counters.keys()
+                and all(np.array_equal(a.counters[k], b.counters[k]) for k in a.counters))
 
 
 def _simulation(cfgs: dict, workload) -> dict:
@@ -51,7 +48,7 @@ def _simulation(cfgs: dict, workload) -> dict:
     x = workload.test_x[:SEQUENCES]
     lengths = workload.test_lengths[:SEQUENCES]
     x = x[:, :int(lengths.max())]
-    rows, results = [], {}
+    rows, results, runs = [], {}, {}
     root = Path(tempfile.mkdtemp(prefix="epur-bench-"))
     try:
         for sim, why in _simulators():
@@ -59,36 +56,42 @@ def _simulation(cfgs: dict, workload) -> dict:
                 if why:
                     rows.append((sim, kind, None, None, None, why))
                     continue
-                os.environ["SIM"] = sim
                 try:
+                    t0 = time.perf_counter()
                     r = simulate(cfg, workload.params, x, lengths, root=root / sim,
-                                 run_name=kind)
+                                 run_name=kind, simulator=sim)
+                    total = time.perf_counter() - t0
                 except (SimulationError, RuntimeError, SystemExit) as e:
                     first = str(e).strip().splitlines()[0][:70] if str(e).strip() else repr(e)
                     rows.append((sim, kind, None, None, None, f"failed: {first}"))
                     continue
-                finally:
-                    os.environ.pop("SIM", None)
                 cycles = r.sim_cycles - r.load_cycles
                 seconds = r.wall_seconds - r.load_seconds
-                rows.append((sim, kind, cycles, seconds, r.ok, ""))
+                check = "bit-exact" if r.ok else "MISMATCH"
+                if sim != "icarus" and kind in runs:
+                    check += ", same as icarus" if _same(r, runs[kind]) else \
+                        ", DIFFERENT from icarus"
+                rows.append((sim, kind, cycles, seconds, total, check))
+                runs.setdefault(kind, r)
                 if sim == "icarus":
                     results[kind] = r
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    base = next((c / s for sim, k, c, s, ok, _ in rows if sim == "icarus" and k == "baseline"
-                 and c), None)
+    speed = {(sim, k): c / s for sim, k, c, s, _, _ in rows if c}
     print(f"\n== RTL simulation speed, {SEQUENCES} {WORKLOAD} test sequences "
-          "(after weight loading) ==")
+          "(after weight loading; build+run: wall seconds of the whole call, compile included) ==")
     print(f"{'simulator':10s} {'build':9s} {'cycles':>8s} {'seconds':>8s} {'cycles/s':>9s} "
-          f"{'vs icarus baseline':>19s}  check")
-    for sim, kind, cycles, seconds, ok, why in rows:
+          f"{'vs icarus':>10s} {'build+run':>10s}  check")
+    for sim, kind, cycles, seconds, total, check in rows:
         if cycles is None:
-            print(f"{sim:10s} {kind:9s} {'-':>8s} {'-':>8s} {'-':>9s} {'-':>19s}  {why}")
+            print(f"{sim:10s} {kind:9s} {'-':>8s} {'-':>8s} {'-':>9s} {'-':>10s} {'-':>10s}  "
+                  f"{check}")
             continue
-        speed = cycles / seconds
-        print(f"{sim:10s} {kind:9s} {cycles:8d} {seconds:8.1f} {speed:9.0f} "
-              f"{speed / base:18.2f}x  {'bit-exact' if ok else 'MISMATCH'}")
+        rate = cycles / seconds
+        ref = speed.get(("icarus", kind))
+        ratio = f"{rate / ref:9.1f}x" if ref else f"{'-':>10s}"
+        print(f"{sim:10s} {kind:9s} {cycles:8d} {seconds:8.1f} {rate:9.0f} {ratio} "
+              f"{total:9.1f}s  {check}")
     return results
 
 
