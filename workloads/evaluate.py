@@ -20,8 +20,12 @@ point records (SPEC 4):
 Thresholds are held by the theta register (``EpurConfig.theta_format``, UQ8.8), so a requested
 theta is rounded to a multiple of 2**-8; points report the theta that was used. ``bnn`` and
 ``oracle`` use the relative test unless ``mode="absolute"``; ``delta`` thresholds are absolute
-changes of an input element. The runs are spread over the machine's cores (``multiprocessing``,
-one run per task).
+changes of an input element. The runs are spread over worker processes by Dask
+(workloads/engine.py: a local cluster, one worker per core, or an existing cluster's
+``scheduler``), one run per task; each worker loads the workload once.
+
+The workload is a built-in one by name or a user's own model (a
+:class:`workloads.user.UserSpec`, ``epur evaluate --model M --inputs X``).
 
 Besides the keys that ``epur evaluate --json`` promises, a document carries ``split``,
 ``sequences``, ``timesteps``, ``config`` (the sizes and reuse test used), ``seconds`` and, after
@@ -45,9 +49,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import math
-import multiprocessing
 import os
-import signal
 import sys
 import time
 from pathlib import Path
@@ -57,6 +59,7 @@ from tqdm import tqdm
 
 from core.io import write_atomic
 from workloads.base import PERCENT_METRICS
+from workloads.engine import Engine
 
 PREDICTORS = ("bnn", "mbnn", "oracle", "delta")
 DEFAULT_THETAS = {      # multiples of 2**-8, so that the theta register holds them exactly
@@ -91,7 +94,7 @@ PRECISION_POINT_KEYS = ("predictor", "theta", "precision", "precision_theta", "l
 POINT_KEYS = ("predictor", "theta", "reuse", "skipped", "metric_value", "loss", "speedup",
               "energy_saving", "per_gate", "saturation")
 
-_STATE: dict = {}          # per process: the workload and its config (set before forking)
+_STATE: dict = {}          # per process: the workload and its config, loaded once
 
 
 def _setup(where):
@@ -99,10 +102,10 @@ def _setup(where):
     overrides)`` (``overrides``: (field, value) pairs of the config), loaded once per process."""
     if _STATE.get("key") != where:
         from core.params import config_for
-        from workloads import get
+        from workloads import get, user
 
         name, limit, split, mode, reuse_cap, theta_h, overrides = where
-        w = get(name, split)
+        w = user.load(name, split) if isinstance(name, user.UserSpec) else get(name, split)
         if limit:
             w.truncate(limit)
         cfg = config_for(w.params, mode=mode, reuse_cap=reuse_cap, theta_h=theta_h)
@@ -166,7 +169,7 @@ class Progress(tqdm):
     its note; ``enabled=False`` prints nothing. Used as a context manager, it ends its line
     whatever happens, so an error line (``epur evaluate: interrupted``) starts on its own."""
 
-    monitor_interval = 0         # no monitor thread: the sweep forks worker processes
+    monitor_interval = 0         # no monitor thread: nothing to watch a one-line bar
 
     def __init__(self, total: int, label: str, enabled: bool = True, stream=None):
         super().__init__(total=total, desc=label, disable=not enabled, leave=True,
@@ -178,32 +181,17 @@ class Progress(tqdm):
         self.update(1)
 
 
-def _quiet_worker() -> None:
-    """A pool worker leaves Ctrl-C to its parent, which ends the pool (a Ctrl-C reaches every
-    process of the terminal's group: each worker printed a KeyboardInterrupt traceback), and
-    dies of SIGTERM, which ends it, without running the command's handler."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-def _points(where, tasks, processes: int, bar, with_float: bool = True) -> tuple[list, float]:
-    """The raw figures of every task (in processes when more than one) and the float metric."""
-    raw = []
-    processes = min(processes, len(tasks))
-    if processes > 1:
-        methods = multiprocessing.get_all_start_methods()
-        ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-        with ctx.Pool(processes, initializer=_quiet_worker) as pool:
-            pending = pool.apply_async(_float_metric, (where,)) if with_float else None
-            for point in pool.imap(_run, tasks):
-                raw.append(point)
-                bar.step(_note(point))
-            float_value = pending.get() if pending is not None else None
-    else:
-        float_value = _float_metric(where) if with_float else None
-        for task in tasks:
-            raw.append(_run(task))
-            bar.step(_note(raw[-1]))
+def _points(where, tasks, engine: Engine, bar, with_float: bool = True) -> tuple[list, float]:
+    """The raw figures of every task, in the tasks' order, on ``engine``, and the float
+    metric."""
+    raw = [None] * len(tasks)
+    pending = engine.submit(_float_metric, where) if with_float and not engine.local else None
+    float_value = _float_metric(where) if with_float and engine.local else None
+    for k, point in engine.map(_run, tasks):
+        raw[k] = point
+        bar.step(_note(point))
+    if pending is not None:
+        float_value = pending.result()
     return raw, float_value
 
 
@@ -217,7 +205,8 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
           limit: int | None = None, progress: bool = True, split: str = "test",
           mode: str = "relative", reuse_cap: int = 0, theta_h: float | None = None,
           overrides: dict | None = None, precision: tuple = (),
-          precision_thetas: tuple | None = None, prior: dict | None = None) -> dict:
+          precision_thetas: tuple | None = None, prior: dict | None = None,
+          scheduler: str | None = None) -> dict:
     """Sweep workload ``name``; returns the document of ``epur evaluate --json``.
 
     ``thetas`` maps predictors to thresholds; a predictor mapped to ``None`` gets the workload's
@@ -228,7 +217,9 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
     ``precision``: the precision modes swept besides static (of :data:`PRECISION_MODES`; empty:
     no ``precision`` section), dynamic over ``precision_thetas`` (None: the default grid);
     ``prior``: the validation sweep whose low data word, memo setting and chosen threshold the
-    precision section uses (None: chosen on this split)."""
+    precision section uses (None: chosen on this split). The runs go to ``processes`` local
+    Dask workers (default: one per core; 1: this process), or to the Dask cluster whose
+    scheduler is at ``scheduler``."""
     defaults = default_thetas(name)
     thetas = defaults if thetas is None else {
         p: defaults[p] if t is None else t for p, t in thetas.items()}
@@ -240,14 +231,26 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
     # no more workers than tasks (a --jobs of thousands would fork thousands of processes)
     processes = min(processes or os.cpu_count() or 1, len(tasks))
     t0 = time.perf_counter()
-    with Progress(len(tasks) + 1, name, progress) as bar:
-        raw, float_value = _points(where, tasks, processes, bar)
-        bar.step("float")
+    with Engine(processes, scheduler) as engine:
+        with Progress(len(tasks) + 1, str(name), progress) as bar:
+            raw, float_value = _points(where, tasks, engine, bar)
+            bar.step("float")
+        doc = _document(w, name, split, raw, float_value)
+        if precision:
+            grid = PRECISION_THETAS if precision_thetas is None else tuple(precision_thetas)
+            doc["precision"] = precision_sweep(where, doc, raw[0], tuple(precision), grid,
+                                               engine, progress, prior)
+    doc["seconds"] = round(time.perf_counter() - t0, 2)
+    return doc
+
+
+def _document(w, name, split: str, raw: list, float_value) -> dict:
+    """The sweep's document from the raw figures (``raw[0]``: the baseline, predictor none)."""
     base = raw[0]
     baseline = base["metric_value"]
     points = [_point(w, base, p) for p in raw]
     doc = {
-        "workload": name, "split": split, "metric": w.metric,
+        "workload": str(name), "split": split, "metric": w.metric,
         "higher_is_better": w.higher_is_better,
         "baseline": baseline, "float": float_value, "loss_budget": w.budget_for(baseline),
         "points": points,
@@ -256,11 +259,6 @@ def sweep(name: str, thetas: dict | None = None, processes: int | None = None,
                    if k in ("cell", "input_size", "hidden_size", "layers", "lanes", "bnn_bits",
                             "mode", "reuse_cap", "theta_h")},
     }
-    if precision:
-        grid = PRECISION_THETAS if precision_thetas is None else tuple(precision_thetas)
-        doc["precision"] = precision_sweep(where, doc, base, tuple(precision), grid,
-                                           processes, progress, prior)
-    doc["seconds"] = round(time.perf_counter() - t0, 2)
     return doc
 
 
@@ -280,7 +278,7 @@ def _point(w, base: dict, p: dict) -> dict:
     return out
 
 
-def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, processes: int,
+def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, engine: Engine,
                     progress: bool, prior: dict | None) -> dict:
     """The ``precision`` section of sweep ``doc`` (``base``: the baseline run's raw figures)."""
     for m in modes:
@@ -288,17 +286,17 @@ def precision_sweep(where, doc: dict, base: dict, modes: tuple, grid: tuple, pro
             raise ValueError(f"unknown precision mode {m!r}: choose from "
                              f"{', '.join(PRECISION_MODES)}")
     with Progress(1, f"{doc['workload']} precision", progress) as bar:
-        return _precision_section(where, doc, base, modes, grid, processes, prior, bar)
+        return _precision_section(where, doc, base, modes, grid, engine, prior, bar)
 
 
-def _precision_section(where, doc, base, modes, grid, processes, prior, bar) -> dict:
+def _precision_section(where, doc, base, modes, grid, engine, prior, bar) -> dict:
     w, _ = _setup(where)
     raw, losses = {}, None
 
     def run_all(tasks):
         tasks = [t for t in tasks if t[1:] not in raw]
         bar.total += len(tasks)
-        got, _ = _points(where, tasks, processes, bar, with_float=False)
+        got, _ = _points(where, tasks, engine, bar, with_float=False)
         raw.update({t[1:]: p for t, p in zip(tasks, got, strict=True)})
 
     if prior is not None:

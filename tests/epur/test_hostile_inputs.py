@@ -160,22 +160,16 @@ def test_evaluate_refuses_a_file_for_its_out_directory_before_the_sweep(tmp_path
 
 def test_a_sweep_forks_no_more_workers_than_it_has_tasks(monkeypatch):
     """``--jobs 100000`` forked a hundred thousand processes for a sweep of two points."""
-    import multiprocessing
-
     import workloads.evaluate as ev
 
     sizes = []
-    real = multiprocessing.get_context
+    real = ev.Engine
 
-    class Context:
-        def __init__(self, method):
-            self.ctx = real(method)
+    def engine(workers, scheduler=None):
+        sizes.append(workers)
+        return real(workers, scheduler)
 
-        def Pool(self, processes, **kw):         # noqa: N802 - multiprocessing's name
-            sizes.append(processes)
-            return self.ctx.Pool(processes, **kw)
-
-    monkeypatch.setattr(ev.multiprocessing, "get_context", Context)
+    monkeypatch.setattr(ev, "Engine", engine)
     doc = ev.sweep("jvowels-lstm", {"bnn": (0.5,)}, processes=100_000, limit=1, progress=False)
     assert sizes == [2] and len(doc["points"]) == 2
 
