@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from core.errors import InputError
 
-CONNECT_TIMEOUT = "10s"
+CONNECT_TIMEOUT = "5s"     # a scheduler that does not answer by then is unreachable
 
 
 class Engine:

@@ -13,7 +13,8 @@ from core.saturation import SEE, describe
 
 NAME = "evaluate"
 HELP = ("sweep predictors none, bnn, mbnn, oracle and delta over thresholds, and dynamic "
-        "precision, on a workload's test split: reuse, metric loss, speedup and energy saving")
+        "precision, on a workload's test split or a user's own model: reuse, metric loss, "
+        "speedup and energy saving")
 
 
 def add_arguments(p) -> None:
@@ -22,6 +23,24 @@ def add_arguments(p) -> None:
     p.add_argument("--workload", "-w", action="append", metavar="W",
                    help=f"workload ({', '.join(NAMES)} or all); repeat for several "
                         "(default jvowels-lstm)")
+    p.add_argument("--model", type=Path, metavar="M",
+                   help="a user's own model instead of a workload (.npz/.pt state_dict, Keras "
+                        ".h5/.keras, ONNX .onnx); needs --inputs")
+    p.add_argument("--inputs", type=Path, metavar="X",
+                   help="with --model: .npz with x (batch, time, features), optionally lengths")
+    p.add_argument("--labels", type=Path, metavar="Y",
+                   help="with --model: .npz with y, labels per sequence (batch,) or per step "
+                        "(batch, time), and optionally a dense head head_weight, head_bias; "
+                        "makes the metric accuracy")
+    p.add_argument("--metric", choices=("agreement", "accuracy"),
+                   help="with --model: agreement of the argmax decisions with the float model "
+                        "(default without --labels) or accuracy against --labels")
+    p.add_argument("--calibrate", action="store_true",
+                   help="with --model: choose the weight and data formats from its inputs "
+                        "first (as epur calibrate)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the sweep on the Dask cluster of this scheduler "
+                        "(e.g. tcp://host:8786) instead of local worker processes")
     p.add_argument("--thetas", metavar="T,T,...",
                    help="relative thresholds for bnn and oracle (default: 10 per workload, "
                         "from 0 up to 1)")
@@ -121,6 +140,44 @@ def _precision(args) -> dict:
     return {"precision": modes, "precision_thetas": grid}
 
 
+def _user(args):
+    """The user's workload spec of ``--model``, and the config overrides of ``--calibrate``;
+    (None, {}) without ``--model``."""
+    from workloads.user import UserSpec
+
+    own = ("inputs", "labels", "metric", "calibrate")
+    if args.model is None:
+        given = [f"--{k}" for k in own if getattr(args, k) not in (None, False)]
+        if given:
+            raise InputError(f"{given[0]} needs --model")
+        return None, {}
+    if args.workload:
+        raise InputError("give --model or --workload, not both")
+    if args.inputs is None:
+        raise InputError("--model needs --inputs")
+    if args.split != "test" or args.choose_on_val:
+        raise InputError("a user's own model has no validation split: drop --split val and "
+                         "--choose-on-val")
+    metric = args.metric or ("accuracy" if args.labels is not None else "agreement")
+    spec = UserSpec(str(args.model), str(args.inputs),
+                    None if args.labels is None else str(args.labels), metric)
+    if not args.calibrate:
+        from workloads.user import load
+
+        load(spec)              # bad files: one line before any worker starts
+        return spec, {}
+    from core.params import config_for
+    from workloads.calibrate import calibrate
+    from workloads.user import load
+
+    w = load(spec)
+    cfg, _, reasons = calibrate(config_for(w.params), w.params, w.test_x, w.test_lengths)
+    for line in reasons:
+        print(f"epur evaluate: calibrate: {line}", file=sys.stderr)
+    return spec, {"weight_format": cfg.weight_format, "data_format": cfg.data_format,
+                  "lut_frac": cfg.lut_frac}
+
+
 def run(args) -> int:
     from workloads.evaluate import (
         choose_on,
@@ -131,7 +188,8 @@ def run(args) -> int:
         sweep,
     )
 
-    names = _names(args)
+    spec, overrides = _user(args)
+    names = [spec] if spec is not None else _names(args)
     thetas = _thetas(args)
     precision = _precision(args)
     if args.limit is not None and args.limit < 1:
@@ -148,7 +206,7 @@ def run(args) -> int:
     for name in names:
         knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
                  "mode": args.mode, "reuse_cap": args.reuse_cap, "theta_h": args.delta_theta_h,
-                 **precision}
+                 "scheduler": args.scheduler, "overrides": overrides, **precision}
         if args.choose_on_val:      # first: the precision sweep of the test split uses its choices
             val = sweep(name, thetas, split="val", **knobs)
             doc = sweep(name, thetas, split=args.split, prior=val if precision["precision"]
@@ -164,10 +222,10 @@ def run(args) -> int:
             print()
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
-            write_atomic(args.out / f"{name}.json", json.dumps(doc, indent=1) + "\n")
-            plot([doc], args.out / f"{name}.png")
+            write_atomic(args.out / f"{doc['workload']}.json", json.dumps(doc, indent=1) + "\n")
+            plot([doc], args.out / f"{doc['workload']}.png")
             if "trace" in doc.get("precision", {}):
-                plot_trace(doc, args.out / f"{name}-precision.png")
+                plot_trace(doc, args.out / f"{doc['workload']}-precision.png")
     if args.plot:
         args.plot.parent.mkdir(parents=True, exist_ok=True)
         plot(docs, args.plot)
