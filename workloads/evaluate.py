@@ -105,12 +105,21 @@ def _setup(where):
         from workloads import get, user
 
         name, limit, split, mode, reuse_cap, theta_h, overrides = where
-        w = user.load(name, split) if isinstance(name, user.UserSpec) else get(name, split)
-        if limit:
-            w.truncate(limit)
+        if _STATE.get("data") != (name, limit, split):   # another config of the same data
+            w = user.load(name, split) if isinstance(name, user.UserSpec) else get(name, split)
+            if limit:
+                w.truncate(limit)
+            _STATE.update(data=(name, limit, split), workload=w)
+        w = _STATE["workload"]
         cfg = config_for(w.params, mode=mode, reuse_cap=reuse_cap, theta_h=theta_h)
-        _STATE.update(key=where, workload=w, cfg=dataclasses.replace(cfg, **dict(overrides)))
+        _STATE.update(key=where, cfg=dataclasses.replace(cfg, **dict(overrides)))
     return _STATE["workload"], _STATE["cfg"]
+
+
+def point_figures(where, predictor: str, theta: float) -> dict:
+    """The raw figures of one run (predictor, theta) of sweep key ``where`` (see :func:`_setup`):
+    reuse, skipped, metric_value, cycles, energy_pj, per_gate, saturation, seconds."""
+    return _run((where, predictor, theta))
 
 
 def _run(task):
