@@ -762,6 +762,16 @@ def stale(text: str, d: Data) -> list[str]:
     return [m.group(1) for m in REGION.finditer(text) if _body(d, m) != m.group(2)]
 
 
+def _copy_runs(src: Path, suffixes, dest: Path) -> None:
+    """Copy ``src/*-<suffix>.json`` (``epur simulate --json``) into ``dest`` without the
+    machine's paths (build directory, waveform)."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for path in sorted(p for suffix in suffixes for p in src.glob(f"*-{suffix}.json")):
+        doc = {k: v for k, v in json.loads(path.read_text()).items()
+               if k not in ("build_dir", "waves")}
+        write_atomic(dest / path.name, json.dumps(doc, indent=1) + "\n")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="python -m workloads.results", description=__doc__.split(
         "\n")[0])
@@ -784,19 +794,9 @@ def main(argv=None) -> int:
             doc = json.loads((args.eval_from / f"{w}.json").read_text())
             write_atomic(args.root / EVAL_DIR / f"{w}.json", json.dumps(doc, indent=1) + "\n")
     if args.rtl_from:
-        (args.root / RTL_DIR).mkdir(parents=True, exist_ok=True)
-        for path in sorted(p for scheme in RTL_SCHEMES
-                           for p in args.rtl_from.glob(f"*-{scheme}.json")):
-            doc = {k: v for k, v in json.loads(path.read_text()).items()
-                   if k not in ("build_dir", "waves")}
-            write_atomic(args.root / RTL_DIR / path.name, json.dumps(doc, indent=1) + "\n")
+        _copy_runs(args.rtl_from, RTL_SCHEMES, args.root / RTL_DIR)
     if args.split_from:
-        (args.root / SPLIT_DIR).mkdir(parents=True, exist_ok=True)
-        for path in sorted(p for pred in SPLIT_PREDICTORS
-                           for p in args.split_from.glob(f"*-{pred}.json")):
-            doc = {k: v for k, v in json.loads(path.read_text()).items()
-                   if k not in ("build_dir", "waves")}
-            write_atomic(args.root / SPLIT_DIR / path.name, json.dumps(doc, indent=1) + "\n")
+        _copy_runs(args.split_from, SPLIT_PREDICTORS, args.root / SPLIT_DIR)
     try:
         d = Data(args.root)
     except StaleData as e:
