@@ -44,10 +44,13 @@ H_STAGE = LATENCY - 1  # the stage that writes h (``done`` is registered one cyc
 class CellUnit(wiring.Component):
     def __init__(self, cfg):
         self.cfg = cfg
+        super().__init__(self.ports(cfg))
+
+    def ports(self, cfg) -> dict:
         dshape = signed(cfg.data_format.width)
         entries = cfg.layers * cfg.hidden_size
         tracked = cfg.precision != "static"
-        super().__init__({
+        return {
             **({"track": Out(stream.Signature(track_layout(cfg), always_ready=True))}
                if tracked else {}),
             "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
@@ -58,37 +61,26 @@ class CellUnit(wiring.Component):
             "c_state": Out(data.ArrayLayout(dshape, entries)),
             "done": Out(1),
             "sat_pre": Out(2), "sat_c": Out(1), "sat_h": Out(1),
-        })
+        }
 
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        fmt, hidden, gates = cfg.data_format, cfg.hidden_size, cfg.gates
+        fmt = cfg.data_format
         dshape, frac = signed(fmt.width), fmt.frac
         tracked = cfg.precision != "static"
 
-        # issue neuron j once all gates have it
-        active = Signal()
-        j = Signal(index(hidden))
-        ready = Cat(self.done_bits.bit_select(g * hidden + j, 1) for g in range(gates)).all()
-        issue = active & ready
-        with m.If(self.start):
-            m.d.sync += [active.eq(1), j.eq(0)]
-        with m.Elif(issue):
-            with m.If(j == hidden - 1):
-                m.d.sync += [j.eq(0), active.eq(0)]
-            with m.Else():
-                m.d.sync += j.eq(j + 1)
-        m.d.comb += self.y_addr.eq(j)
+        issue, first_entry, last = self.issue(m)
 
         # Stages (cycles after the issue of neuron j): 1 gate outputs arrive, products; 2 sum
         # and rq (LSTM c written); 3 GRU a_x + r*a_h, saturated; 4 tanh ROM read; 5 products;
         # 6 rq, h written. At most one multiplier or one rounding between registers (Fmax).
         valid = [issue]
-        entry = [self.layer * hidden + j]
+        entry = [first_entry]
+        entries = self.h_state.shape().length      # the state's entries
         for k in range(1, H_STAGE + 1):
             valid.append(Signal(name=f"valid{k}"))
-            entry.append(Signal(index(cfg.layers * hidden), name=f"entry{k}"))
+            entry.append(Signal(index(entries), name=f"entry{k}"))
             m.d.sync += [valid[k].eq(valid[k - 1]), entry[k].eq(entry[k - 1])]
         m.submodules.tanh = rom = Memory(shape=dshape, depth=cfg.lut_entries,
                                          init=[int(v) for v in activation_table("tanh", cfg)])
@@ -143,10 +135,33 @@ class CellUnit(wiring.Component):
             m.d.comb += [self.track.valid.eq(valid[H_STAGE]),
                          self.track.p.old.eq(h_prev[H_STAGE]), self.track.p.new.eq(h)]
         m.d.sync += self.sat_h.eq(valid[H_STAGE] & clips(prod_a6 + prod_b6, fmt, 2 * frac))
-        with m.If(self.clear):
-            m.d.sync += [h_state.eq(0), c_state.eq(0)]
-        with m.Elif(valid[H_STAGE]):
-            m.d.sync += h_state[entry[H_STAGE]].eq(h)
-        last = self.layer * hidden + hidden - 1
-        m.d.sync += self.done.eq(valid[H_STAGE] & (entry[H_STAGE] == last))
+        self.write(m, valid[H_STAGE], entry[H_STAGE], h, last)
         return m
+
+    def issue(self, m):
+        """Issue neuron j once all gates have it, one a cycle: returns the issue pulse, the
+        neuron's state entry and what :meth:`write` needs to tell the step's last neuron."""
+        hidden, gates = self.cfg.hidden_size, self.cfg.gates
+        active = Signal()
+        j = Signal(index(hidden))
+        ready = Cat(self.done_bits.bit_select(g * hidden + j, 1) for g in range(gates)).all()
+        issue = active & ready
+        with m.If(self.start):
+            m.d.sync += [active.eq(1), j.eq(0)]
+        with m.Elif(issue):
+            with m.If(j == hidden - 1):
+                m.d.sync += [j.eq(0), active.eq(0)]
+            with m.Else():
+                m.d.sync += j.eq(j + 1)
+        m.d.comb += self.y_addr.eq(j)
+        return issue, self.layer * hidden + j, None
+
+    def write(self, m, valid, entry, h, last):
+        """The h write of the last stage, the clear, and ``done`` after the step's last h."""
+        hidden = self.cfg.hidden_size
+        with m.If(self.clear):
+            m.d.sync += [self.h_state.eq(0), self.c_state.eq(0)]
+        with m.Elif(valid):
+            m.d.sync += self.h_state[entry].eq(h)
+        last = self.layer * hidden + hidden - 1
+        m.d.sync += self.done.eq(valid & (entry == last))
