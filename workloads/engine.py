@@ -14,7 +14,7 @@ small sweeps: starting a local cluster costs seconds).
 
 from __future__ import annotations
 
-from core.errors import InputError
+from core.errors import InputError, ToolError
 
 CONNECT_TIMEOUT = "5s"     # a scheduler that does not answer by then is unreachable
 
@@ -50,9 +50,15 @@ class Engine:
                                  f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
                                  ) from None
         else:
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, dashboard_address=None)
-            self.client = Client(self._cluster)
+            try:    # ports of the system's choosing: another cluster may hold the defaults
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                             processes=True, scheduler_port=0,
+                                             dashboard_address=":0")
+                self.client = Client(self._cluster)
+            except (OSError, RuntimeError, TimeoutError) as e:
+                self.__exit__(None, None, None)
+                raise ToolError(f"the local Dask cluster did not start: "
+                                f"{str(e).splitlines()[0]}") from None
         return self
 
     def __exit__(self, *exc) -> None:

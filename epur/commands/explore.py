@@ -266,8 +266,6 @@ def run(args) -> int:
     if args.plot is not None:
         check_output(args.plot)
     points, hardware = plan(axes, args.limit, args.synth)
-    for sub in ("points", "hw"):
-        (args.store / sub).mkdir(parents=True, exist_ok=True)
     records = {p["key"]: read_record(args.store / "points" / f"{p['key']}.json", p["key"])
                for p in points}
     areas = {k: read_record(args.store / "hw" / f"{k}.json", k) for k in hardware}
@@ -278,6 +276,8 @@ def run(args) -> int:
     workers = min(args.jobs or _cores(), max(1, len(tasks)))
     with Engine(workers, args.scheduler) as engine, \
             Progress(len(tasks), "explore", not args.quiet) as bar:
+        for sub in ("points", "hw"):        # once the engine runs: a bad scheduler writes nothing
+            (args.store / sub).mkdir(parents=True, exist_ok=True)
         for _, record in engine.map(run_task, tasks):
             kind = "points" if "scheme" in record else "hw"
             write_atomic(args.store / kind / f"{record['key']}.json",
