@@ -1,7 +1,8 @@
 """``epur explore``: 24 points, interrupted and resumed without redoing a point; the same results
 in this process and (opt-in, ``EPUR_DASK_CLUSTER=1``: clusters take 10-30 s to start) on a
-local Dask cluster and on a started ``dask scheduler`` with two ``dask worker`` processes; synthesis (opt-in,
-``EPUR_EXPLORE_SYNTH=1``: generic Yosys of each hardware config takes minutes).
+local Dask cluster and on a started ``dask scheduler`` with two ``dask worker`` processes;
+synthesis (opt-in, ``EPUR_EXPLORE_SYNTH=1``: generic Yosys of each hardware config takes
+minutes).
 
 Each point is checked against ``workloads.evaluate.sweep`` run on its own at the same lanes.
 """
