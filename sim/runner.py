@@ -46,14 +46,15 @@ TESTS = ("sequences", "streamed", "reset_mid_sequence")
 RUNTIME_KEYS = ("theta", "theta_h", "mode", "precision_theta")
 SOURCE_PACKAGES = ("core", "hw", "golden")  # the Verilog and the bench's reference come from these
 TIMESCALE = ("1ns", "1ps")
-PROGRESS = "progress"     # sequences finished so far, written by the bench while it runs
+PROGRESS = "progress"    # sequences finished so far, written by the bench while it runs
 STAMP = "build.done"    # the build key and its product's hash, written once the compile finished
 
 
 SIMULATORS = ("verilator", "icarus")
 VERILATOR_MIN = (5, 36)     # the oldest Verilator cocotb 2.1 supports
 # Verilator's warnings about the generated Verilog (widths, incomplete cases) are linted and
-# waived one by one in tests/hw/verilator.vlt; building a simulation does not stop on them
+# waived class by class, each with its reason, in tests/hw/lint_waivers.vlt; building a
+# simulation neither stops on them nor prints them
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
 
 
@@ -89,8 +90,8 @@ def verilator_version(exe) -> tuple[int, int]:
 
 
 def simulator_name(simulator: str | None = None) -> str:
-    """The simulator to use: ``simulator``, else ``$SIM``, else Verilator when installed (it
-    runs the long simulations about 25 times faster), else Icarus."""
+    """The simulator to use: ``simulator``, else ``$SIM``, else Verilator when installed (far
+    faster than Icarus on long runs: ``make bench``), else Icarus."""
     name = simulator or os.environ.get("SIM") or (
         "verilator" if verilator_bin() is not None else "icarus")
     if name not in SIMULATORS:
