@@ -19,7 +19,7 @@ h5py = pytest.importorskip("h5py")
 from core.errors import InputError  # noqa: E402
 from core.params import load_state_dict  # noqa: E402
 from golden.float_model import run_float  # noqa: E402
-from tests.epur.hostile import check_outcome, run_cli  # noqa: E402
+from tests.core.refused import check_refused  # noqa: E402
 
 SEED = 18
 
@@ -179,14 +179,7 @@ def test_unsupported_keras_model_is_one_line_exit_2(case, tmp_path):
     configs, match = BAD[case]
     kind = configs[0]["class_name"] if configs[0]["class_name"] in ("LSTM", "GRU") else "LSTM"
     path = write_h5(tmp_path / "m.h5", kind, random_weights(kind, 5, 7, 1), configs)
-    with pytest.raises(InputError, match=match):
-        load_state_dict(path)
-    inputs = tmp_path / "x.npz"
-    np.savez(inputs, x=np.zeros((1, 3, 5)))
-    out = tmp_path / "out.npz"
-    code, _, err = run_cli("run", "--model", path, "--inputs", inputs, "--out", out)
-    check_outcome(code, err, allowed=(2,))
-    assert not out.exists()
+    check_refused(path, match, tmp_path)
 
 
 def test_keras_wrong_shapes_and_foreign_files(tmp_path):
