@@ -106,3 +106,23 @@ def _ebatch(lengths: np.ndarray, slots: int, period: int) -> Schedule:
         step = step + 1
         b += 1
     return Schedule(np.array(rows_seq, dtype=np.int64), np.array(rows_t, dtype=np.int64))
+
+
+def random_entries(rng, lengths, slots: int, gap: int = 3) -> Schedule:
+    """A stimulus, not a policy: sequences entering and leaving slots at random times. A slot,
+    once free, waits 0..``gap`` batch steps, then takes the next waiting sequence (a random one
+    of the slots free earliest); no padding. ``rng``: a NumPy Generator."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    free_at = rng.integers(0, gap + 1, slots)
+    place = []                                     # (slot, first batch step) of each sequence
+    for length in lengths:
+        s = int(rng.choice(np.flatnonzero(free_at == free_at.min())))
+        place.append((s, int(free_at[s])))
+        free_at[s] += length + rng.integers(0, gap + 1)
+    steps = max(b + int(length) for (_, b), length in zip(place, lengths, strict=True))
+    seq = np.full((steps, slots), IDLE, dtype=np.int64)
+    t = np.zeros_like(seq)
+    for i, (s, b) in enumerate(place):
+        seq[b:b + lengths[i], s] = i
+        t[b:b + lengths[i], s] = np.arange(lengths[i])
+    return Schedule(seq, t)

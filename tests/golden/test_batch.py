@@ -28,22 +28,8 @@ SMALL = dataclasses.replace(DEFAULT, input_size=5, hidden_size=6, lanes=4, bnn_b
 
 
 def random_schedule(rng, lengths, slots, gap=3) -> Schedule:
-    """Sequences entering free slots at random times: each slot, once free, waits 0..gap
-    steps, then takes the next waiting sequence (random slot order); no padding."""
-    n = len(lengths)
-    free_at = rng.integers(0, gap + 1, slots)
-    place = []                                     # (slot, first batch step) of each sequence
-    for i in range(n):
-        s = int(rng.choice(np.flatnonzero(free_at == free_at.min())))
-        place.append((s, int(free_at[s])))
-        free_at[s] += lengths[i] + rng.integers(0, gap + 1)
-    steps = max(b + length for (_, b), length in zip(place, lengths, strict=True))
-    seq = np.full((steps, slots), IDLE, dtype=np.int64)
-    t = np.zeros_like(seq)
-    for i, (s, b) in enumerate(place):
-        seq[b:b + lengths[i], s] = i
-        t[b:b + lengths[i], s] = np.arange(lengths[i])
-    return Schedule(seq, t)
+    """Sequences entering free slots at random times (golden.batch_runtime.random_entries)."""
+    return batch_runtime.random_entries(rng, lengths, slots, gap)
 
 
 CASES = [(cell, layers, slots, predictor)
