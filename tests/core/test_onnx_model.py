@@ -21,9 +21,11 @@ from tests.core.refused import check_refused  # noqa: E402
 SEED = 18
 
 
-def build(op: str, x_size: int, units: int, layers: int, seed=SEED, bias=True, **attrs):
+def build(op: str, x_size: int, units: int, layers: int, seed=SEED, bias=True, weights=None,
+          **attrs):
     """A graph X (T, B, X) -> [op -> Squeeze(axis 1)] * layers -> Y (T, B, H), as PyTorch's
-    exporter lays out a stacked nn.LSTM/nn.GRU (time-major)."""
+    exporter lays out a stacked nn.LSTM/nn.GRU (time-major); random weights, or ``weights``:
+    (W, R, B) per layer in the operator's layout."""
     rng = np.random.default_rng(seed)
     g = 4 if op == "LSTM" else 3
     if op == "GRU":
@@ -35,6 +37,8 @@ def build(op: str, x_size: int, units: int, layers: int, seed=SEED, bias=True, *
         w = rng.uniform(-0.6, 0.6, (1, g * units, xs)).astype(np.float32)
         r = rng.uniform(-0.6, 0.6, (1, g * units, units)).astype(np.float32)
         b = rng.uniform(-0.5, 0.5, (1, 2 * g * units)).astype(np.float32)
+        if weights is not None:
+            w, r, b = (np.asarray(a, dtype=np.float32)[None] for a in weights[k])
         inits += [numpy_helper.from_array(w, f"W{k}"), numpy_helper.from_array(r, f"R{k}")]
         inputs = [prev, f"W{k}", f"R{k}"]
         if bias:
