@@ -87,10 +87,24 @@ class Engine:
         index = {f.key: k for k, f in enumerate(futures)}
         try:
             for future in as_completed(futures):
-                yield index[future.key], future.result()
+                yield index[future.key], _result(future)
         finally:
             for f in futures:
                 f.cancel()
+
+
+def _result(future):
+    """A task's result; its own exception as it was raised on the worker (an InputError stays
+    one), but a cluster that went away (scheduler or workers killed) is a ToolError."""
+    from concurrent.futures import CancelledError
+
+    from distributed.comm.core import CommClosedError
+
+    try:
+        return future.result()
+    except (CancelledError, CommClosedError) as e:
+        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise ToolError(f"the Dask cluster failed: {reason}") from None
 
 
 class _Done:
