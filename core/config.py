@@ -265,8 +265,8 @@ class EpurConfig:
 
     @property
     def max_sequence_length(self) -> int:
-        """The longest sequence a slot of the batched build takes: its step tag on the output
-        (docs/architecture.md, "The batched build") has ``counter_width`` bits."""
+        """The longest sequence a slot of the batched build takes: the step tag planned for its
+        output (docs/architecture.md, "The batched build") has ``counter_width`` bits."""
         return 1 << self.counter_width
 
     @property
@@ -376,8 +376,9 @@ class EpurConfig:
                         f"not {fmt}")
         if self.slots > 1:
             raise InputError(
-                f"the batched build (slots {self.slots}) has a golden and cycle model (epur "
-                f"batch) but no RTL yet: generate and simulate take slots 1")
+                f"the batched build (slots {self.slots}) is modelled (epur batch) and its RTL "
+                f"exists only for predictor none, off the command line: generate and simulate "
+                f"take slots 1")
         if self.predictor == "delta" and self.reuse_cap:
             raise InputError(
                 f"the delta build reuses no neuron, so it has no reuse counter: reuse_cap must "

@@ -42,7 +42,7 @@ def test_slots_refuse_delta_and_precision():
 
 
 def test_no_rtl_for_slots_above_one():
-    with pytest.raises(InputError, match="batched build .slots 3. has a golden and cycle model"):
+    with pytest.raises(InputError, match="batched build .slots 3. is modelled .epur batch."):
         EpurConfig(slots=3).require_hardware()
 
 
