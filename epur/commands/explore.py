@@ -43,7 +43,13 @@ AREA_KEYS = ("transistors", "cells", "ffs", "memory_bits")
 
 def add_arguments(p) -> None:
     p.add_argument("--workload", "-w", action="append", metavar="W",
-                   help="workload (repeat or comma-separate; default jvowels-lstm,jvowels-gru)")
+                   help="workload (repeat or comma-separate; default jvowels-lstm,jvowels-gru, "
+                        "none with --model)")
+    p.add_argument("--model", type=Path, metavar="M",
+                   help="also explore a user's own model (metric: agreement with its float "
+                        "model; see epur evaluate --model); needs --inputs")
+    p.add_argument("--inputs", type=Path, metavar="X",
+                   help="with --model: .npz with x (batch, time, features), optionally lengths")
     p.add_argument("--lanes", default="8", metavar="N,N,...", help="lanes N (default 8)")
     p.add_argument("--bnn-bits", default="40", metavar="B,B,...", help="BNN bits (default 40)")
     p.add_argument("--formats", metavar="QW/QD,...",
@@ -116,7 +122,8 @@ def grid(args) -> dict:
     from workloads.evaluate import parse_thetas
 
     names = []
-    for item in args.workload or ["jvowels-lstm,jvowels-gru"]:
+    default = [] if args.model is not None else ["jvowels-lstm,jvowels-gru"]
+    for item in args.workload or default:
         for n in (x.strip() for x in item.split(",")):
             if n not in NAMES:
                 raise InputError(f"unknown workload {n!r}: choose one of {', '.join(NAMES)}")
@@ -129,9 +136,35 @@ def grid(args) -> dict:
         thetas = parse_thetas(args.thetas)
     except ValueError as e:
         raise InputError(f"--thetas: {e}") from None
+    if args.model is not None or args.inputs is not None:
+        names.append(_user_spec(args))
     return {"workloads": list(dict.fromkeys(names)), "lanes": _ints(args.lanes, "lanes"),
             "bnn_bits": _ints(args.bnn_bits, "bnn-bits"), "formats": _formats(args.formats),
             "schemes": list(dict.fromkeys(schemes)), "thetas": list(dict.fromkeys(thetas))}
+
+
+def _user_spec(args):
+    """The user's model as a workload (workloads/user.py), checked here: bad files are one
+    line before any worker starts."""
+    from workloads.user import UserSpec, load
+
+    if args.model is None or args.inputs is None:
+        raise InputError("--model and --inputs go together")
+    spec = UserSpec(str(args.model), str(args.inputs))
+    load(spec)
+    return spec
+
+
+def _identity(name) -> dict:
+    """What names a workload in the store's keys: a built-in one by name, a user's model by its
+    files' paths and contents."""
+    if isinstance(name, str):
+        return {"workload": name}
+    digest = hashlib.sha256()
+    for path in (name.model, name.inputs):
+        digest.update(Path(path).read_bytes())
+    return {"workload": str(name), "model": name.model, "inputs": name.inputs,
+            "sha256": digest.hexdigest()}
 
 
 def key_of(doc: dict) -> str:
@@ -144,12 +177,13 @@ def plan(axes: dict, limit: int | None, synth: str) -> tuple[list, dict]:
     """(points, hardware configs): each point a dict with its ``key``, ``where`` (the sweep key
     of workloads/evaluate.py), its axes and its ``hw`` key; each hardware config by key, its
     config as a dict (None for schemes without hardware)."""
-    from core.params import config_for
+    from core.params import config_for, load_state_dict
     from workloads import get
 
     points, hardware = [], {}
     for name in axes["workloads"]:
-        params = get(name).params
+        params = get(name).params if isinstance(name, str) else load_state_dict(name.model)
+        identity = _identity(name)
         for lanes in axes["lanes"]:
             for bnn_bits in axes["bnn_bits"]:
                 for formats in axes["formats"]:
@@ -169,12 +203,14 @@ def plan(axes: dict, limit: int | None, synth: str) -> tuple[list, dict]:
                             hw_key = key_of({"hw": hw, "target": synth})
                             hardware[hw_key] = hw
                         for theta in axes["thetas"]:
-                            axes_doc = {"workload": name, "lanes": lanes, "bnn_bits": bnn_bits,
+                            axes_doc = {"workload": str(name), "lanes": lanes,
+                                        "bnn_bits": bnn_bits,
                                         "weight_format": str(cfg.weight_format),
                                         "data_format": str(cfg.data_format), "scheme": scheme,
                                         "theta": theta}
                             points.append({**axes_doc, "where": where, "hw": hw_key,
-                                           "key": key_of({**axes_doc, "limit": limit})})
+                                           "key": key_of({**axes_doc, **identity,
+                                                          "limit": limit})})
     return points, hardware
 
 
@@ -313,15 +349,16 @@ def summary(axes, args, points, records, areas, computed: int, reused: int) -> d
         rows.append(row)
     x = "transistors" if args.synth != "none" else "loss"
     fronts = {}
-    for name in axes["workloads"]:
+    for name in map(str, axes["workloads"]):
         ok = [r for r in rows if r["workload"] == name and r["within_budget"]
               and (x == "loss" or r["area"])]
         flat = [{**r, "transistors": r["area"]["transistors"]} if x != "loss" else r
                 for r in ok]
         fronts[name] = {y: [r["key"] for r in pareto(flat, x, y)]
                         for y in ("speedup", "energy_saving")}
-    return {"axes": {**axes, "formats": [None if f is None else [str(v) for v in f]
-                                         for f in axes["formats"]]},
+    formats = [None if f is None else [str(v) for v in f] for f in axes["formats"]]
+    return {"axes": {**axes, "workloads": [str(n) for n in axes["workloads"]],
+                     "formats": formats},
             "limit": args.limit, "synth": args.synth, "points": rows, "pareto_x": x,
             "pareto": fronts, "computed": computed, "reused": reused,
             "store": str(args.store)}

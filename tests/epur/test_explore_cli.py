@@ -136,31 +136,61 @@ def test_a_started_scheduler_with_two_workers_gives_the_local_results(tmp_path):
             p.wait(timeout=30)
 
 
+def _own_model(tmp_path):
+    from core.params import random_params
+
+    params = random_params("lstm", 3, 4, 1, seed=18)
+    model, inputs = tmp_path / "own.npz", tmp_path / "x.npz"
+    np.savez(model, **params.state_dict())
+    np.savez(inputs, x=np.random.default_rng(18).normal(0, 1, (3, 6, 3)))
+    return params, model, inputs
+
+
+def test_a_users_model_is_explored_and_keyed_by_its_files(tmp_path):
+    _, model, inputs = _own_model(tmp_path)
+    store = tmp_path / "store"
+    argv = ["explore", "--model", model, "--inputs", inputs, "--lanes", "2,4", "--schemes",
+            "bnn", "--thetas", "0,0.5", "--synth", "none", "--store", store, "-j", "1", "-q",
+            "--json"]
+    code, out, err = run_cli(*argv)
+    check_outcome(code, err, allowed=(0,))
+    doc = json.loads(out)
+    assert doc["axes"]["workloads"] == ["own"] and doc["computed"] == 4
+    assert all(p["metric"] == "agreement" for p in doc["points"])
+    np.savez(inputs, x=np.random.default_rng(19).normal(0, 1, (3, 6, 3)))
+    code, out, err = run_cli(*argv)           # other inputs: other keys, every point again
+    check_outcome(code, err, allowed=(0,))
+    assert json.loads(out)["computed"] == 4
+
+
 @pytest.mark.skipif(not os.environ.get("EPUR_EXPLORE_SYNTH"),
-                    reason="synthesizes 2 hardware configs with generic Yosys (minutes): "
-                           "EPUR_EXPLORE_SYNTH=1")
+                    reason="synthesizes 3 small builds with generic Yosys (a minute or more "
+                           "each): EPUR_EXPLORE_SYNTH=1")
 def test_explore_synthesizes_each_hardware_config_once(tmp_path):
     from core.config import DEFAULT
+    from core.params import config_for
     from synth.flow import run_build, write_verilog
 
+    params, model, inputs = _own_model(tmp_path)
     store, plot = tmp_path / "store", tmp_path / "pareto.png"
-    argv = ["explore", "--workload", "jvowels-gru", "--lanes", "8", "--schemes", "bnn,delta",
-            "--thetas", "0.125,0.25", "--limit", "4", "--store", store, "-q", "--json",
-            "--plot", plot]
+    argv = ["explore", "--model", model, "--inputs", inputs, "--lanes", "2", "--bnn-bits", "8",
+            "--schemes", "bnn,delta", "--thetas", "0.125,0.25", "--store", store, "-q",
+            "--json", "--plot", plot]
     code, out, err = run_cli(*argv)
     check_outcome(code, err, allowed=(0,))
     doc = json.loads(out)
     assert doc["computed"] == 4 + 2 and len(list((store / "hw").glob("*.json"))) == 2
     assert plot.stat().st_size > 0
-    from core.params import config_for
-    from workloads import get
-
-    cfg = config_for(get("jvowels-gru").params, DEFAULT, name="epur_explore", lanes=8,
+    code, out, _ = run_cli(*argv)
+    assert json.loads(out)["computed"] == 0
+    cfg = config_for(params, DEFAULT, name="epur_explore", lanes=2, bnn_bits=8,
                      predictor="bnn")
     write_verilog(cfg, "generic", tmp_path / "ref" / f"{cfg.name}.v")
     expect = run_build("generic", cfg, tmp_path / "ref", pnr=False)["metrics"]["transistors"]
     bnn = [p for p in doc["points"] if p["scheme"] == "bnn"]
     assert all(p["area"]["transistors"] == expect for p in bnn)
+    delta = [p for p in doc["points"] if p["scheme"] == "delta"]
+    assert all(p["area"]["transistors"] != expect for p in delta)
 
 
 @pytest.mark.parametrize("argv,match", [
