@@ -17,14 +17,53 @@ HELP = "write the Verilog of an accelerator (DIR/<name>.v) and its config (DIR/c
 def add_arguments(p):
     p.add_argument("--config", type=Path,
                    help="accelerator config (.json or .toml); default: the built-in default")
+    p.add_argument("--model", type=Path,
+                   help="size the accelerator to this model (PyTorch, Keras or ONNX; checked "
+                        "against --config when both are given)")
+    p.add_argument("--inputs", type=Path,
+                   help="with --model --calibrate: the sample inputs (.npz with x)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="with --model and --inputs: choose the weight and data formats from "
+                        "the inputs first (as epur calibrate)")
     p.add_argument("-o", "--out", type=Path, default=Path("build"),
                    help="output directory (created if missing; default: build)")
     p.add_argument("--json", action="store_true",
                    help="print the written paths and the top level's ports as one JSON document")
 
 
+def _sized(args):
+    """The config to build: --config or the default, sized to --model and calibrated on
+    --inputs when asked."""
+    cfg = DEFAULT if args.config is None else load_config(args.config)
+    if args.model is None:
+        if args.calibrate or args.inputs is not None:
+            raise InputError("--calibrate and --inputs need --model")
+        return cfg
+    from core.params import check_matches, config_for, load_state_dict
+
+    params = load_state_dict(args.model)
+    if args.config is None:
+        cfg = config_for(params)
+    else:
+        check_matches(cfg, params)
+    if not args.calibrate:
+        return cfg
+    if args.inputs is None:
+        raise InputError("--calibrate needs --inputs")
+    from core.io import load_inputs
+    from golden.model import check_inputs
+    from workloads.calibrate import calibrate
+
+    x, lengths = check_inputs(cfg, *load_inputs(args.inputs))
+    cfg, _, reasons = calibrate(cfg, params, x, lengths)
+    if not args.json:
+        for line in reasons:
+            print(f"epur generate: calibrate: {line}")
+    return cfg
+
+
 def run(args) -> int:
-    cfg = (DEFAULT if args.config is None else load_config(args.config)).require_hardware()
+    cfg = _sized(args).require_hardware()
     out = check_directory(args.out)
 
     from hw.top import generate_verilog, verilog_ports

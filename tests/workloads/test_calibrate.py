@@ -138,3 +138,23 @@ def test_run_calibrate_flag_uses_the_calibrated_formats(tmp_path):
     assert "calibrate: data reach" in err and "saturation" not in err
     with np.load(out) as f:
         assert np.abs(f["h"] - run_float(params, x))[_valid()].max() < 0.02
+
+
+def test_generate_calibrate_builds_with_the_calibrated_formats(tmp_path):
+    from core.params import random_params
+
+    params = random_params("gru", 3, 4, 1, seed=SEED, scale=3.0)
+    x = np.random.default_rng(SEED).normal(0, 4, (2, 5, 3))
+    model, inputs = tmp_path / "m.npz", tmp_path / "x.npz"
+    np.savez(model, **params.state_dict())
+    np.savez(inputs, x=x)
+    code, _, err = run_cli("calibrate", "--model", model, "--inputs", inputs, "--out",
+                           tmp_path / "cal.json")
+    check_outcome(code, err, allowed=(0,))
+    code, _, err = run_cli("generate", "--model", model, "--inputs", inputs, "--calibrate",
+                           "-o", tmp_path / "gen", "--json")
+    check_outcome(code, err, allowed=(0,))
+    assert load_config(tmp_path / "gen" / "config.json") == load_config(tmp_path / "cal.json")
+    code, _, err = run_cli("generate", "--calibrate", "-o", tmp_path / "bad")
+    check_outcome(code, err, allowed=(2,))
+    assert not (tmp_path / "bad").exists()
