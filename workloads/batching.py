@@ -249,6 +249,7 @@ def format_table(doc: dict) -> str:
 DATA_DIR = Path("docs/data/batch")
 DOC = Path("docs/batch.md")
 AREA = Path("docs/data/batch_area.json")      # python -m synth.batch_area writes it
+TOP_AREA = Path("docs/data/batch_top_area.json")    # python -m synth.batch_top_area
 RUNS = tuple((name, predictor) for name in ("jvowels-lstm", "jvowels-gru")
              for predictor in ("none", "bnn"))
 BATCH_REGION = re.compile(r"(<!-- batch: ([^>]*?) -->\n)(.*?)(<!-- /batch -->)", re.S)
@@ -263,7 +264,7 @@ def _row(cells) -> str:
 
 
 def _runs(docs: dict):
-    return [(key, doc) for key, doc in docs.items() if key != "area"]
+    return [(key, doc) for key, doc in docs.items() if key not in ("area", "top-area")]
 
 
 def _points_table(doc: dict) -> list[str]:
@@ -338,10 +339,24 @@ def _area_table(doc: dict) -> list[str]:
     return lines
 
 
+def _top_area_table(doc: dict) -> list[str]:
+    f = doc["figures"]
+    one = f["s1"]
+    lines = [_row(("S", "build", "cells", "flip-flops", "transistors", "vs S = 1",
+                   "memory bits")), _row(("---",) * 7)]
+    for s in doc["slots"]:
+        g = f[f"s{s}"]
+        lines.append(_row((s, "hw/top.py" if s == 1 else "hw/batch_top.py", f"{g['cells']:,}",
+                           f"{g['ffs']:,}", f"{g['transistors']:,}",
+                           f"{g['transistors'] / one['transistors']:.2f}x",
+                           f"{g['memory_bits']:,}")))
+    return lines
+
+
 def render(text: str, docs: dict) -> str:
     """``text`` with every ``<!-- batch: SPEC -->`` region regenerated from ``docs``
-    ((workload, predictor) -> sweep document, and ``area``). SPEC: ``points NAME PREDICTOR``,
-    ``ratios``, ``energy``, ``steps``, ``area``."""
+    ((workload, predictor) -> sweep document, ``area`` and ``top-area``). SPEC: ``points NAME
+    PREDICTOR``, ``ratios``, ``energy``, ``steps``, ``area``, ``top-area``."""
     def fill(m):
         spec = m.group(2).split()
         if spec[0] == "points" and len(spec) == 3:
@@ -354,6 +369,8 @@ def render(text: str, docs: dict) -> str:
             lines = _steps_table(docs)
         elif spec == ["area"]:
             lines = _area_table(docs["area"])
+        elif spec == ["top-area"]:
+            lines = _top_area_table(docs["top-area"])
         else:
             raise ValueError(f"unknown batch region {m.group(2)!r}")
         return m.group(1) + "\n".join(lines) + "\n" + m.group(4)
@@ -364,7 +381,8 @@ def stored(root: Path = ROOT) -> dict:
     """The stored sweeps by (workload, predictor), and ``area``: synth/batch_area.py's."""
     docs = {(name, predictor): json.loads(data_path(root, name, predictor).read_text())
             for name, predictor in RUNS}
-    return {**docs, "area": json.loads((root / AREA).read_text())}
+    return {**docs, "area": json.loads((root / AREA).read_text()),
+            "top-area": json.loads((root / TOP_AREA).read_text())}
 
 
 def main(argv=None) -> int:
@@ -382,7 +400,8 @@ def main(argv=None) -> int:
     if args.render_only or args.check:
         docs = stored()
     else:
-        docs = {"area": stored()["area"]}
+        kept = stored()
+        docs = {key: kept[key] for key in ("area", "top-area")}
         for name, predictor in RUNS:
             docs[name, predictor] = workload_sweep(name, predictor)
             data_path(ROOT, name, predictor).parent.mkdir(parents=True, exist_ok=True)

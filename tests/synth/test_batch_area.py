@@ -25,3 +25,12 @@ def test_the_batched_dpu_grows_by_accumulators_not_multipliers():
         extra_ffs = f[f"batch_dpu_s{s}"]["ffs"] - f["dpu"]["ffs"]
         assert (s - 1) * acc <= extra_ffs <= (s - 1) * acc + 8, s     # S - 1 accumulators
         assert f[f"batch_dpu_s{s}"]["transistors"] < 1.1 * f["dpu"]["transistors"]
+
+
+@pytest.mark.skipif(os.environ.get("EPUR_SYNTH_BATCH") != "1",
+                    reason="generic synthesis of 3 accelerators: set EPUR_SYNTH_BATCH=1")
+def test_stored_top_area_is_reproduced(tmp_path):
+    from synth import batch_top_area
+
+    stored = json.loads(batch_top_area.OUT.read_text())
+    assert batch_top_area.run(tmp_path) == stored
