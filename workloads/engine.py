@@ -34,14 +34,16 @@ class Engine:
     def __enter__(self) -> Engine:
         if self.scheduler is None and (self.workers or 0) <= 1:
             return self
-        import logging
+        import os
 
+        # Dask logs each worker's start and stop, and the tasks an interrupt cancels: the
+        # commands print their own lines (read when distributed is imported, here and in the
+        # worker processes, which inherit the environment)
+        # (a worker still talking to a scheduler that shuts down logs its broken connection
+        # as an error)
+        os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
+        os.environ.setdefault("DASK_LOGGING__TORNADO", "critical")
         from distributed import Client, LocalCluster
-
-        # Dask logs each worker's start and stop at INFO: the commands print their own lines
-        for name in ("distributed", "distributed.nanny", "distributed.scheduler",
-                     "distributed.worker", "distributed.core", "distributed.http"):
-            logging.getLogger(name).setLevel(logging.ERROR)
         if self.scheduler is not None:
             try:
                 self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
@@ -50,16 +52,42 @@ class Engine:
                                  f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
                                  ) from None
         else:
-            try:    # ports of the system's choosing: another cluster may hold the defaults
-                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                             processes=True, scheduler_port=0,
-                                             dashboard_address=":0")
-                self.client = Client(self._cluster)
-            except (OSError, RuntimeError, TimeoutError) as e:
-                self.__exit__(None, None, None)
+            self._start_local(Client, LocalCluster)
+        return self
+
+    def _start_local(self, Client, LocalCluster) -> None:  # noqa: N803 - the classes
+        """A local cluster whose worker processes ignore Ctrl-C: the terminal sends it to the
+        whole process group, and each worker printed a KeyboardInterrupt traceback; this
+        process ends them instead. SIGINT is ignored while they start (a process started with
+        SIGINT ignored keeps ignoring it, Python included), so a Ctrl-C in those seconds is
+        lost. A SIGTERM or error while they start closes what had started."""
+        import signal
+        import threading
+
+        from distributed.deploy.spec import SpecCluster
+
+        before = set(SpecCluster._instances)
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+        try:    # ports of the system's choosing: another cluster may hold the defaults
+            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                         processes=True, scheduler_port=0,
+                                         dashboard_address=":0")
+            self.client = Client(self._cluster)
+        except BaseException as e:
+            self.__exit__(None, None, None)
+            for cluster in set(SpecCluster._instances) - before:
+                try:
+                    cluster.close(timeout=10)
+                except Exception:  # noqa: BLE001, S110 - closing what is left, best effort
+                    pass
+            if isinstance(e, (OSError, RuntimeError, TimeoutError)):
                 raise ToolError(f"the local Dask cluster did not start: "
                                 f"{str(e).splitlines()[0]}") from None
-        return self
+            raise
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def __exit__(self, *exc) -> None:
         if self.client is not None:
