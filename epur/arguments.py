@@ -4,6 +4,8 @@ takes them under the same names)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from core.config import MODES, PRECISIONS
 
 
@@ -19,3 +21,13 @@ def add_overrides(p) -> None:
     p.add_argument("--precision-theta", type=float, metavar="T",
                    help="override the config's dynamic-precision threshold (a layer's next step "
                         "is low when no neuron of its tracked state moved by more than T)")
+
+
+def add_user_model(p, role: str) -> None:
+    """``--model M`` (its help says the ``role`` it plays) and ``--inputs X``: a user's own model
+    and its inputs, as ``evaluate`` and ``explore`` take them."""
+    p.add_argument("--model", type=Path, metavar="M",
+                   help=f"{role} (.npz/.pt state_dict, Keras .h5/.keras, ONNX .onnx); needs "
+                        f"--inputs")
+    p.add_argument("--inputs", type=Path, metavar="X",
+                   help="with --model: .npz with x (batch, time, features), optionally lengths")

@@ -10,6 +10,7 @@ from core.config import DEFAULT
 from core.errors import InputError
 from core.io import check_directory, check_output, write_atomic
 from core.saturation import SEE, describe
+from epur.arguments import add_user_model
 
 NAME = "evaluate"
 HELP = ("sweep predictors none, bnn, mbnn, oracle and delta over thresholds, and dynamic "
@@ -23,11 +24,7 @@ def add_arguments(p) -> None:
     p.add_argument("--workload", "-w", action="append", metavar="W",
                    help=f"workload ({', '.join(NAMES)} or all); repeat for several "
                         "(default jvowels-lstm)")
-    p.add_argument("--model", type=Path, metavar="M",
-                   help="a user's own model instead of a workload (.npz/.pt state_dict, Keras "
-                        ".h5/.keras, ONNX .onnx); needs --inputs")
-    p.add_argument("--inputs", type=Path, metavar="X",
-                   help="with --model: .npz with x (batch, time, features), optionally lengths")
+    add_user_model(p, "a user's own model instead of a workload")
     p.add_argument("--labels", type=Path, metavar="Y",
                    help="with --model: .npz with y, labels per sequence (batch,) or per step "
                         "(batch, time), and optionally a dense head head_weight, head_bias; "

@@ -29,6 +29,7 @@ from pathlib import Path
 from core.errors import InputError
 from core.fixed import FixedFormat
 from core.io import check_directory, check_output, write_atomic
+from epur.arguments import add_user_model
 
 NAME = "explore"
 HELP = ("design-space exploration on Dask: lanes, BNN bits, formats, schemes and thresholds x "
@@ -45,11 +46,8 @@ def add_arguments(p) -> None:
     p.add_argument("--workload", "-w", action="append", metavar="W",
                    help="workload (repeat or comma-separate; default jvowels-lstm,jvowels-gru, "
                         "none with --model)")
-    p.add_argument("--model", type=Path, metavar="M",
-                   help="also explore a user's own model (metric: agreement with its float "
-                        "model; see epur evaluate --model); needs --inputs")
-    p.add_argument("--inputs", type=Path, metavar="X",
-                   help="with --model: .npz with x (batch, time, features), optionally lengths")
+    add_user_model(p, "also explore a user's own model (metric: agreement with its float "
+                      "model)")
     p.add_argument("--lanes", default="8", metavar="N,N,...", help="lanes N (default 8)")
     p.add_argument("--bnn-bits", default="40", metavar="B,B,...", help="BNN bits (default 40)")
     p.add_argument("--formats", metavar="QW/QD,...",
