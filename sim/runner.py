@@ -115,6 +115,22 @@ def sequence_count(text: str) -> int | None:
             from None
 
 
+def progress_bar(stack: contextlib.ExitStack, bar_class, total: int, label: str,
+                 enabled: bool):
+    """A ``progress`` callback for :func:`simulate` that opens a ``bar_class(total, label,
+    enabled)`` (a tqdm bar) on ``stack`` at its first call, once the build is done, and moves
+    it to the number of sequences finished at each call."""
+    bars = []
+
+    def progress(done: int) -> None:
+        if not bars:
+            bars.append(stack.enter_context(bar_class(total, label, enabled)))
+            bars[0].unit = "seq"
+        bars[0].update(done - bars[0].n)
+
+    return progress
+
+
 @contextlib.contextmanager
 def _tool_path(simulator: str):
     """Verilator's ``bin`` folder first on ``PATH`` (and no stray ``VERILATOR_ROOT``: the
@@ -358,7 +374,8 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
     ``precision_theta`` controls (default: the config's); dynamic and low need a precision
     build (a config whose precision is not static). ``simulator``: verilator or icarus
     (default :func:`simulator_name`). ``progress``, when given, is called with the number of
-    sequences finished so far while the simulation runs (a progress bar's ``update``).
+    sequences finished so far while the simulation runs (first with 0 once the build is
+    done, so a progress bar can start then).
     """
     from golden.model import check_inputs, run_fixed
 
@@ -398,6 +415,8 @@ def simulate(cfg: EpurConfig, params, x, lengths=None, *, predictor=None, theta=
         # Icarus dumps where the build's epur_waves module says; Verilator's cocotb main where
         # --trace-file says (a VCD: Verilator's FST writer needs liblz4's headers to build)
         trace = ["--trace-file", str(wave)] if waves and sim == "verilator" else []
+        if progress is not None:
+            progress(0)                 # compiled: the simulation starts
         try:
             with _watch(run_dir / PROGRESS, progress):
                 runner.test(test_module="sim.tb_top", hdl_toplevel=cfg.name,

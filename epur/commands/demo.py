@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -57,7 +58,7 @@ def run(args) -> int:
     from core.io import write_atomic
     from core.params import config_for
     from hw.top import generate_verilog
-    from sim.runner import build, simulate, simulator_name
+    from sim.runner import progress_bar, simulate, simulator_name
     from synth.flow import TARGETS, synthesize
     from workloads import get
     from workloads.evaluate import Progress, choose_on, format_table, plot, sweep
@@ -109,13 +110,12 @@ def run(args) -> int:
     x = x[:, :int(lengths.max())]
     sims = {}
     for kind, c in builds.items():
-        build(c, out / "sim", simulator=sim)        # compiled before its progress bar
-        with Progress(n, f"   {kind}", enabled=not args.json) as bar:
-            bar.unit = "seq"
+        with contextlib.ExitStack() as stack:
+            progress = progress_bar(stack, Progress, n, f"   {kind}", not args.json)
             sims[kind] = simulate(c, workload.params, x, lengths, theta=theta,
                                   root=out / "sim", run_name=kind, simulator=sim,
-                                  progress=lambda done, bar=bar: bar.update(done - bar.n))
-            bar.update(n - bar.n)
+                                  progress=progress)
+            progress(n)
     exact = all(s.ok for s in sims.values())
     rtl_cycles = {k: int(s.counters["cycles"].sum()) for k, s in sims.items()}
     model_cycles = {k: int(s.golden.cycles.sum()) for k, s in sims.items()}

@@ -16,6 +16,7 @@ installed (``make`` installs it), Icarus otherwise.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -82,7 +83,7 @@ def load_workload(name: str, sequences: int | None = None):
 
 
 def run(args) -> int:
-    from sim.runner import build, simulate, simulator_name
+    from sim.runner import progress_bar, simulate, simulator_name
     from workloads.evaluate import Progress
 
     if (args.model is None) != (args.inputs is None):
@@ -110,15 +111,9 @@ def run(args) -> int:
                          precision_theta=args.precision_theta).require_hardware()
 
     sim = simulator_name(args.sim)
-    # compile first (or find the build done): the bar counts simulated sequences only, and a
-    # failing compile is its one error line
-    build(cfg, args.build_dir, args.waves, sim)
-    with Progress(len(x), f"simulate ({sim})", enabled=not args.json) as bar:
-        bar.unit = "seq"
-
-        def progress(done):
-            bar.update(done - bar.n)
-
+    with contextlib.ExitStack() as stack:
+        # the bar starts once the build is done: a failing compile is one error line alone
+        progress = progress_bar(stack, Progress, len(x), f"simulate ({sim})", not args.json)
         res = simulate(cfg, params, x, lengths, seed=args.seed, idle=args.idle,
                        backpressure=args.backpressure, root=args.build_dir, waves=args.waves,
                        simulator=sim, progress=progress)
