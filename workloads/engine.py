@@ -45,12 +45,16 @@ class Engine:
         os.environ.setdefault("DASK_LOGGING__TORNADO", "critical")
         from distributed import Client, LocalCluster
         if self.scheduler is not None:
+            _check_reachable(self.scheduler)
             try:
                 self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT)
             except (OSError, TimeoutError, ValueError) as e:
                 raise InputError(f"cannot reach the Dask scheduler at {self.scheduler}: "
                                  f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
                                  ) from None
+            except Exception as e:  # noqa: BLE001 - a server that is not Dask's: any failure
+                raise InputError(f"{self.scheduler} does not answer as a Dask scheduler "
+                                 f"({type(e).__name__})") from None
         else:
             self._start_local(Client, LocalCluster)
         return self
@@ -133,6 +137,26 @@ def _result(future):
     except (CancelledError, CommClosedError) as e:
         reason = str(e).splitlines()[0] if str(e) else type(e).__name__
         raise ToolError(f"the Dask cluster failed: {reason}") from None
+
+
+def _check_reachable(address: str) -> None:
+    """A TCP scheduler address that refuses connections is refused at once (Dask's client
+    retries until its timeout)."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as e:
+        raise InputError(f"cannot reach the Dask scheduler at {address}: {e}") from None
+    if parts.scheme != "tcp" or host is None or port is None:
+        return                      # another protocol: Dask's client says what is wrong
+    try:
+        socket.create_connection((host, port), timeout=5).close()
+    except OSError as e:
+        raise InputError(f"cannot reach the Dask scheduler at {address}: "
+                         f"{e.strerror or e}") from None
 
 
 class _Done:

@@ -227,3 +227,34 @@ def test_pareto_front_is_the_non_dominated_set():
             best = top
     key = sorted((p["a"], p["s"]) for p in expect)
     assert sorted((p["a"], p["s"]) for p in front) == key
+
+
+def test_a_server_that_is_not_a_dask_scheduler_is_one_line_exit_2(tmp_path):
+    """Something else listening at the address (here: a server that answers garbage) made
+    Dask's client allocate exabytes and fail with MemoryError."""
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def answer():
+        for _ in range(4):
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                return
+            with conn:
+                conn.sendall(b"\xff" * 64)
+
+    threading.Thread(target=answer, daemon=True).start()
+    store = tmp_path / "store"
+    address = f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        code, _, err = run_cli("explore", "--workload", "jvowels-gru", "--lanes", "4",
+                               "--limit", "2", "--synth", "none", "-q", "--store", store,
+                               "--scheduler", address)
+    finally:
+        server.close()
+    check_outcome(code, err, allowed=(2,))
+    assert address in err and not store.exists()
