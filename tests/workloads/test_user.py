@@ -38,10 +38,14 @@ def _valid(lengths, steps):
 
 def test_agreement_with_the_float_model_is_the_default_metric(files):
     model, inputs, x, lengths = files
-    code, out, err = run_cli("evaluate", "--model", model, "--inputs", inputs, *SWEEP)
+    out_dir = model.parent / "eval"
+    code, out, err = run_cli("evaluate", "--model", model, "--inputs", inputs, *SWEEP,
+                             "--out", out_dir)
     check_outcome(code, err, allowed=(0,))
     doc = json.loads(out)
     assert doc["workload"] == "own" and doc["metric"] == "agreement"
+    assert json.loads((out_dir / "own.json").read_text()) == doc
+    assert (out_dir / "own.png").stat().st_size > 0
     assert doc["float"] == 100.0
     ref = np.argmax(run_float(PARAMS, x), axis=-1)
     valid = _valid(lengths, x.shape[1])
