@@ -8,8 +8,9 @@ caller can show progress and store each result at once (epur explore's results s
 functions and items must be importable and picklable on the workers: module-level functions of
 epur's packages and plain data.
 
-``workers=1`` without a scheduler runs in this process, with no cluster at all (the tests and
-small sweeps: starting a local cluster costs seconds).
+``workers`` of 1 or None without a scheduler runs in this process, with no cluster at all
+(the tests and small sweeps: starting a local cluster costs seconds); the commands ask for one
+worker per core unless told otherwise (``--jobs``).
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ class Engine:
             return self
         import os
 
-        # Dask logs each worker's start and stop, and the tasks an interrupt cancels: the
-        # commands print their own lines (read when distributed is imported, here and in the
-        # worker processes, which inherit the environment)
-        # (a worker still talking to a scheduler that shuts down logs its broken connection
-        # as an error)
+        # Dask logs each worker's start and stop, the tasks an interrupt cancels and, as
+        # errors, a worker's connection to a scheduler that shuts down: the commands print
+        # their own lines (read when distributed is imported, here and in the worker
+        # processes, which inherit the environment)
         os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "critical")
         os.environ.setdefault("DASK_LOGGING__TORNADO", "critical")
         from distributed import Client, LocalCluster
+
         if self.scheduler is not None:
             _check_reachable(self.scheduler)
             try:
