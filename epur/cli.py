@@ -61,8 +61,8 @@ class Terminated(BaseException):
 
 
 def _terminate_in(pid: int):
-    """The SIGTERM handler of process ``pid``. A process forked from it (a worker of evaluate's
-    pool) inherits the handler but not the command's exception handling: it ends at once, as
+    """The SIGTERM handler of process ``pid``. A process forked from it (a child a library forks)
+    inherits the handler but not the command's exception handling: it ends at once, as
     SIGTERM's default does, instead of printing a traceback of ``Terminated``."""
     def terminate(signum, frame):
         if os.getpid() != pid:
