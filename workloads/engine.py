@@ -95,11 +95,28 @@ class Engine:
                 signal.signal(signal.SIGINT, previous)
 
     def __exit__(self, *exc) -> None:
-        if self.client is not None:
-            self.client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self.client = self._cluster = None
+        """Close the client and the local cluster. A Ctrl-C or SIGTERM meanwhile waits until
+        they are closed (cut short, it left worker processes behind), then takes effect."""
+        import signal
+        import threading
+
+        if self.client is None and self._cluster is None:
+            return
+        held, previous = [], {}
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                previous[signum] = signal.signal(signum, lambda n, _: held.append(n))
+        try:
+            if self.client is not None:
+                self.client.close()
+            if self._cluster is not None:
+                self._cluster.close()
+        finally:
+            self.client = self._cluster = None
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+            for signum in dict.fromkeys(held):
+                signal.raise_signal(signum)
 
     def submit(self, fn, *args):
         """A handle whose ``result()`` is ``fn(*args)`` (run at once without a cluster)."""
