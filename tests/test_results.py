@@ -121,7 +121,7 @@ def copy(tmp_path):
     for name in FILES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
-    for folder in (results.EVAL_DIR, results.SYNTH_DIR, results.RTL_DIR):
+    for folder in (results.EVAL_DIR, results.SYNTH_DIR, results.RTL_DIR, results.SPLIT_DIR):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
 
