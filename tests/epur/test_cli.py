@@ -109,3 +109,23 @@ def test_a_closed_stdout_is_not_a_traceback(tmp_path):
         child.wait(timeout=120)
     assert err == ""
     assert child.returncode == 141
+
+
+def test_a_ctrl_c_while_the_command_line_is_imported_is_one_line(monkeypatch, capsys):
+    """The ``epur`` script (epur.launch) turns a Ctrl-C that lands while epur.cli is imported,
+    before its own handling exists, into the interrupt's one line and status 130."""
+    import sys
+
+    from epur import launch
+
+    class Interrupting:
+        def find_spec(self, name, path=None, target=None):
+            if name == "epur.cli":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "epur.cli", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupting(), *sys.meta_path])
+    monkeypatch.setattr(sys, "argv", ["epur", "--debug", "run", "--model", "m"])
+    assert launch.main() == 130
+    assert capsys.readouterr().err == "epur run: interrupted\n"
