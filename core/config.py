@@ -74,6 +74,7 @@ class EpurConfig:
     #                                   than this (every neuron) makes the layer's next step low
     low_data_frac: int = 6         # low-precision data word: Q(LOW_BITS, low_data_frac)
     slots: int = 1                 # S: sequences in flight (E-BATCH); 1 is the unbatched build
+    ghost_ratio: float = 0.0       # GhostRNN: fraction of h made by the cheap operation (0: off)
 
     def __post_init__(self):
         def check_int(key, lo, hi=None):
@@ -130,6 +131,7 @@ class EpurConfig:
                 raise ValueError(f"theta_h must be a finite number >= 0, not {self.theta_h}")
         self._check_precision(check_int)
         self._check_slots(check_int)
+        self._check_ghost()
         for key in ("theta", "theta_h") if self.predictor == "delta" else ("theta",):
             value = getattr(self, key)
             if self.predictor in HW_PREDICTORS and value is not None \
@@ -179,7 +181,48 @@ class EpurConfig:
                 f"slots {self.slots} needs precision static, not {self.precision!r}: the "
                 f"batched build shares each weight read between slots at one precision")
 
+    def _check_ghost(self) -> None:
+        r = self.ghost_ratio
+        if isinstance(r, bool) or not isinstance(r, (int, float)):
+            raise ValueError(f"ghost_ratio must be a number, not {r!r}")
+        if not math.isfinite(r) or not 0 <= r < 1:
+            raise ValueError(f"ghost_ratio must be in [0, 1) (0: no ghost states), not {r}")
+        if r == 0:
+            return
+        g = self.ghost_size
+        if g == 0:
+            raise ValueError(f"ghost_ratio {r} leaves no ghost state: round({r} * hidden_size "
+                             f"{self.hidden_size}) is 0")
+        if g == self.hidden_size:
+            raise ValueError(f"ghost_ratio {r} leaves no intrinsic state: round({r} * "
+                             f"hidden_size {self.hidden_size}) is all {g} states")
+        why = None
+        if self.predictor == "delta":
+            why = ("predictor delta: its pre-activation memory and delta encoder are laid out "
+                   "for H neurons a gate")
+        elif self.precision != "static":
+            why = f"precision {self.precision}: the ghost pass has no low-precision path"
+        elif self.slots != 1:
+            why = f"slots {self.slots}: the batched build has no ghost pass"
+        if why:
+            raise ValueError(f"ghost_ratio {r} does not compose with {why}")
+
     # -- derived parameters -------------------------------------------------------------------
+
+    @property
+    def ghost_size(self) -> int:
+        """G: ghost states per layer, ``round(ghost_ratio * H)`` (0: the plain model)."""
+        return round(self.ghost_ratio * self.hidden_size)
+
+    @property
+    def intrinsic_size(self) -> int:
+        """I = H - G: the states the cell computes, the rows of each gate (H without ghost)."""
+        return self.hidden_size - self.ghost_size
+
+    @property
+    def ghost(self) -> bool:
+        """True when the model has a ghost pass (``ghost_ratio`` > 0)."""
+        return self.ghost_size > 0
 
     @property
     def gate_names(self) -> tuple[str, ...]:
@@ -241,6 +284,11 @@ class EpurConfig:
     def bnn_cycles(self, layer: int) -> int:
         """BNN cycles of one neuron: ceil((X + H) / B)."""
         return -(-self.row_length(layer) // self.bnn_bits)
+
+    @property
+    def ghost_dpu_cycles(self) -> int:
+        """Kg: ghost-unit cycles of one ghost row, ceil(I / N) (GhostRNN)."""
+        return -(-self.intrinsic_size // self.lanes)
 
     def low_dpu_cycles(self, layer: int) -> int:
         """DPU cycles of one computed neuron in a low-precision step (2N products a cycle):

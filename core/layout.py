@@ -3,13 +3,18 @@
 A word on the ``wl`` port carries one parameter and its address. From the least significant bit
 the address holds ``col`` (column of the row [w_ih | w_hh]), ``row`` (neuron), ``gate``,
 ``layer`` and ``kind`` (:data:`WEIGHT`, :data:`BIAS` -- the combined bias, ``b_in`` for the GRU
-``n`` gate -- or :data:`BIAS_HN`, the GRU's ``b_hn``). Each field is as wide as its largest value
-needs (at least one bit); ``gate`` and ``kind`` are 2 bits. docs/formats.md shows an example.
+``n`` gate -- :data:`BIAS_HN`, the GRU's ``b_hn``, or :data:`GHOST`, a ghost layer's W_gh and
+b_gh). Each field is as wide as its largest value needs (at least one bit); ``gate`` and
+``kind`` are 2 bits. docs/formats.md shows an example.
 """
 
 from __future__ import annotations
 
 WEIGHT, BIAS, BIAS_HN = 0, 1, 2
+# a ghost layer's cheap operation (GhostRNN): W_gh[row, col] at gate GHOST_W, b_gh[row] at
+# gate GHOST_B (col 0)
+GHOST = 3
+GHOST_W, GHOST_B = 0, 1
 GATE_BITS = 2
 KIND_BITS = 2
 

@@ -18,12 +18,18 @@ _GATES_OF = {len(g): cell for cell, g in GATE_NAMES.items()}   # 4 -> lstm, 3 ->
 
 @dataclass(frozen=True)
 class LayerParams:
-    """One layer in PyTorch layout: w_ih (G*H, X_l), w_hh (G*H, H), b_ih and b_hh (G*H,)."""
+    """One layer in PyTorch layout: w_ih (G*H, X_l), w_hh (G*H, H), b_ih and b_hh (G*H,).
+
+    A ghost layer (GhostRNN, docs/architecture.md "Ghost states") has I = H - G intrinsic rows a
+    gate (w_ih (G*I, X_l), w_hh (G*I, H), biases (G*I,)) and the cheap operation w_gh (G, I),
+    b_gh (G,); a plain layer has None there."""
 
     w_ih: np.ndarray
     w_hh: np.ndarray
     b_ih: np.ndarray
     b_hh: np.ndarray
+    w_gh: np.ndarray | None = None
+    b_gh: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -39,10 +45,15 @@ class RNNParams:
             raise InputError(f"cell must be lstm or gru, not {self.cell!r}")
         if not self.layers:
             raise InputError("the model has no layers")
-        g, h = self.gates, self.hidden_size
+        g, h, n, ghost = self.gates, self.hidden_size, self.intrinsic_size, self.ghost_size
         for k, layer in enumerate(self.layers):
             x = self.input_size if k == 0 else h
-            expect = {"w_ih": (g * h, x), "w_hh": (g * h, h), "b_ih": (g * h,), "b_hh": (g * h,)}
+            expect = {"w_ih": (g * n, x), "w_hh": (g * n, h), "b_ih": (g * n,), "b_hh": (g * n,)}
+            if (layer.w_gh is None) != (ghost == 0) or (layer.b_gh is None) != (ghost == 0):
+                raise InputError(f"layer {k} {'lacks' if ghost else 'has'} weight_gh_l{k} or "
+                                 f"bias_gh_l{k}: every layer is a ghost layer or none is")
+            if ghost:
+                expect.update({"w_gh": (ghost, n), "b_gh": (ghost,)})
             for name, shape in expect.items():
                 a = getattr(layer, name)
                 torch_name = name.replace("w_", "weight_").replace("b_", "bias_") + f"_l{k}"
@@ -60,6 +71,17 @@ class RNNParams:
         return self.layers[0].w_hh.shape[1]
 
     @property
+    def ghost_size(self) -> int:
+        """G: ghost states a layer (0: a plain model)."""
+        w_gh = self.layers[0].w_gh
+        return 0 if w_gh is None or w_gh.ndim != 2 else w_gh.shape[0]
+
+    @property
+    def intrinsic_size(self) -> int:
+        """I = H - G: the states the cell computes (H for a plain model)."""
+        return self.hidden_size - self.ghost_size
+
+    @property
     def input_size(self) -> int:
         return self.layers[0].w_ih.shape[1]
 
@@ -74,6 +96,9 @@ class RNNParams:
             out[f"weight_hh_l{k}"] = layer.w_hh
             out[f"bias_ih_l{k}"] = layer.b_ih
             out[f"bias_hh_l{k}"] = layer.b_hh
+            if layer.w_gh is not None:
+                out[f"weight_gh_l{k}"] = layer.w_gh
+                out[f"bias_gh_l{k}"] = layer.b_gh
         return out
 
 
@@ -105,24 +130,39 @@ def params_from_state_dict(sd: dict, cell: str | None = None) -> RNNParams:
         for n in ("bias_ih", "bias_hh"):
             key = f"{n}_l{k}"
             biases.append(_array(own, key, prefix) if key in own else np.zeros(rows))
-        layers.append(LayerParams(w_ih, w_hh, *biases))
+        layers.append(LayerParams(w_ih, w_hh, *biases, *_ghost(own, k, prefix)))
     _check_no_gap(own, len(layers), prefix)
     h = layers[0].w_hh.shape[1]
-    ratio = layers[0].w_hh.shape[0] / h
+    w_gh = layers[0].w_gh
+    n = w_gh.shape[1] if w_gh is not None and w_gh.ndim == 2 and w_gh.shape[1] else h
+    ratio = layers[0].w_hh.shape[0] / n
     inferred = _GATES_OF.get(ratio)
     if inferred is None:
-        raise InputError(
-            f"weight_hh_l0 has shape {layers[0].w_hh.shape}: its rows must be 4*H (LSTM) or "
-            f"3*H (GRU) for H = {h}")
+        what = f"4*I (LSTM) or 3*I (GRU) for I = {n}, weight_gh_l0's columns" if n != h \
+            else f"4*H (LSTM) or 3*H (GRU) for H = {h}"
+        raise InputError(f"weight_hh_l0 has shape {layers[0].w_hh.shape}: its rows must be {what}")
     if cell is not None and cell != inferred:
         raise InputError(f"the state_dict holds a {inferred.upper()}, not a {cell.upper()}")
     return RNNParams(inferred, layers)
 
 
+def _ghost(own: dict, k: int, prefix: str) -> tuple:
+    """Layer ``k``'s cheap operation (w_gh, b_gh), or (None, None) for a plain layer."""
+    if f"weight_gh_l{k}" not in own:
+        if f"bias_gh_l{k}" in own:
+            raise InputError(f"state_dict has {prefix}bias_gh_l{k} but no {prefix}weight_gh_l{k}")
+        return None, None
+    w_gh = _array(own, f"weight_gh_l{k}", prefix)
+    if w_gh.ndim != 2:
+        raise InputError(f"{prefix}weight_gh_l{k} must be 2-D, has shape {w_gh.shape}")
+    key = f"bias_gh_l{k}"
+    return w_gh, _array(own, key, prefix) if key in own else np.zeros(w_gh.shape[0])
+
+
 def _check_no_gap(own: dict, count: int, prefix: str) -> None:
     """Layers 0..count-1 were read: a key of a later layer means one in between is missing."""
     later = sorted((int(m[1]), not k.startswith("weight_ih"), k) for k in own
-                   if (m := re.fullmatch(r"(?:weight|bias)_(?:ih|hh)_l(\d+)", k))
+                   if (m := re.fullmatch(r"(?:weight|bias)_(?:ih|hh|gh)_l(\d+)", k))
                    and int(m[1]) >= count)
     if later:
         raise InputError(f"state_dict has {prefix}{later[0][2]} but no layer {count} "
@@ -179,6 +219,7 @@ def load_state_dict(path) -> RNNParams:
 
 def config_for(params: RNNParams, base: EpurConfig = DEFAULT, **overrides) -> EpurConfig:
     """``base`` with the cell and sizes of ``params`` (and any other overrides)."""
+    overrides.setdefault("ghost_ratio", params.ghost_size / params.hidden_size)
     return dataclasses.replace(base, cell=params.cell, input_size=params.input_size,
                                hidden_size=params.hidden_size, layers=params.num_layers,
                                **overrides)
@@ -199,21 +240,27 @@ def check_matches(cfg: EpurConfig, params: RNNParams) -> None:
     for key, want, have in (("cell", cfg.cell, params.cell),
                             ("input_size", cfg.input_size, params.input_size),
                             ("hidden_size", cfg.hidden_size, params.hidden_size),
-                            ("layers", cfg.layers, params.num_layers)):
+                            ("layers", cfg.layers, params.num_layers),
+                            ("ghost_size", cfg.ghost_size, params.ghost_size)):
         if want != have:
             raise InputError(f"the model's {key} is {have} but the config's is {want}")
 
 
 def random_params(cell: str, input_size: int, hidden_size: int, layers: int = 1,
-                  seed: int = 0, scale: float | None = None) -> RNNParams:
-    """Random weights with PyTorch's initialisation, U(-1/sqrt(H), 1/sqrt(H)), or ``scale``."""
+                  seed: int = 0, scale: float | None = None, ghost_size: int = 0) -> RNNParams:
+    """Random weights with PyTorch's initialisation, U(-1/sqrt(H), 1/sqrt(H)), or ``scale``;
+    ``ghost_size`` G > 0: a ghost model (I = H - G rows a gate, w_gh (G, I), b_gh (G,))."""
     rng = np.random.default_rng(seed)
     gates = len(GATE_NAMES[cell])
     bound = scale if scale is not None else 1.0 / np.sqrt(hidden_size)
+    rows = gates * (hidden_size - ghost_size)
     out = []
     for k in range(layers):
         x = input_size if k == 0 else hidden_size
-        out.append(LayerParams(*(rng.uniform(-bound, bound, shape) for shape in (
-            (gates * hidden_size, x), (gates * hidden_size, hidden_size),
-            (gates * hidden_size,), (gates * hidden_size,)))))
+        arrays = [rng.uniform(-bound, bound, shape) for shape in (
+            (rows, x), (rows, hidden_size), (rows,), (rows,))]
+        if ghost_size:
+            arrays += [rng.uniform(-bound, bound, shape) for shape in (
+                (ghost_size, hidden_size - ghost_size), (ghost_size,))]
+        out.append(LayerParams(*arrays))
     return RNNParams(cell, out)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import EpurConfig
-from golden import cu
+from golden import cu, cycles
 from golden.cell import cell_update
+from golden.ghost import GhostWeights, ghost_macs, ghost_pass
 from golden.precision import Tracker, tracked_state
 from golden.schemes import scheme_for
 
@@ -34,7 +35,7 @@ class Result:
 
     cfg: EpurConfig
     h_int: np.ndarray            # (layers, batch, time, H) data-format integers
-    c_int: np.ndarray | None     # LSTM cell states, same shape; None for GRU
+    c_int: np.ndarray | None     # LSTM cell states (layers, batch, time, I); None for GRU
     computed: np.ndarray         # (batch, gates) gate-neuron evaluations computed
     reused: np.ndarray           # (batch, gates) gate-neuron evaluations reused
     cycles: np.ndarray           # (batch,) busy cycles of the accelerator (cycle model)
@@ -132,7 +133,8 @@ class Result:
         per_gate = np.zeros((batch, cfg.gates), dtype=np.int64)
         per_seq = np.zeros(batch, dtype=np.int64)
         per_layer = np.zeros((cfg.layers, batch), dtype=np.int64)
-        return cls(cfg, h_int, np.zeros_like(h_int) if cfg.cell == "lstm" else None,
+        c_int = np.zeros((*h_int.shape[:3], cfg.intrinsic_size), dtype=np.int64)
+        return cls(cfg, h_int, c_int if cfg.cell == "lstm" else None,
                    per_gate, per_gate.copy(), per_seq, per_seq.copy(), per_seq.copy(), lengths,
                    per_layer, per_layer.copy(), per_layer.copy(), per_seq.copy(),
                    np.zeros(h_int.shape[:3], dtype=bool), per_layer.copy(), per_seq.copy())
@@ -146,8 +148,10 @@ def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
     weights = [cu.LayerWeights.of(cfg, k, q) for k, q in enumerate(layers)]
     states = [scheme.layer_state(k, batch) for k in range(cfg.layers)]
     trackers = [Tracker.fresh(cfg, batch) for _ in range(cfg.layers)]
+    ghosts = [GhostWeights.of(cfg, q.w_gh, q.b_gh) if cfg.ghost else None for q in layers]
     h = np.zeros((cfg.layers, batch, cfg.hidden_size), dtype=np.int64)
-    c = np.zeros_like(h)
+    c = np.zeros((cfg.layers, batch, cfg.intrinsic_size), dtype=np.int64)
+    n = cfg.intrinsic_size
     result = Result.zeros(cfg, batch, steps, lengths)
     for t in range(steps):
         active = t < lengths
@@ -156,17 +160,21 @@ def run(cfg: EpurConfig, layers, xq: np.ndarray, lengths: np.ndarray) -> Result:
             v = np.concatenate([below, h[k]], axis=1)
             low = trackers[k].precision() if cfg.precision != "static" else None
             step = cu.step(cfg, scheme, states[k], weights[k], k, v, active, low)
-            cell = cell_update(step.out, step.out2, h[k], c[k], cfg)
+            cell = cell_update(step.out, step.out2, h[k][:, :n], c[k], cfg)
             if low is not None:
                 trackers[k].update(tracked_state(cfg, cell), active)
                 result.low[k, :, t] = low
-            h[k] = np.where(active[:, None], cell.h, h[k])
+            new_h, ghost_sat = cell.h, None
+            if ghosts[k] is not None:      # the ghost pass: h_t = [u_t, q_t]
+                q, ghost_sat = ghost_pass(cfg, ghosts[k], cell.h)
+                new_h = np.concatenate([cell.h, q], axis=1)
+            h[k] = np.where(active[:, None], new_h, h[k])
             result.h_int[k, :, t] = h[k]
             if cell.c is not None:
                 c[k] = np.where(active[:, None], cell.c, c[k])
                 result.c_int[k, :, t] = c[k]
             _count(result, scheme, step, active)
-            _count_saturation(result, step, cell, active)
+            _count_saturation(result, step, cell, active, ghost_sat)
             below = h[k]
     return result
 
@@ -176,9 +184,9 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
     cfg, act = result.cfg, active.astype(np.int64)
     result.computed += act[:, None] * (~step.reuse).sum(axis=2)
     result.reused += act[:, None] * step.reuse.sum(axis=2)
-    result.cycles += act * scheme.cycles(step)
-    macs, skipped = cfg.gates * cfg.hidden_size * cfg.row_length(step.layer), \
-        scheme.macs_skipped(step)
+    result.cycles += act * (scheme.cycles(step) + cycles.ghost_cycles(cfg))
+    macs, skipped = cfg.gates * cfg.intrinsic_size * cfg.row_length(step.layer) \
+        + ghost_macs(cfg), scheme.macs_skipped(step)
     result.macs += act * macs
     result.macs_skipped += act * skipped
     result.changed += act * step.columns
@@ -188,11 +196,14 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
         result.macs_low += low * (macs - skipped)
 
 
-def _count_saturation(result: Result, step: cu.LayerStep, cell, active: np.ndarray) -> None:
+def _count_saturation(result: Result, step: cu.LayerStep, cell, active: np.ndarray,
+                      ghost_sat=None) -> None:
     """Add one layer step's saturations for the active sequences: the MU's of the computed
-    neurons, the cell unit's of every neuron."""
+    neurons (and of the ghost rows), the cell unit's of every neuron."""
     k, act = step.layer, active.astype(np.int64)
     mu = np.where(step.reuse, 0, step.sat_pre).sum(axis=(1, 2))
+    if ghost_sat is not None:
+        mu = mu + ghost_sat.sum(axis=1)
     result.sat_pre[k] += act * (mu + cell.sat_pre.sum(axis=1))
     result.sat_c[k] += act * cell.sat_c.sum(axis=1)
     result.sat_h[k] += act * cell.sat_h.sum(axis=1)

@@ -38,7 +38,7 @@ class LayerWeights:
 
     @classmethod
     def of(cls, cfg, layer: int, q: QuantLayer) -> LayerWeights:
-        rows = q.w.reshape(cfg.gates * cfg.hidden_size, -1)
+        rows = q.w.reshape(cfg.gates * cfg.intrinsic_size, -1)
         xl, bound = cfg.layer_input_size(layer), -cfg.data_format.min_int
         low = {}
         if cfg.precision != "static":
@@ -118,7 +118,7 @@ def step(cfg, scheme, state, weights: LayerWeights, layer: int, v, active,
     running (the others' scheme state is left as it is); ``low`` (batch,): sequences whose step
     runs at low precision (None: none). Returns the step, filled."""
     v, columns = scheme.layer_input(state, v)
-    shape = (v.shape[0], cfg.gates, cfg.hidden_size)
+    shape = (v.shape[0], cfg.gates, cfg.intrinsic_size)
     acc_x, acc_h = weights.accumulators(cfg, v, low)
     y, y2, sat_pre = gate_outputs(cfg, acc_x.reshape(shape), acc_h.reshape(shape),
                                   weights.bias, weights.b_hn)

@@ -42,6 +42,8 @@ DELTA_IDLE_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_PASS_START + timing.LAT_MU
 BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
 REUSED_OVERHEAD = timing.LAT_BNN + timing.LAT_REUSE + timing.LAT_CELL + 1
 COMPUTED_OVERHEAD = timing.LAT_BNN + timing.LAT_QUEUE + timing.LAT_MU + timing.LAT_CELL + 1
+# a ghost layer step: the cell part above over I neurons, then G * Kg + GHOST_OVERHEAD
+GHOST_OVERHEAD = timing.LAT_GHOST_START + timing.LAT_MU + timing.LAT_GHOST_WRITE
 
 
 def layer_step_cycles(cfg, layer: int, computed: np.ndarray, low=None) -> np.ndarray:
@@ -106,11 +108,20 @@ def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
     return mu_pass + cfg.hidden_size - 1 + timing.LAT_MU_PASS + timing.LAT_CELL + 1
 
 
+def ghost_cycles(cfg) -> int:
+    """Cycles a ghost layer step adds after its cell unit's last write (docs/architecture.md,
+    "Ghost states"): the ghost unit walks G rows of Kg = ceil(I / N) chunks back to back,
+    ``G * Kg + GHOST_OVERHEAD``; 0 without ghost states."""
+    if not cfg.ghost:
+        return 0
+    return cfg.ghost_size * cfg.ghost_dpu_cycles + GHOST_OVERHEAD
+
+
 def baseline_step_cycles(cfg, layer: int, low: bool = False) -> int:
     """Cycles of a baseline layer step: exactly H * Kd + BASELINE_OVERHEAD (``low``: a
     low-precision step, H * Kd_low + BASELINE_OVERHEAD)."""
     kd = cfg.low_dpu_cycles(layer) if low else cfg.dpu_cycles(layer)
-    return cfg.hidden_size * kd + BASELINE_OVERHEAD
+    return cfg.intrinsic_size * kd + BASELINE_OVERHEAD + ghost_cycles(cfg)
 
 
 def baseline_bound(cfg, layer: int) -> int:

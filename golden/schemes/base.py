@@ -48,7 +48,7 @@ class Scheme:
         return v, np.full(v.shape[0], v.shape[1], dtype=np.int64)
 
     def decide(self, state, step) -> np.ndarray:
-        return np.zeros((step.v.shape[0], self.cfg.gates, self.cfg.hidden_size), dtype=bool)
+        return np.zeros((step.v.shape[0], self.cfg.gates, self.cfg.intrinsic_size), dtype=bool)
 
     def outputs(self, state, step):
         return step.y, step.y2
@@ -59,7 +59,7 @@ class Scheme:
     def macs_skipped(self, step) -> np.ndarray:
         """MACs of the baseline not done: each reused neuron's row, each unread column."""
         row = self.cfg.row_length(step.layer)
-        neurons = self.cfg.gates * self.cfg.hidden_size
+        neurons = self.cfg.gates * self.cfg.intrinsic_size
         return step.reuse.sum(axis=(1, 2)) * row + neurons * (row - step.columns)
 
     def cycles(self, step) -> np.ndarray:
@@ -74,7 +74,7 @@ class MemoScheme(Scheme):
     timed_as = "bnn"
 
     def layer_state(self, layer: int, batch: int) -> Memo:
-        return Memo.empty(batch, self.cfg.gates, self.cfg.hidden_size)
+        return Memo.empty(batch, self.cfg.gates, self.cfg.intrinsic_size)
 
     def outputs(self, state: Memo, step):
         return state.recall(step.reuse, step.y, step.y2)

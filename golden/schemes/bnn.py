@@ -18,7 +18,7 @@ class BnnMemo(MemoScheme):
 
     def __init__(self, cfg, layers):
         super().__init__(cfg, layers)
-        self.rows = [BinaryRows(sign_bits(q.w.reshape(cfg.gates * cfg.hidden_size, -1)))
+        self.rows = [BinaryRows(sign_bits(q.w.reshape(cfg.gates * cfg.intrinsic_size, -1)))
                      for q in layers]
 
     def decide(self, state: Memo, step):

@@ -19,7 +19,7 @@ class ShadowMemo(MemoScheme):
 
     def __init__(self, cfg, layers):
         super().__init__(cfg, layers)
-        self.rows = [ShadowRows(cfg, q.w.reshape(cfg.gates * cfg.hidden_size, -1))
+        self.rows = [ShadowRows(cfg, q.w.reshape(cfg.gates * cfg.intrinsic_size, -1))
                      for q in layers]
 
     def decide(self, state: Memo, step):
