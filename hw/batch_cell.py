@@ -1,6 +1,6 @@
 """Batched cell-update unit (E-BATCH; docs/architecture.md, "The batched build"): hw/cell.py's
-LSTM / GRU update, with the state of every slot and the slots of a step updated in turn. Off
-the default path: the batched top level that would use it is not built.
+LSTM / GRU update, with the state of every slot and the slots of a step updated in turn
+(hw/batch_top.py).
 
 It owns every slot's recurrent state: ``h_state`` (and, LSTM, ``c_state``), S*L*H entries each,
 element ``slot * L*H + layer * H + j``.
@@ -20,17 +20,13 @@ precision only (no tracker port).
 
 from __future__ import annotations
 
-from amaranth.hdl import Cat, Mux, Signal, signed
+from amaranth.hdl import Cat, Signal, signed
 from amaranth.lib import data
 from amaranth.lib.wiring import In, Out
 
 from hw.arith import index
+from hw.batch_sequencer import encode, lowest
 from hw.cell import H_STAGE, CellUnit
-
-
-def _lowest(bits):
-    """The lowest set bit of ``bits``, one-hot."""
-    return bits & (~bits + 1)[:len(bits)]
 
 
 class BatchCellUnit(CellUnit):
@@ -58,11 +54,9 @@ class BatchCellUnit(CellUnit):
         running = Signal()
         j = Signal(index(hidden))
         left = Signal(cfg.slots)             # the active slots not yet issued for neuron j
-        lowest = _lowest(left)
-        rest = left & ~lowest
-        slot = 0
-        for s in range(1, cfg.slots):
-            slot = Mux(lowest[s], s, slot)
+        one = lowest(left)
+        rest = left & ~one
+        slot = encode(one, cfg.slots)
         ready = Cat(self.done_bits.bit_select(g * hidden + j, 1) for g in range(gates)).all()
         # a neuron's done bits stay set through the step: once its first slot is issued, the
         # others follow it, one a cycle

@@ -1,6 +1,6 @@
 """Batched dot-product path (E-BATCH; docs/architecture.md, "The batched build"): each slot's
 input-chunk select, the batched DPU (hw/batch_dpu.py), the MU, and the neuron and slot beside
-them. Off the default path: no build uses it yet (the batched compute unit is not built).
+them (hw/batch_cu.py).
 
 Ports
     ``i`` (in, always ready): ``neuron``, ``chunk``, ``slot``, ``first``, ``last``, ``read`` of

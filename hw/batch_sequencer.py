@@ -7,8 +7,9 @@ Ports
     slots that compute it (at least one). The reuse scheme pushes them as it decides; a baseline
     build pushes every neuron with the active slots.
     ``o`` (out, always ready): ``neuron``, ``chunk``, ``slot``, ``first`` (chunk 0), ``last``
-    (chunk Kd-1) and ``read`` (the first slot of the chunk's round: the weight word is read this
-    cycle and held for the round's other slots), valid one cycle each.
+    (chunk Kd-1), ``read`` (the first slot of the chunk's round: the weight word is read this
+    cycle and held for the round's other slots) and ``final`` (the neuron's last chunk of its
+    last slot), valid one cycle each.
 Schedule (Kd = ``cfg.dpu_cycles(layer)``, m = the neuron's slots): chunk-major, slot-minor:
 chunk 0 for each of the m slots in increasing order, then chunk 1, ...: Kd * m cycles a neuron,
 Kd weight reads. A neuron is taken from the queue (``ready``) in the cycle the previous neuron's
@@ -31,7 +32,8 @@ from hw.arith import by_layer, index
 def batch_chunk_layout(cfg):
     kdmax = max(cfg.dpu_cycles(k) for k in range(cfg.layers))
     return data.StructLayout({"neuron": index(cfg.hidden_size), "chunk": index(kdmax),
-                              "slot": index(cfg.slots), "first": 1, "last": 1, "read": 1})
+                              "slot": index(cfg.slots), "first": 1, "last": 1, "read": 1,
+                              "final": 1})
 
 
 def queue_layout(cfg):
@@ -54,12 +56,12 @@ class BatchRowSequencer(wiring.Component):
         mask = Signal(slots)                    # the neuron's slots
         left = Signal(slots)                    # of them, those not yet issued this round
         o = self.o.p
-        lowest = _lowest(left)                  # one-hot: the slot issued next this cycle
-        rest = left & ~lowest
+        one = lowest(left)                      # one-hot: the slot issued next this cycle
+        rest = left & ~one
         last_chunk = o.chunk == kd - 1
         round_over = rest == 0
         m.d.comb += [o.first.eq(o.chunk == 0), o.last.eq(last_chunk), o.read.eq(left == mask),
-                     o.slot.eq(_encode(lowest, slots))]
+                     o.final.eq(last_chunk & round_over), o.slot.eq(encode(one, slots))]
         issuing = self.o.valid
         m.d.comb += issuing.eq(left != 0)
         done = ~issuing | (round_over & last_chunk)
@@ -81,12 +83,12 @@ class BatchRowSequencer(wiring.Component):
         return m
 
 
-def _lowest(bits):
+def lowest(bits):
     """The lowest set bit of ``bits``, one-hot (0 when none)."""
     return bits & (~bits + 1)[:len(bits)]
 
 
-def _encode(onehot, width: int):
+def encode(onehot, width: int):
     """The index of a one-hot value (0 when none)."""
     out = 0
     for s in range(1, width):

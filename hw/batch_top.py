@@ -1,7 +1,6 @@
-"""Batched accelerator, baseline build (predictor ``none``; E-BATCH, docs/architecture.md "The
-batched build"): ``BatchTop(cfg)``, S = ``cfg.slots`` sequence slots sharing every weight read.
-Off the default path: ``epur generate`` refuses ``slots > 1`` (no memo build, no cocotb bench,
-no synthesis yet); tests/hw/test_top_batch.py runs it in Amaranth's simulator.
+"""Batched accelerator (E-BATCH, docs/architecture.md "The batched build"): ``BatchTop(cfg)``,
+S = ``cfg.slots`` sequence slots sharing every weight read, predictor ``none`` (baseline) or
+``bnn`` (memo: each slot with its own memo entries and BNN inputs, hw/batch_memo.py).
 
 Ports
     ``x`` (in stream): ``data``, ``slot``, ``first``, ``end``, ``go``: a batch step's inputs,
@@ -15,7 +14,10 @@ Ports
     ``wl`` (in stream): the weight load port (core/layout.py), ready between batch steps.
     ``busy`` (out); ``cycles`` (out): the layer-step cycles of every batch step so far;
     ``slot_cycles`` (out, one per slot): the cycles of the batch steps the slot's sequence
-    was active in, from its first (the counters of golden.batch: ``BatchRun.slot_cycles``).
+    was active in, from its first (the counters of golden.batch: ``BatchRun.slot_cycles``);
+    ``computed_<gate>``, ``reused_<gate>`` (out, one per slot): the gate-neuron evaluations of
+    the slot's sequence (``BatchRun.computed``, ``reused``), cleared when a sequence starts.
+    Memo build: ``theta``, ``mode_abs`` (in), the reuse test's controls (hw/schemes/bnn.py's).
 Timing: a layer step counts from its ``start`` cycle to the cycle the cell unit's ``done`` is
 seen, as in the unbatched build; golden.batch.step_cycles predicts it exactly.
 """
@@ -30,6 +32,8 @@ from core.layout import field_slices
 from hw.arith import index
 from hw.batch_cell import BatchCellUnit
 from hw.batch_cu import BatchComputeUnit
+from hw.batch_memo import memo_controls
+from hw.batch_sequencer import encode, lowest
 
 
 def batch_top_signature(cfg) -> wiring.Signature:
@@ -42,15 +46,19 @@ def batch_top_signature(cfg) -> wiring.Signature:
                                                      "end": 1}))),
         "wl": In(stream.Signature(data.StructLayout({
             "addr": cfg.weight_address_bits, "data": signed(cfg.weight_format.width)}))),
+        **({name: In(shape) for name, shape in memo_controls(cfg).items()} if cfg.memo else {}),
         "busy": Out(1), "cycles": Out(count),
         "slot_cycles": Out(data.ArrayLayout(count, cfg.slots)),
+        **{f"{kind}_{name}": Out(data.ArrayLayout(count, cfg.slots))
+           for kind in ("computed", "reused") for name in cfg.gate_names},
     })
 
 
 class BatchTop(wiring.Component):
     def __init__(self, cfg):
-        if cfg.predictor != "none" or cfg.slots < 2:
-            raise ValueError("the batched top level is built for predictor none, slots > 1")
+        if cfg.predictor not in ("none", "bnn") or cfg.slots < 2:
+            raise ValueError("the batched top level is built for predictors none and bnn, "
+                             "slots > 1")
         self.cfg = cfg
         super().__init__(batch_top_signature(cfg))
 
@@ -105,13 +113,11 @@ class BatchTop(wiring.Component):
         # the output: the last layer's h of each active slot
         left = Signal(slots)
         o_index = Signal(index(hidden))
-        lowest = left & (~left + 1)[:slots]
-        o_slot = 0
-        for s in range(1, slots):
-            o_slot = Mux(lowest[s], s, o_slot)
+        one = lowest(left)
+        o_slot = encode(one, slots)
         top_h = (layers - 1) * hidden
         m.d.comb += [self.h.p.slot.eq(o_slot), self.h.p.last.eq(o_index == hidden - 1),
-                     self.h.p.end.eq((end & lowest).any()),
+                     self.h.p.end.eq((end & one).any()),
                      self.h.p.data.eq(cell.h_state.as_value().word_select(
                          o_slot * per_slot + top_h + o_index, dshape.width).as_signed())]
 
@@ -140,8 +146,8 @@ class BatchTop(wiring.Component):
                 with m.If(self.h.ready):
                     m.d.sync += o_index.eq(o_index + 1)
                     with m.If(o_index == hidden - 1):
-                        m.d.sync += [o_index.eq(0), left.eq(left & ~lowest)]
-                        with m.If((left & ~lowest) == 0):
+                        m.d.sync += [o_index.eq(0), left.eq(left & ~one)]
+                        with m.If((left & ~one) == 0):
                             m.d.sync += [active.eq(0), first.eq(0), end.eq(0)]
                             m.next = "IDLE"
 
@@ -149,10 +155,16 @@ class BatchTop(wiring.Component):
         with m.If(counting):
             m.d.sync += self.cycles.eq(self.cycles + 1)
         for s in range(slots):
-            with m.If(start & (layer == 0) & first[s]):
+            fresh = start & (layer == 0) & first[s]
+            with m.If(fresh):
                 m.d.sync += self.slot_cycles[s].eq(1)
             with m.Elif(counting & active[s]):
                 m.d.sync += self.slot_cycles[s].eq(self.slot_cycles[s] + 1)
+            # per slot and gate, the neuron evaluations of its sequence (pulses come after start)
+            for name, cu in zip(cfg.gate_names, cus, strict=True):
+                for kind in ("computed", "reused"):
+                    total = getattr(self, f"{kind}_{name}")[s]
+                    m.d.sync += total.eq(Mux(fresh, 0, total + getattr(cu, kind)[s]))
 
         # weight load port: the address fields of core/layout.py, as hw/top.py decodes them
         fields = {name: self.wl.p.addr[bits] for name, bits in field_slices(cfg).items()}
@@ -165,8 +177,10 @@ class BatchTop(wiring.Component):
                 cu.load.p.row.eq(fields["row"]), cu.load.p.col.eq(fields["col"]),
                 cu.load.p.data.eq(self.wl.p.data),
                 cu.start.eq(start), cu.layer.eq(layer), cu.active.eq(active), cu.v.eq(v),
-                cu.y_addr.eq(cell.y_addr), cell.y[g].eq(cu.y),
+                cu.clear.eq(clear), cu.y_addr.eq(cell.y_addr), cell.y[g].eq(cu.y),
             ]
+            if cfg.memo:
+                m.d.comb += [getattr(cu, c).eq(getattr(self, c)) for c in memo_controls(cfg)]
         m.d.comb += [cell.start.eq(start), cell.layer.eq(layer), cell.active.eq(active),
                      cell.clear.eq(clear), cell.done_bits.eq(Cat(cu.done for cu in cus)),
                      cell.y_h.eq(cus[-1].y_h)]

@@ -24,7 +24,8 @@ from tests.hw.rtl import put, simulate
 
 def rtl_batch_top(cfg, words, xq, lengths, sch, seed):
     """Run schedule ``sch`` on ``BatchTop(cfg)``: h (sequences, time, H) of the last layer, the
-    ``cycles`` counter after each batch step and each sequence's ``slot_cycles`` at its end."""
+    ``cycles`` counter after each batch step, each sequence's ``slot_cycles`` and its slot's
+    ``computed_<gate>`` and ``reused_<gate>`` (sequences, gates) at its end."""
     rng = np.random.default_rng(seed)
     dut = BatchTop(cfg)
     n, steps, xs = xq.shape
@@ -32,9 +33,13 @@ def rtl_batch_top(cfg, words, xq, lengths, sch, seed):
     h_out = np.zeros((n, steps, hidden), dtype=np.int64)
     cycles_after = np.zeros(sch.steps, dtype=np.int64)
     slot_cycles = np.zeros(n, dtype=np.int64)
+    counts = {kind: np.zeros((n, cfg.gates), dtype=np.int64) for kind in ("computed", "reused")}
     busy_steps = [b for b in range(sch.steps) if sch.active[b].any()]
 
     async def producer(ctx):
+        if cfg.memo:
+            ctx.set(dut.theta, cfg.theta_int)
+            ctx.set(dut.mode_abs, int(cfg.mode == "absolute"))
         for addr, value in words:
             await put(ctx, dut.wl, addr=addr, data=value)
         for b in busy_steps:
@@ -64,20 +69,26 @@ def rtl_batch_top(cfg, words, xq, lengths, sch, seed):
                     h_out[seq, t, k] = data
                 if t == lengths[seq] - 1:
                     slot_cycles[seq] = ctx.get(dut.slot_cycles[int(s)])
+                    for kind, out in counts.items():
+                        out[seq] = [ctx.get(getattr(dut, f"{kind}_{g}")[int(s)])
+                                    for g in cfg.gate_names]
             cycles_after[b] = ctx.get(dut.cycles)
 
     simulate(dut, producer, consumer)
-    return h_out, cycles_after, slot_cycles
+    return h_out, cycles_after, slot_cycles, counts
 
 
+@pytest.mark.parametrize("predictor", ["none", "bnn"])
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("slots", [3, 8])
-def test_batched_top_equals_the_models(cell, slots):
-    seed = 1400 + slots + len(cell)
+def test_batched_top_equals_the_models(cell, slots, predictor):
+    seed = 1400 + slots + len(cell) + len(predictor)
     print("seed", seed)
     rng = np.random.default_rng(seed)
+    # bnn: B = 4 sign bits a cycle, so a row takes 2 BNN chunks (the per-slot accumulation)
     cfg = dataclasses.replace(DEFAULT, cell=cell, input_size=3, hidden_size=4, layers=2,
-                              lanes=4, predictor="none", slots=slots)
+                              lanes=4, predictor=predictor, slots=slots, bnn_bits=4,
+                              theta=0.5)
     params = random_params(cell, cfg.input_size, cfg.hidden_size, cfg.layers, seed=seed,
                            scale=0.6)
     n, steps = slots + 3, 5
@@ -88,7 +99,7 @@ def test_batched_top_equals_the_models(cell, slots):
     model_cycles = batch.costs(cfg, sch.active, run.masks).cycles.sum(axis=1)
     words = weight_load_list(cfg, quantize_params(cfg, params))
     xq = cfg.data_format.quantize(x).astype(np.int64)
-    h, cycles_after, slot_cycles = rtl_batch_top(cfg, words, xq, lengths, sch, seed)
+    h, cycles_after, slot_cycles, counts = rtl_batch_top(cfg, words, xq, lengths, sch, seed)
     alone = run_fixed(dataclasses.replace(cfg, slots=1), params, x, lengths)
     for i in range(n):
         np.testing.assert_array_equal(h[i, :lengths[i]], run.h_int[-1, i, :lengths[i]])
@@ -96,3 +107,9 @@ def test_batched_top_equals_the_models(cell, slots):
     busy = sch.active.any(axis=1)
     np.testing.assert_array_equal(cycles_after[busy], np.cumsum(model_cycles)[busy])
     np.testing.assert_array_equal(slot_cycles, run.slot_cycles)
+    np.testing.assert_array_equal(counts["computed"], run.computed)
+    np.testing.assert_array_equal(counts["reused"], run.reused)
+    np.testing.assert_array_equal(run.computed, alone.computed)
+    np.testing.assert_array_equal(run.reused, alone.reused)
+    if predictor == "bnn":
+        assert run.reused.sum() > 0       # the memo build reuses, so its decisions are tested
