@@ -213,6 +213,9 @@ def run(args) -> int:
                 choose_precision_on(val, doc)
         else:
             doc = sweep(name, thetas, split=args.split, **knobs)
+        if overrides:               # --calibrate: the formats every point ran with
+            doc["calibrated"] = {k: v if isinstance(v, int) else str(v)
+                                 for k, v in overrides.items()}
         docs.append(doc)
         if not args.json:
             print(format_table(doc), flush=True)

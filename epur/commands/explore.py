@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from pathlib import Path
 
 from core.errors import InputError
@@ -48,6 +49,9 @@ def add_arguments(p) -> None:
                         "none with --model)")
     add_user_model(p, "also explore a user's own model (metric: agreement with its float "
                       "model)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="with --model: its weight and data formats chosen from --inputs first "
+                        "(as epur calibrate), in place of --formats for it")
     p.add_argument("--lanes", default="8", metavar="N,N,...", help="lanes N (default 8)")
     p.add_argument("--bnn-bits", default="40", metavar="B,B,...", help="BNN bits (default 40)")
     p.add_argument("--formats", metavar="QW/QD,...",
@@ -134,23 +138,38 @@ def grid(args) -> dict:
         thetas = parse_thetas(args.thetas)
     except ValueError as e:
         raise InputError(f"--thetas: {e}") from None
+    calibrated = {}
+    if args.calibrate and args.model is None:
+        raise InputError("--calibrate needs --model and --inputs")
     if args.model is not None or args.inputs is not None:
-        names.append(_user_spec(args))
+        spec, calibrated = _user_spec(args)
+        names.append(spec)
     return {"workloads": list(dict.fromkeys(names)), "lanes": _ints(args.lanes, "lanes"),
             "bnn_bits": _ints(args.bnn_bits, "bnn-bits"), "formats": _formats(args.formats),
-            "schemes": list(dict.fromkeys(schemes)), "thetas": list(dict.fromkeys(thetas))}
+            "schemes": list(dict.fromkeys(schemes)), "thetas": list(dict.fromkeys(thetas)),
+            "calibrated": calibrated}
 
 
 def _user_spec(args):
     """The user's model as a workload (workloads/user.py), checked here: bad files are one
-    line before any worker starts."""
+    line before any worker starts; with ``--calibrate``, {its name: the config overrides
+    epur calibrate chooses on its inputs}."""
     from workloads.user import UserSpec, load
 
     if args.model is None or args.inputs is None:
         raise InputError("--model and --inputs go together")
     spec = UserSpec(str(args.model), str(args.inputs))
-    load(spec)
-    return spec
+    w = load(spec)
+    if not args.calibrate:
+        return spec, {}
+    from core.params import config_for
+    from workloads.calibrate import calibrate
+
+    cfg, _, reasons = calibrate(config_for(w.params), w.params, w.test_x, w.test_lengths)
+    for line in reasons:
+        print(f"epur explore: calibrate: {line}", file=sys.stderr)
+    return spec, {str(spec): {"weight_format": cfg.weight_format,
+                              "data_format": cfg.data_format, "lut_frac": cfg.lut_frac}}
 
 
 def _identity(name) -> dict:
@@ -182,11 +201,16 @@ def plan(axes: dict, limit: int | None, synth: str) -> tuple[list, dict]:
     for name in axes["workloads"]:
         params = get(name).params if isinstance(name, str) else load_state_dict(name.model)
         identity = _identity(name)
+        calibrated = axes.get("calibrated", {}).get(str(name))
+        if calibrated:
+            identity["calibrated"] = True
         for lanes in axes["lanes"]:
             for bnn_bits in axes["bnn_bits"]:
-                for formats in axes["formats"]:
+                for formats in [calibrated] if calibrated else axes["formats"]:
                     overrides = {"lanes": lanes, "bnn_bits": bnn_bits}
-                    if formats is not None:
+                    if isinstance(formats, dict):
+                        overrides.update(formats)
+                    elif formats is not None:
                         overrides.update(weight_format=formats[0], data_format=formats[1])
                     try:
                         cfg = config_for(params, name="epur_explore", **overrides)
@@ -355,8 +379,10 @@ def summary(axes, args, points, records, areas, computed: int, reused: int) -> d
         fronts[name] = {y: [r["key"] for r in pareto(flat, x, y)]
                         for y in ("speedup", "energy_saving")}
     formats = [None if f is None else [str(v) for v in f] for f in axes["formats"]]
+    calibrated = {name: {k: v if isinstance(v, int) else str(v) for k, v in c.items()}
+                  for name, c in axes.get("calibrated", {}).items()}
     return {"axes": {**axes, "workloads": [str(n) for n in axes["workloads"]],
-                     "formats": formats},
+                     "formats": formats, "calibrated": calibrated},
             "limit": args.limit, "synth": args.synth, "points": rows, "pareto_x": x,
             "pareto": fronts, "computed": computed, "reused": reused,
             "store": str(args.store)}

@@ -56,6 +56,9 @@ def add_arguments(p):
                    help="none (baseline build), bnn (memo build) or delta (delta build); "
                         "default: the config's")
     add_overrides(p)
+    p.add_argument("--calibrate", action="store_true",
+                   help="with --model: choose the weight and data formats from --inputs first "
+                        "(as epur calibrate with its default headroom) and say what was chosen")
     p.add_argument("--waves", action="store_true",
                    help="dump an FST waveform into the build directory")
     p.add_argument("--build-dir", type=Path, default=Path("build") / "sim",
@@ -82,6 +85,18 @@ def load_workload(name: str, sequences: int | None = None):
     return w.params, np.asarray(w.test_x[:n, :int(lengths.max())], dtype=np.float64), lengths
 
 
+def _calibrated(cfg, params, x, lengths):
+    """``cfg`` with the formats ``epur calibrate`` chooses on these inputs (--model only: a
+    workload's formats are its own, chosen without its test split)."""
+    from golden.model import check_inputs
+    from workloads.calibrate import calibrate
+
+    cfg, _, reasons = calibrate(cfg, params, *check_inputs(cfg, x, lengths))
+    for line in reasons:
+        print(f"epur simulate: calibrate: {line}", file=sys.stderr)
+    return cfg
+
+
 def run(args) -> int:
     from sim.runner import progress_bar, simulate, simulator_name
     from workloads.evaluate import Progress
@@ -90,6 +105,8 @@ def run(args) -> int:
         raise InputError("--model and --inputs go together")
     if args.model is not None and args.workload is not None:
         raise InputError("give either --model/--inputs or --workload, not both")
+    if args.calibrate and args.model is None:
+        raise InputError("--calibrate needs --model and --inputs")
     for key in ("idle", "backpressure"):
         v = getattr(args, key)
         if not 0.0 <= v < 1.0:
@@ -108,7 +125,10 @@ def run(args) -> int:
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
                          mode=args.mode, theta_h=args.theta_h,
                          precision=args.precision,
-                         precision_theta=args.precision_theta).require_hardware()
+                         precision_theta=args.precision_theta)
+    if args.calibrate:
+        cfg = _calibrated(cfg, params, x, lengths)
+    cfg = cfg.require_hardware()
 
     sim = simulator_name(args.sim)
     with contextlib.ExitStack() as stack:
@@ -146,6 +166,7 @@ def run(args) -> int:
         "build_dir": str(res.build_dir), "waves": str(res.waves) if res.waves else None,
         "precision": cfg.precision, "precision_theta": cfg.precision_theta,
         "low_data_frac": cfg.low_data_frac,
+        "weight_format": str(cfg.weight_format), "data_format": str(cfg.data_format),
     }
     for name in cfg.precision_counters:          # steps_high, steps_low (RTL counters)
         info[name] = int(res.counters[name].sum())

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from core.config import load_config
+from core.config import DEFAULT, load_config
 from core.fixed import FixedFormat
 from core.params import LayerParams, RNNParams, config_for
 from golden.float_model import run_float
@@ -158,3 +158,81 @@ def test_generate_calibrate_builds_with_the_calibrated_formats(tmp_path):
     code, _, err = run_cli("generate", "--calibrate", "-o", tmp_path / "bad")
     check_outcome(code, err, allowed=(2,))
     assert not (tmp_path / "bad").exists()
+
+
+def _calibrated_config(tmp_path):
+    """The hot case's files and the config ``epur calibrate`` writes for them."""
+    params, x = hot_case()
+    model, inputs, out = tmp_path / "m.npz", tmp_path / "x.npz", tmp_path / "cal.json"
+    np.savez(model, **params.state_dict())
+    np.savez(inputs, x=x, lengths=LENGTHS)
+    code, _, err = run_cli("calibrate", "--model", model, "--inputs", inputs, "--out", out)
+    check_outcome(code, err, allowed=(0,))
+    return model, inputs, load_config(out)
+
+
+def test_simulate_calibrate_builds_the_calibrated_formats(tmp_path, monkeypatch):
+    """The RTL run is replaced by a stub that records the config it is given (the simulation
+    itself is tested elsewhere): the formats are epur calibrate's, the default's without the
+    flag; --calibrate without --model is one line, exit 2."""
+    import sim.runner
+
+    model, inputs, cal = _calibrated_config(tmp_path)
+    seen = []
+
+    def stub(cfg, *args, **kwargs):
+        seen.append(cfg)
+        raise KeyboardInterrupt             # the command's interrupt line, exit 130
+
+    monkeypatch.setattr(sim.runner, "simulate", stub)
+    for flag in ((), ("--calibrate",)):
+        code, _, err = run_cli("simulate", "--model", model, "--inputs", inputs, "--predictor",
+                               "bnn", "--sim", "icarus", "--build-dir", tmp_path / "b", *flag)
+        check_outcome(code, err, allowed=(130,))
+    default, calibrated = seen
+    assert (default.weight_format, default.data_format) == (DEFAULT.weight_format,
+                                                            DEFAULT.data_format)
+    assert (calibrated.weight_format, calibrated.data_format, calibrated.lut_frac) == \
+        (cal.weight_format, cal.data_format, cal.lut_frac)
+    assert calibrated.data_format != DEFAULT.data_format
+    code, _, err = run_cli("simulate", "--workload", "jvowels-gru", "--calibrate")
+    check_outcome(code, err, allowed=(2,))
+    assert "--calibrate needs --model" in err
+
+
+def test_evaluate_json_records_the_calibrated_formats(tmp_path):
+    model, inputs, cal = _calibrated_config(tmp_path)
+    code, out, err = run_cli("evaluate", "--model", model, "--inputs", inputs, "--calibrate",
+                             "--predictors", "bnn", "--thetas", "0.25", "--precision", "static",
+                             "-j", "1", "-q", "--json")
+    check_outcome(code, err, allowed=(0,))
+    doc = json.loads(out)
+    assert doc["calibrated"] == {"weight_format": str(cal.weight_format),
+                                 "data_format": str(cal.data_format), "lut_frac": cal.lut_frac}
+    assert not any(v for p in doc["points"] for v in p["saturation"].values())
+
+
+def test_explore_calibrate_explores_at_the_calibrated_formats(tmp_path):
+    model, inputs, cal = _calibrated_config(tmp_path)
+    argv = ["explore", "--model", model, "--inputs", inputs, "--lanes", "2", "--schemes",
+            "bnn", "--thetas", "0.25", "--synth", "none", "-j", "1", "-q", "--json"]
+    docs = {}
+    for flag in ((), ("--calibrate",)):
+        code, out, err = run_cli(*argv, "--store", tmp_path / f"s{len(flag)}", *flag)
+        check_outcome(code, err, allowed=(0,))
+        docs[bool(flag)] = json.loads(out)
+    (plain,), (point,) = docs[False]["points"], docs[True]["points"]
+    assert (plain["weight_format"], plain["data_format"]) == (str(DEFAULT.weight_format),
+                                                              str(DEFAULT.data_format))
+    assert any(plain["saturation"].values())
+    assert (point["weight_format"], point["data_format"]) == (str(cal.weight_format),
+                                                              str(cal.data_format))
+    assert not any(point["saturation"].values())
+    assert point["key"] != plain["key"]
+    assert docs[True]["axes"]["calibrated"] == {"m": {
+        "weight_format": str(cal.weight_format), "data_format": str(cal.data_format),
+        "lut_frac": cal.lut_frac}}
+    code, _, err = run_cli("explore", "--calibrate", "--synth", "none", "-q", "--store",
+                           tmp_path / "bad")
+    check_outcome(code, err, allowed=(2,))
+    assert "--calibrate needs --model" in err and not (tmp_path / "bad").exists()
