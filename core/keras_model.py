@@ -51,9 +51,27 @@ def load_keras(path) -> tuple[str, list]:
                     raise InputError(f"{path} has no Keras model_config (not a Keras .h5 model)")
                 config = _json(raw, path)
             layers = _recurrent_layers(config, path)
-            return _cell_of(layers), [_weights(f, layer, path) for layer in layers]
+            cell = _cell_of(layers)
+            if path.suffix == ".keras":
+                _name_as_stored(layers)
+            weights = [_weights(f, layer, path) for layer in layers]
     except OSError as e:
         raise InputError(f"cannot read {path} as HDF5: {e}") from None
+    sizes = [w[1].shape[1] for w in weights]
+    if len(set(sizes)) > 1:
+        raise InputError(f"{path}: the Keras layers have {', '.join(map(str, sizes))} units: "
+                         f"epur builds layers of one hidden size")
+    return cell, weights
+
+
+def _name_as_stored(layers: list[dict]) -> None:
+    """Keras 3's ``model.weights.h5`` names a model's layers not by their names but by their
+    class, in order, made unique (``layers/lstm``, ``layers/lstm_1``...: keras/src/saving/
+    saving_lib.py ``_save_container_state``); an InputLayer is ``input_layer``, so the k-th
+    recurrent layer of one class is ``<class>`` or ``<class>_<k>``."""
+    for k, layer in enumerate(layers):
+        base = layer["kind"].lower()
+        layer["stored"] = f"layers/{base}" + (f"_{k}" if k else "")
 
 
 def _read_keras_zip(path: Path) -> tuple[dict, bytes]:
@@ -136,7 +154,7 @@ def _cell_of(layers: list[dict]) -> str:
 
 def _weights(f, layer: dict, path) -> tuple:
     """(w_ih, w_hh, b_ih, b_hh) of one layer, PyTorch layout."""
-    kernel, recurrent, bias = _find_arrays(f, layer["name"], path)
+    kernel, recurrent, bias = _find_arrays(f, layer["name"], path, layer.get("stored"))
     units = recurrent.shape[0]
     gates = 4 if layer["kind"] == "LSTM" else 3
     if kernel.ndim != 2 or recurrent.shape != (units, gates * units) \
@@ -165,11 +183,13 @@ def _weights(f, layer: dict, path) -> tuple:
     return w_ih, w_hh, b_ih, b_hh
 
 
-def _find_arrays(f, name: str, path) -> tuple:
-    """kernel, recurrent_kernel, bias (or None) of layer ``name``: Keras 2 keeps them under
-    ``model_weights/<name>/.../kernel:0``, Keras 3 under ``layers/<name>/cell/vars/0, 1, 2``."""
+def _find_arrays(f, name: str, path, stored: str | None = None) -> tuple:
+    """kernel, recurrent_kernel, bias (or None) of layer ``name``: an ``.h5`` keeps them under
+    ``model_weights/<name>/.../kernel:0`` (Keras 2, and Keras 3's legacy ``.h5``), a
+    ``.keras`` under ``<stored>/cell/vars/0, 1, 2`` (:func:`_name_as_stored`)."""
     found = {}
-    for root in (f"model_weights/{name}", name, f"layers/{name}"):
+    roots = (stored,) if stored else ()
+    for root in (*roots, f"model_weights/{name}", name, f"layers/{name}"):
         if root not in f:
             continue
         for key, obj in _datasets(f[root]):

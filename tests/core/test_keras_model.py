@@ -1,15 +1,22 @@
-"""Keras models (.h5 of Keras 2, .keras of Keras 3) against Keras' own equations.
+"""Keras models (.h5 of Keras 2 and 3, .keras of Keras 3) against Keras' own outputs.
 
-TensorFlow/Keras does not install here, so the files are written with h5py in Keras' layout
-(kernel (X, G*H), recurrent_kernel (H, G*H), LSTM bias (4H,), GRU reset_after bias (2, 3H);
-gate columns LSTM i f c o, GRU z r h) and the reference is ``keras_reference`` below: an
-independent NumPy transcription of Keras' LSTMCell/GRUCell ``call`` on Keras' own layout (no
+Files saved by Keras 3 itself (tests/core/data/keras/, written by tests/core/make_keras_ref.py)
+load and match the outputs Keras computed for them (``model.predict``, stored beside them)
+within 1e-5, always; the same cases built and saved by live Keras when it is installed (the
+optional ``keras`` package with any backend: torch here), every layer's output compared.
+
+Other files are written here with h5py in Keras' layout (kernel (X, G*H), recurrent_kernel
+(H, G*H), LSTM bias (4H,), GRU reset_after bias (2, 3H); gate columns LSTM i f c o, GRU z r h):
+Keras 2's ``.h5`` and malformed or refused models. Their reference is ``keras_reference`` below,
+an independent NumPy transcription of Keras' LSTMCell/GRUCell ``call`` on Keras' own layout (no
 reordering). The LSTM is also checked against ``torch.nn.LSTM`` where torch is installed.
 """
 
 import io
 import json
+import os
 import zipfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -111,13 +118,14 @@ def write_h5(path, kind, weights, configs=None):
 
 def write_keras(path, kind, weights):
     """A Keras 3 ``model.save('m.keras')`` archive: config.json and model.weights.h5 with
-    ``layers/<name>/cell/vars/0, 1, 2``."""
+    ``layers/<class>[_k]/cell/vars/0, 1, 2`` (Keras names the stored layers by class and
+    order, not by their names)."""
     configs = [layer_config(kind, f"{kind.lower()}_{k}", w[1].shape[0])
                for k, w in enumerate(weights)]
     buf = io.BytesIO()
     with h5py.File(buf, "w") as f:
-        for conf, arrays in zip(configs, weights, strict=True):
-            g = f.create_group(f"layers/{conf['config']['name']}/cell/vars")
+        for k, arrays in enumerate(weights):
+            g = f.create_group(f"layers/{kind.lower()}{f'_{k}' if k else ''}/cell/vars")
             for k, a in enumerate(a for a in arrays if a is not None):
                 g.create_dataset(str(k), data=a)
     with zipfile.ZipFile(path, "w") as z:
@@ -198,3 +206,58 @@ def test_keras_wrong_shapes_and_foreign_files(tmp_path):
     junk.write_bytes(b"not a zip")
     with pytest.raises(InputError, match="as a .keras archive"):
         load_state_dict(junk)
+
+
+# -- files saved by Keras itself -------------------------------------------------------------
+
+KERAS_DATA = Path(__file__).parent / "data" / "keras"
+
+
+def _stored_cases():
+    from tests.core.make_keras_ref import CASES, FORMATS
+
+    return [(case, suffix) for case in CASES for suffix in FORMATS]
+
+
+@pytest.mark.parametrize("case,suffix", _stored_cases())
+def test_models_saved_by_keras_match_its_stored_outputs(case, suffix, tmp_path):
+    from tests.core.make_keras_ref import REFUSED, X
+
+    path = KERAS_DATA / f"{case}{suffix}"
+    if case in REFUSED:
+        check_refused(path, REFUSED[case], tmp_path, features=X)
+        return
+    with np.load(KERAS_DATA / f"{case}.npz") as f:
+        x, y = f["x"], f["y"]
+    params = load_state_dict(path)
+    np.testing.assert_allclose(run_float(params, x), y, atol=1e-5, rtol=0)
+    assert np.abs(y).max() > 0.1               # a model that does something
+
+
+def _live_keras(monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", os.environ.get("KERAS_BACKEND", "torch"))
+    return pytest.importorskip("keras")
+
+
+# Keras on torch hands numpy an object whose __array__ lacks numpy 2's copy keyword
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("case", ["lstm2", "lstm_functional", "gru2", "gru_reset_before",
+                                  "lstm_hard_sigmoid", "lstm_mixed_units"])
+def test_models_saved_by_live_keras_match_every_layer(case, tmp_path, monkeypatch):
+    """Keras' ``predict`` of each recurrent layer's output (a model cut there) against epur's
+    float model of the layers up to it."""
+    keras = _live_keras(monkeypatch)
+    from golden.float_model import run_float_all_layers
+    from tests.core.make_keras_ref import REFUSED, X, build, save
+
+    model, x = build(case, seed=SEED)
+    for path in save(model, tmp_path / case):
+        if case in REFUSED:
+            check_refused(path, REFUSED[case], tmp_path, features=X)
+            continue
+        outs = run_float_all_layers(load_state_dict(path), x)
+        recurrent = [layer for layer in model.layers if layer.get_weights()]
+        assert len(outs) == len(recurrent)
+        for layer, out in zip(recurrent, outs, strict=True):
+            cut = keras.Model(model.inputs, layer.output)
+            np.testing.assert_allclose(out, cut.predict(x, verbose=0), atol=1e-5, rtol=0)
