@@ -25,12 +25,22 @@ _LOADERS = {
 }
 
 
+def all_names() -> tuple[str, ...]:
+    """:data:`NAMES` (the ``all`` of ``epur evaluate``) and the GhostRNN models' workloads
+    (workloads/ghost.py), which are run only by name."""
+    from workloads import ghost
+
+    return NAMES + ghost.NAMES
+
+
 def get(name: str, split: str = "test"):
     """The workload ``name`` (a :class:`workloads.base.Workload`) on its test split, or on
     ``split="val"``, the data that thresholds are chosen on."""
-    if name not in _LOADERS:
-        raise InputError(f"unknown workload {name!r}: choose one of {', '.join(NAMES)}")
+    if name not in _LOADERS and name not in all_names():
+        raise InputError(f"unknown workload {name!r}: choose one of {', '.join(all_names())}")
     if split not in SPLITS:
         raise InputError(f"split must be test or val, not {split!r}")
+    if name not in _LOADERS:
+        return importlib.import_module("workloads.ghost").load(name, split)
     module, args, val = _LOADERS[name]
     return importlib.import_module(module).load(*args, "test" if split == "test" else val)

@@ -28,7 +28,10 @@ SEED = 2019
 BATCH = 32
 
 
-def train(out: Path, steps: int = 2000, log=print) -> Path:
+def train(out: Path, steps: int = 2000, log=print, rnn=None, filename: str = "charlm.npz",
+          hidden: int = HIDDEN) -> Path:
+    """``rnn(torch, input_size)``: the recurrent part to train instead of ``nn.LSTM`` of
+    ``hidden`` (workloads/train_ghost.py), written to ``filename``."""
     import torch
 
     torch.set_num_threads(1)      # OpenMP threads spin and crawl when the cores are shared
@@ -45,8 +48,9 @@ def train(out: Path, steps: int = 2000, log=print) -> Path:
         def __init__(self):
             super().__init__()
             self.embedding = nn.Embedding(len(vocab), EMBED)
-            self.rnn = nn.LSTM(EMBED, HIDDEN, batch_first=True)
-            self.head = nn.Linear(HIDDEN, len(vocab))
+            self.rnn = (nn.LSTM(EMBED, hidden, batch_first=True) if rnn is None
+                        else rnn(torch, EMBED))
+            self.head = nn.Linear(hidden, len(vocab))
 
         def forward(self, x):
             return self.head(self.rnn(self.embedding(x))[0])
@@ -87,7 +91,7 @@ def train(out: Path, steps: int = 2000, log=print) -> Path:
     arrays["vocab"] = vocab
     arrays["step"] = np.array(best_step)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / "charlm.npz"
+    path = out / filename
     np.savez_compressed(path, **arrays)
     log(f"kept step {best_step} (validation {best:.3f} bpc); wrote {path}")
     return path

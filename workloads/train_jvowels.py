@@ -44,12 +44,13 @@ def _model(torch, cell: str):
     return Net()
 
 
-def fit(torch, cell, x, lengths, labels, epochs, val, seed=SEED, log=print):
+def fit(torch, cell, x, lengths, labels, epochs, val, seed=SEED, log=print, make=None):
     """Adam on minibatches of 32; returns the validation accuracy after each epoch and the
-    model's state after each epoch (state_dicts of NumPy arrays)."""
+    model's state after each epoch (state_dicts of NumPy arrays). ``make(torch)``: the model to
+    fit instead of the default one (workloads/train_ghost.py), built after the seed is set."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    model = _model(torch, cell)
+    model = _model(torch, cell) if make is None else make(torch)
     opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
     xt = torch.tensor(x, dtype=torch.float32)
     lt = torch.tensor(lengths)
