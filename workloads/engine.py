@@ -15,6 +15,8 @@ worker per core unless told otherwise (``--jobs``).
 
 from __future__ import annotations
 
+import contextlib
+
 from core.errors import InputError, ToolError
 
 CONNECT_TIMEOUT = "5s"     # a scheduler that does not answer by then is unreachable
@@ -63,21 +65,18 @@ class Engine:
     def _start_local(self, Client, LocalCluster) -> None:  # noqa: N803 - the classes
         """A local cluster whose worker processes ignore Ctrl-C: the terminal sends it to the
         whole process group, and each worker printed a KeyboardInterrupt traceback; this
-        process ends them instead. SIGINT is ignored while they start (a process started with
-        SIGINT ignored keeps ignoring it, Python included), so a Ctrl-C in those seconds is
-        lost. A SIGTERM or error while they start closes what had started."""
-        import signal
-        import threading
-
+        process ends them instead. They start with SIGINT blocked (:func:`_spawn_sigint_blocked`),
+        while this process keeps its handler: a Ctrl-C while they start is this command's
+        interrupt at once (ignoring SIGINT here for those seconds, as before, lost it). A
+        SIGTERM, Ctrl-C or error while they start closes what had started."""
         from distributed.deploy.spec import SpecCluster
 
         before = set(SpecCluster._instances)
-        main = threading.current_thread() is threading.main_thread()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
         try:    # ports of the system's choosing: another cluster may hold the defaults
-            self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                         processes=True, scheduler_port=0,
-                                         dashboard_address=":0")
+            with _spawn_sigint_blocked():
+                self._cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                             processes=True, scheduler_port=0,
+                                             dashboard_address=":0")
             self.client = Client(self._cluster)
         except BaseException as e:
             self.__exit__(None, None, None)
@@ -90,9 +89,6 @@ class Engine:
                 raise ToolError(f"the local Dask cluster did not start: "
                                 f"{str(e).splitlines()[0]}") from None
             raise
-        finally:
-            if previous is not None:
-                signal.signal(signal.SIGINT, previous)
 
     def __exit__(self, *exc) -> None:
         """Close the client and the local cluster. A Ctrl-C or SIGTERM meanwhile waits until
@@ -141,6 +137,32 @@ class Engine:
         finally:
             for f in futures:
                 f.cancel()
+
+
+@contextlib.contextmanager
+def _spawn_sigint_blocked():
+    """Processes that multiprocessing spawns meanwhile (Dask's worker processes) start with
+    SIGINT blocked: the thread that spawns them (Dask's, not this one) blocks it around the
+    spawn, and a process inherits its parent thread's signal mask across fork and exec
+    (SIG_IGN would have to be set process-wide, here too). A blocked SIGINT stays pending in
+    the worker, never delivered."""
+    import signal
+    from multiprocessing import popen_spawn_posix
+
+    launch = popen_spawn_posix.Popen._launch
+
+    def blocked(self, process_obj):
+        previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return launch(self, process_obj)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+    popen_spawn_posix.Popen._launch = blocked
+    try:
+        yield
+    finally:
+        popen_spawn_posix.Popen._launch = launch
 
 
 def _result(future):
