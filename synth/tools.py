@@ -69,6 +69,10 @@ def run_tool(name: str, args: list[str], cwd: Path, log: Path, timeout: float = 
         timer.start()
         try:
             _pid, status, usage = os.wait4(proc.pid, 0)
+        except BaseException:       # an interrupt or SIGTERM here: the tool goes too
+            proc.kill()
+            proc.wait()
+            raise
         finally:
             timed_out = not timer.is_alive()
             timer.cancel()
