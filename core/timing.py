@@ -14,10 +14,9 @@ LAT_DPU = 2        # DPU: products registered, then adder tree and accumulator
 LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
 LAT_CELL = 7       # cell issue of neuron H-1 -> step end seen by the controller
 
-# the ghost build (hw/ghost.py; docs/architecture.md "Ghost states"): after the cell unit's last
-# write, the ghost unit's row 0 first chunk read, and its last output -> step end
+# the ghost build (hw/ghost.py; docs/architecture.md "Ghost states"): the cell unit's ``done``
+# -> the ghost unit's first chunk read (its last row's DPU end -> step end: LAT_MU)
 LAT_GHOST_START = 1
-LAT_GHOST_WRITE = 1
 
 # the delta build (hw/schemes/delta.py; docs/architecture.md "The delta build")
 LAT_ENCODE = 1     # start -> element 0 of [x, h] examined by the delta encoder (k at 1 + k)

@@ -43,7 +43,7 @@ BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
 REUSED_OVERHEAD = timing.LAT_BNN + timing.LAT_REUSE + timing.LAT_CELL + 1
 COMPUTED_OVERHEAD = timing.LAT_BNN + timing.LAT_QUEUE + timing.LAT_MU + timing.LAT_CELL + 1
 # a ghost layer step: the cell part above over I neurons, then G * Kg + GHOST_OVERHEAD
-GHOST_OVERHEAD = timing.LAT_GHOST_START + timing.LAT_MU + timing.LAT_GHOST_WRITE
+GHOST_OVERHEAD = timing.LAT_GHOST_START + timing.LAT_MU
 
 
 def layer_step_cycles(cfg, layer: int, computed: np.ndarray, low=None) -> np.ndarray:

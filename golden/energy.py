@@ -30,6 +30,11 @@ Events (counts over the whole batch, every layer and valid timestep):
   does an 8 x 8 multiply, the rounding add of the weight's upper bits and the accumulator add;
   each low layer step rounds its X + H input elements to 8 bits (one add each); the tracker
   (dynamic only) subtracts and compares each neuron's tracked state once a layer step.
+- ghost layers (``cfg.ghost_ratio`` > 0, golden/ghost.py): the compute units hold and walk I
+  rows a gate, the cell unit updates I neurons; per layer step the ghost pass reads G * I
+  weights from the ghost unit's own memory (G * I * L words: its own read energy), does G * I
+  MACs and G activations (bias, requantize, tanh table). The BNN and memo events count the
+  intrinsic gate neurons only.
 """
 
 from __future__ import annotations
@@ -97,15 +102,18 @@ class EnergyConstants:
     low_mac: float
     low_round: float
     tracker: float
+    ghost_read_bit: float
 
     @classmethod
     def for_config(cls, cfg) -> EnergyConstants:
         wbits, dbits = cfg.weight_format.width, cfg.data_format.width
         rows = sum(cfg.row_length(k) for k in range(cfg.layers))
-        weight_bytes = cfg.hidden_size * rows * wbits / 8          # one CU's weight buffer
-        sign_bytes = cfg.hidden_size * rows / 8                    # one CU's sign memory
+        neurons = cfg.intrinsic_size                               # a gate's rows (H, or I)
+        weight_bytes = neurons * rows * wbits / 8                  # one CU's weight buffer
+        sign_bytes = neurons * rows / 8                            # one CU's sign memory
+        ghost_bytes = cfg.ghost_size * neurons * cfg.layers * wbits / 8   # the ghost memory
         entry = dbits * (2 if cfg.cell == "gru" else 1) + cfg.yb_width + 1 + cfg.reuse_count_width
-        memo_bytes = cfg.hidden_size * cfg.layers * entry / 8
+        memo_bytes = neurons * cfg.layers * entry / 8
         table_bytes = cfg.lut_entries * dbits / 8
         acc_bytes = cfg.hidden_size * cfg.gates * cfg.layers * cfg.acc_width / 8
         vhat_bytes = rows * dbits / 8
@@ -131,6 +139,7 @@ class EnergyConstants:
             low_mac=add_pj(LOW_BITS + 1) + mul_pj(LOW_BITS, LOW_BITS) + add_pj(cfg.acc_width),
             low_round=add_pj(dbits),
             tracker=2 * add_pj(dbits),                              # |s - s_old|, then <= theta
+            ghost_read_bit=sram_pj_per_bit(ghost_bytes) if ghost_bytes else 0.0,
         )
 
 
@@ -144,6 +153,9 @@ def energy(result) -> dict[str, float]:
     neurons = computed + reused
     low = float(np.sum(result.macs_low)) if cfg.precision != "static" else 0.0
     low_bits = cfg.weight_format.width - cfg.low_weight_shift + 1     # the upper memory's word
+    steps = cfg.layers * float(np.sum(result.lengths)) if cfg.ghost else 0.0   # layer steps
+    ghost_macs = steps * cfg.ghost_size * cfg.intrinsic_size   # in macs and done, every step
+    macs, done = macs - ghost_macs, done - ghost_macs          # the gate rows' alone
     out = {
         "weight_read": ((done - low) * cfg.weight_format.width + low * low_bits)
         * k.weight_read_bit,
@@ -151,6 +163,9 @@ def energy(result) -> dict[str, float]:
         "activation": computed * k.activation,
         "cell_update": neurons / cfg.gates * k.cell_update,
     }
+    if cfg.ghost:
+        out["ghost"] = ghost_macs * (cfg.weight_format.width * k.ghost_read_bit + k.mac) \
+            + steps * cfg.ghost_size * k.activation
     if cfg.precision != "static":
         rows = np.array([cfg.row_length(layer) for layer in range(cfg.layers)])
         out["precision"] = float(np.sum(result.low_steps.sum(axis=1) * rows)) * k.low_round

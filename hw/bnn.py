@@ -62,15 +62,15 @@ class BNNUnit(wiring.Component):
         kmax = cfg.max_row_length
         super().__init__({
             "load": In(stream.Signature(data.StructLayout({
-                "layer": index(cfg.layers), "row": index(cfg.hidden_size),
+                "layer": index(cfg.layers), "row": index(cfg.intrinsic_size),
                 "col": index(kmax), "sign": 1}), always_ready=True)),
             "start": In(1),
             "layer": In(index(cfg.layers)),
             "signs": In(kmax),
             "o": Out(stream.Signature(data.StructLayout({
-                "neuron": index(cfg.hidden_size), "yb": signed(cfg.yb_width)}),
+                "neuron": index(cfg.intrinsic_size), "yb": signed(cfg.yb_width)}),
                 always_ready=True)),
-            "issue_neuron": Out(index(cfg.hidden_size)),
+            "issue_neuron": Out(index(cfg.intrinsic_size)),
             "issue_first": Out(1),
             "chunk": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
             "w_signs": Out(sign_lanes(cfg)),
@@ -80,7 +80,7 @@ class BNNUnit(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        bits, hidden, layers = cfg.bnn_bits, cfg.hidden_size, range(cfg.layers)
+        bits, hidden, layers = cfg.bnn_bits, cfg.intrinsic_size, range(cfg.layers)
         width, words = sign_word_bits(cfg), sign_row_words(cfg)
         per_word = width // bits                          # BNN chunks in a word
         base, depth = row_layout(cfg, words)

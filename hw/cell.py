@@ -18,6 +18,9 @@ Ports
     the cell's narrowings saturated a cycle earlier: GRU ``rq(r*a_h)`` and ``sat(a_x + r*a_h)``,
     the LSTM's c ``rq``, the h ``rq`` (docs/formats.md, "Saturation counters"). The last
     neuron's ``sat_h`` comes with ``done``; the counters never add a cycle.
+Ghost builds (``cfg.ghost``): the unit updates the I intrinsic neurons (``done_bits`` G*I bits,
+gate g at ``[g*I:(g+1)*I]``; ``done`` after neuron I-1), their h at entries ``layer * H + j``;
+``ghost_write`` (in, always ready: ``entry``, ``data``) writes the ghost unit's states.
 Behaviour: neuron j is issued at the first cycle >= (issue of j-1) + 1 at which every gate's
 ``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 6 cycles later (gate read,
 products, sum and ``rq``, GRU ``a_x + r*a_h``, tanh ROM, products; the final ``rq`` in the
@@ -35,6 +38,7 @@ from amaranth.lib.wiring import In, Out
 from core.activation import activation_table
 from core.timing import LAT_CELL
 from hw.arith import clips, index, lut_address, out_of_range, requantize, saturate
+from hw.ghost import write_layout
 from hw.precision import track_layout
 
 LATENCY = LAT_CELL     # issue of neuron j -> ``done`` when j is the step's last neuron
@@ -54,8 +58,10 @@ class CellUnit(wiring.Component):
             **({"track": Out(stream.Signature(track_layout(cfg), always_ready=True))}
                if tracked else {}),
             "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
-            "done_bits": In(cfg.gates * cfg.hidden_size),
-            "y_addr": Out(index(cfg.hidden_size)),
+            "done_bits": In(cfg.gates * cfg.intrinsic_size),
+            "y_addr": Out(index(cfg.intrinsic_size)),
+            **({"ghost_write": In(stream.Signature(write_layout(cfg), always_ready=True))}
+               if cfg.ghost else {}),
             "y": In(data.ArrayLayout(dshape, cfg.gates)), "y_h": In(dshape),
             "h_state": Out(data.ArrayLayout(dshape, entries)),
             "c_state": Out(data.ArrayLayout(dshape, entries)),
@@ -141,15 +147,15 @@ class CellUnit(wiring.Component):
     def issue(self, m):
         """Issue neuron j once all gates have it, one a cycle: returns the issue pulse, the
         neuron's state entry and what :meth:`write` needs to tell the step's last neuron."""
-        hidden, gates = self.cfg.hidden_size, self.cfg.gates
+        hidden, gates, rows = self.cfg.hidden_size, self.cfg.gates, self.cfg.intrinsic_size
         active = Signal()
-        j = Signal(index(hidden))
-        ready = Cat(self.done_bits.bit_select(g * hidden + j, 1) for g in range(gates)).all()
+        j = Signal(index(rows))
+        ready = Cat(self.done_bits.bit_select(g * rows + j, 1) for g in range(gates)).all()
         issue = active & ready
         with m.If(self.start):
             m.d.sync += [active.eq(1), j.eq(0)]
         with m.Elif(issue):
-            with m.If(j == hidden - 1):
+            with m.If(j == rows - 1):
                 m.d.sync += [j.eq(0), active.eq(0)]
             with m.Else():
                 m.d.sync += j.eq(j + 1)
@@ -163,5 +169,8 @@ class CellUnit(wiring.Component):
             m.d.sync += [self.h_state.eq(0), self.c_state.eq(0)]
         with m.Elif(valid):
             m.d.sync += self.h_state[entry].eq(h)
-        last = self.layer * hidden + hidden - 1
+        if self.cfg.ghost:          # the ghost unit's q_j, after the last intrinsic write
+            with m.Elif(self.ghost_write.valid):
+                m.d.sync += self.h_state[self.ghost_write.p.entry].eq(self.ghost_write.p.data)
+        last = self.layer * hidden + self.cfg.intrinsic_size - 1
         m.d.sync += self.done.eq(valid & (entry == last))

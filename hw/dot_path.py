@@ -40,7 +40,7 @@ LATENCY = 1 + LAT_DPU + MU_LATENCY   # last chunk on ``i`` -> ``o.valid``
 def result_layout(cfg):
     """A neuron's gate output: ``y`` and, GRU ``n`` gate, the pre-activation pair's ``y_h``."""
     dshape = signed(cfg.data_format.width)
-    return data.StructLayout({"neuron": index(cfg.hidden_size), "y": dshape, "y_h": dshape})
+    return data.StructLayout({"neuron": index(cfg.intrinsic_size), "y": dshape, "y_h": dshape})
 
 
 def mu_stage(m, path, dpu, neuron):
@@ -50,11 +50,11 @@ def mu_stage(m, path, dpu, neuron):
     cfg = path.cfg
     delay = [neuron]
     for k in range(LAT_DPU + MU_LATENCY):
-        reg = Signal(index(cfg.hidden_size), name=f"neuron_d{k + 2}")
+        reg = Signal(index(cfg.intrinsic_size), name=f"neuron_d{k + 2}")
         m.d.sync += reg.eq(delay[-1])
         delay.append(reg)
     m.submodules.mu = mu = MultiFunctionUnit(cfg, path.kind)
-    m.d.comb += [path.bias_addr.eq(path.layer * cfg.hidden_size + delay[LAT_DPU - 1]),
+    m.d.comb += [path.bias_addr.eq(path.layer * cfg.intrinsic_size + delay[LAT_DPU - 1]),
                  mu.i.valid.eq(dpu.o.valid), mu.i.p.acc.eq(dpu.o.p.acc),
                  mu.i.p.acc_h.eq(dpu.o.p.acc_h), mu.i.p.bias.eq(path.bias),
                  mu.i.p.bias_h.eq(path.bias_h),
@@ -74,7 +74,7 @@ class DotPath(wiring.Component):
             "w": In(data.ArrayLayout(wshape, cfg.lanes)),
             "layer": In(index(cfg.layers)),
             "v": In(data.ArrayLayout(dshape, cfg.max_row_length)),
-            "bias_addr": Out(index(cfg.layers * cfg.hidden_size)),
+            "bias_addr": Out(index(cfg.layers * cfg.intrinsic_size)),
             "bias": In(wshape), "bias_h": In(wshape),
             "o": Out(stream.Signature(result_layout(cfg), always_ready=True)),
             "sat": Out(2),
@@ -85,7 +85,7 @@ class DotPath(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        n, hidden, layers = cfg.lanes, cfg.hidden_size, range(cfg.layers)
+        n, hidden, layers = cfg.lanes, cfg.intrinsic_size, range(cfg.layers)
         pair = self.kind == "pair"
         kdmax = max(cfg.dpu_cycles(k) for k in layers)
         c = self.i.p.chunk

@@ -35,7 +35,7 @@ class MemoBuffer(wiring.Component):
     def __init__(self, cfg, pair: bool = False):
         self.cfg = cfg
         self.pair = pair
-        self.entries = cfg.layers * cfg.hidden_size
+        self.entries = cfg.layers * cfg.intrinsic_size
         addr = index(self.entries)
         yb, count = signed(cfg.yb_width), unsigned(cfg.reuse_count_width)
         dshape = signed(cfg.data_format.width)

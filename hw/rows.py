@@ -20,7 +20,7 @@ def row_layout(cfg, chunks):
     base, depth = [], 0
     for layer in range(cfg.layers):
         base.append(depth)
-        depth += cfg.hidden_size * chunks(layer)
+        depth += cfg.intrinsic_size * chunks(layer)
     return base, depth
 
 

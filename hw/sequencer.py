@@ -32,7 +32,7 @@ from hw.rows import row_address, row_layout
 
 def chunk_layout(cfg):
     kdmax = max(cfg.dpu_cycles(k) for k in range(cfg.layers))
-    return data.StructLayout({"neuron": index(cfg.hidden_size), "chunk": index(kdmax),
+    return data.StructLayout({"neuron": index(cfg.intrinsic_size), "chunk": index(kdmax),
                               "first": 1, "last": 1})
 
 
@@ -51,7 +51,7 @@ class RowSequencer(wiring.Component):
             ports.update({"low": In(1), "half": Out(1)})
         if queued:
             ports.update({"in_order": In(1),
-                          "queue": In(stream.Signature(index(cfg.hidden_size)))})
+                          "queue": In(stream.Signature(index(cfg.intrinsic_size)))})
         super().__init__(ports)
 
     @property
@@ -62,7 +62,7 @@ class RowSequencer(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        hidden, layers = cfg.hidden_size, range(cfg.layers)
+        hidden, layers = cfg.intrinsic_size, range(cfg.layers)
         base, _ = row_layout(cfg, self.words)
         kd = by_layer(self.layer, [cfg.dpu_cycles(k) for k in layers])
         step = 1            # words between a neuron's chunks

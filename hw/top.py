@@ -21,6 +21,9 @@ Ports (Verilog names in docs/architecture.md)
     ``precision_theta`` (data format: the tracker's threshold), and the counters
     ``steps_high``, ``steps_low``: layer steps of the current sequence run at each precision.
 The baseline build (``cfg.predictor == "none"``) has no BNN, comparator or memo buffer.
+A ghost build (``cfg.ghost_ratio`` > 0) has I = H - G rows a compute unit and the ghost unit
+(hw/ghost.py) after the cell unit; its W_gh and b_gh come on ``wl`` as kind GHOST
+(core/layout.py); a layer step ends with the ghost unit's last write.
 """
 
 from __future__ import annotations
@@ -33,10 +36,11 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from core.errors import ToolError
-from core.layout import field_slices
+from core.layout import GHOST, field_slices
 from hw.cell import CellUnit
 from hw.controller import Controller
 from hw.cu import ComputeUnit
+from hw.ghost import GhostUnit
 from hw.precision import PrecisionTracker, low_word_pairs, precision_controls
 from hw.schemes import scheme_class
 
@@ -86,8 +90,10 @@ class EpurTop(wiring.Component):
 
         # weight load port: the address fields of core/layout.py
         fields = {name: self.wl.p.addr[bits] for name, bits in field_slices(cfg).items()}
-        accept = (self.wl.valid & ctrl.idle & (fields["row"] < cfg.hidden_size)
+        accept = (self.wl.valid & ctrl.idle & (fields["row"] < cfg.intrinsic_size)
                   & (fields["layer"] < cfg.layers))
+        if cfg.ghost:             # kind GHOST is the ghost unit's, the others the gates'
+            accept &= fields["kind"] != GHOST
         m.d.comb += self.wl.ready.eq(ctrl.idle)
 
         controls = list(scheme_class(cfg).controls(cfg))
@@ -108,13 +114,17 @@ class EpurTop(wiring.Component):
         m.d.comb += [
             cell.start.eq(ctrl.start), cell.layer.eq(ctrl.layer), cell.clear.eq(ctrl.clear),
             cell.done_bits.eq(Cat(cu.done for cu in cus)), cell.y_h.eq(cus[-1].y_h),
-            ctrl.h_state.eq(cell.h_state), ctrl.cell_done.eq(cell.done),
+            ctrl.h_state.eq(cell.h_state),
             ctrl.computed.eq(Cat(cu.computed for cu in cus)),
             ctrl.reused.eq(Cat(cu.reused for cu in cus)),
             self.busy.eq(ctrl.busy), self.cycles.eq(ctrl.cycles),
         ]
-        # saturations: every compute unit's MU, and the cell unit's narrowings
-        pulses = {"pre": sum(cu.sat_pre for cu in cus) + cell.sat_pre,
+        # the step ends with the cell unit's last write, or with the ghost unit's after it
+        ghost = self._ghost(m, ctrl, cell, fields) if cfg.ghost else None
+        m.d.comb += ctrl.cell_done.eq(cell.done if ghost is None else ghost.done)
+        # saturations: every compute unit's MU (and the ghost unit's), the cell unit's narrowings
+        pulses = {"pre": sum(cu.sat_pre for cu in cus) + cell.sat_pre
+                  + (0 if ghost is None else ghost.sat),
                   "c": cell.sat_c, "h": cell.sat_h}
         for q in cfg.saturation_quantities:
             m.d.comb += getattr(ctrl, f"sat_{q}").eq(pulses[q])
@@ -128,6 +138,25 @@ class EpurTop(wiring.Component):
         if cfg.precision != "static":
             self._precision(m, ctrl, cell, cus)
         return m
+
+    def _ghost(self, m, ctrl, cell, fields):
+        """The ghost unit (hw/ghost.py): its load words, its start after the cell's last
+        write, its writes into the cell's h registers."""
+        cfg = self.cfg
+        m.submodules.ghost = ghost = GhostUnit(cfg)
+        m.d.comb += [
+            ghost.load.valid.eq(self.wl.valid & ctrl.idle & (fields["kind"] == GHOST)
+                                & (fields["row"] < cfg.ghost_size)
+                                & (fields["col"] < cfg.intrinsic_size)
+                                & (fields["layer"] < cfg.layers)),
+            ghost.load.p.gate.eq(fields["gate"]), ghost.load.p.layer.eq(fields["layer"]),
+            ghost.load.p.row.eq(fields["row"]), ghost.load.p.col.eq(fields["col"]),
+            ghost.load.p.data.eq(self.wl.p.data),
+            ghost.start.eq(cell.done), ghost.layer.eq(ctrl.layer),
+            ghost.h_state.eq(cell.h_state),
+        ]
+        wiring.connect(m, ghost.write, cell.ghost_write)
+        return ghost
 
     def _precision(self, m, ctrl, cell, cus):
         """The tracker, its controls, the compute units' ``low`` and the steps counters."""

@@ -47,7 +47,7 @@ from hw.rows import column_address, column_words, row_address, row_layout, sign_
 def load_layout(cfg):
     """Payload of a compute unit's load port (the weight address decoded, and the value)."""
     return data.StructLayout({
-        "kind": KIND_BITS, "layer": index(cfg.layers), "row": index(cfg.hidden_size),
+        "kind": KIND_BITS, "layer": index(cfg.layers), "row": index(cfg.intrinsic_size),
         "col": index(cfg.max_row_length), "data": signed(cfg.weight_format.width)})
 
 
@@ -72,7 +72,7 @@ class WeightStore(wiring.Component):
             "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
             "row_addr": In(range(max(self.depth, 2))),
             "w": Out(data.ArrayLayout(wshape, cfg.lanes)),
-            "bias_addr": In(index(cfg.layers * cfg.hidden_size)),
+            "bias_addr": In(index(cfg.layers * cfg.intrinsic_size)),
             "bias_data": Out(wshape), "bias_h_data": Out(wshape),
         })
 
@@ -149,12 +149,12 @@ class WeightStore(wiring.Component):
 
     def _biases(self, m):
         cfg, ld = self.cfg, self.load.p
-        ww, entries = cfg.weight_format.width, cfg.layers * cfg.hidden_size
+        ww, entries = cfg.weight_format.width, cfg.layers * cfg.intrinsic_size
         biases = [("bias", BIAS, self.bias_data)] + ([("bias_h", BIAS_HN, self.bias_h_data)]
                                                       if self.pair else [])
         for name, kind, out in biases:
             m.submodules[name] = mem = Memory(shape=signed(ww), depth=entries, init=[])
             bwrite, bread = mem.write_port(), mem.read_port()
-            m.d.comb += [bwrite.addr.eq(ld.layer * cfg.hidden_size + ld.row),
+            m.d.comb += [bwrite.addr.eq(ld.layer * cfg.intrinsic_size + ld.row),
                          bwrite.data.eq(ld.data), bwrite.en.eq(self.load.valid & (ld.kind == kind)),
                          bread.addr.eq(self.bias_addr), out.eq(bread.data)]

@@ -46,8 +46,8 @@ def unit_ports(cfg, controls: dict, events=()) -> dict:
         "load": In(stream.Signature(load_layout(cfg), always_ready=True)),
         "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
         "v": In(data.ArrayLayout(dshape, cfg.max_row_length)),
-        "done": Out(cfg.hidden_size),
-        "y_addr": In(index(cfg.hidden_size)), "y": Out(dshape), "y_h": Out(dshape),
+        "done": Out(cfg.intrinsic_size),
+        "y_addr": In(index(cfg.intrinsic_size)), "y": Out(dshape), "y_h": Out(dshape),
         "computed": Out(1), "reused": Out(1),
     }
     ports.update({name: In(shape) for name, shape in controls.items()})
@@ -70,7 +70,7 @@ def scheme_ports(cfg, queued: bool, controls: dict, weight_signs: bool = False) 
                   "result": In(stream.Signature(result_layout(cfg), always_ready=True))})
     if queued:
         ports.update({"in_order": Out(1),
-                      "queue": Out(stream.Signature(index(cfg.hidden_size)))})
+                      "queue": Out(stream.Signature(index(cfg.intrinsic_size)))})
     if weight_signs:
         ports.update({"chunk": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
                       "w_signs": Out(sign_lanes(cfg))})

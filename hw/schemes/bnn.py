@@ -39,7 +39,7 @@ class BnnMemo(Scheme):
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        hidden, layer, ld = cfg.hidden_size, self.layer, self.load.p
+        hidden, layer, ld = cfg.intrinsic_size, self.layer, self.load.p
         done = self.track_done(m)
 
         # the memo buffer's y_m is the gate output buffer

@@ -21,7 +21,7 @@ class Baseline(Scheme):
         dw = self.cfg.data_format.width
         self.track_done(m)
         m.submodules.gate_out = ybuf = Memory(shape=unsigned(2 * dw if self.pair else dw),
-                                              depth=self.cfg.hidden_size, init=[])
+                                              depth=self.cfg.intrinsic_size, init=[])
         write, read = ybuf.write_port(), ybuf.read_port()
         result = self.result
         m.d.comb += [

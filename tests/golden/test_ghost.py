@@ -77,3 +77,26 @@ def test_ghost_cycles_and_macs(predictor):
     if predictor == "none":
         np.testing.assert_array_equal(
             result.cycles, 4 * (n * cfg.dpu_cycles(0) + cycles.BASELINE_OVERHEAD + ghost))
+
+
+def test_ghost_energy_counts_the_ghost_pass_apart():
+    """The gate events count the I intrinsic rows (weights from an I-row buffer), the ghost
+    pass G * I reads of its own memory, G * I MACs and G activations per layer step."""
+    from golden.energy import EnergyConstants, energy
+
+    params = random_params("lstm", 12, 32, 2, seed=5, ghost_size=8)
+    cfg = config_for(params, predictor="none")
+    x = np.random.default_rng(5).normal(0, 1, (3, 6, 12))
+    lengths = np.array([6, 4, 5])
+    result = run_fixed(cfg, params, x, lengths)
+    k = EnergyConstants.for_config(cfg)
+    plain = EnergyConstants.for_config(dataclasses.replace(cfg, ghost_ratio=0.0))
+    assert k.weight_read_bit <= plain.weight_read_bit       # a smaller buffer (24 of 32 rows)
+    steps = 2 * 15
+    gate_macs = steps * 4 * 24 * sum(cfg.row_length(layer) for layer in range(2)) / 2
+    e = energy(result)
+    assert e["mac"] == pytest.approx(gate_macs * k.mac)
+    assert e["weight_read"] == pytest.approx(gate_macs * 16 * k.weight_read_bit)
+    assert e["ghost"] == pytest.approx(steps * 8 * 24 * (16 * k.ghost_read_bit + k.mac)
+                                       + steps * 8 * k.activation)
+    assert e["activation"] == pytest.approx(steps * 4 * 24 * k.activation)
