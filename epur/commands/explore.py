@@ -221,7 +221,7 @@ def plan(axes: dict, limit: int | None, synth: str) -> tuple[list, dict]:
                     for scheme in axes["schemes"]:
                         hw_key = None
                         if synth != "none" and scheme in HW_SCHEME:
-                            hw = cfg.to_dict() | {"predictor": HW_SCHEME[scheme]}
+                            hw = hardware_dict(cfg, HW_SCHEME[scheme])
                             hw_key = key_of({"hw": hw, "target": synth})
                             hardware[hw_key] = hw
                         for theta in axes["thetas"]:
@@ -234,6 +234,17 @@ def plan(axes: dict, limit: int | None, synth: str) -> tuple[list, dict]:
                                            "key": key_of({**axes_doc, **identity,
                                                           "limit": limit})})
     return points, hardware
+
+
+def hardware_dict(cfg, predictor: str) -> dict:
+    """The config of a hardware build as its key knows it: the fields that differ from the
+    config's defaults (a field added to the config later, at its default, keeps the stored
+    syntheses' keys)."""
+    from core.config import DEFAULT
+
+    default = DEFAULT.to_dict()
+    return {k: v for k, v in (cfg.to_dict() | {"predictor": predictor}).items()
+            if v != default[k]}
 
 
 # -- tasks (run on the workers) ------------------------------------------------------------------

@@ -258,3 +258,18 @@ def test_a_server_that_is_not_a_dask_scheduler_is_one_line_exit_2(tmp_path):
         server.close()
     check_outcome(code, err, allowed=(2,))
     assert address in err and not store.exists()
+
+
+def test_hardware_keys_name_only_the_fields_off_their_defaults():
+    """A field added to the config later, at its default, leaves the stored syntheses' keys as
+    they were; the key's fields give back the whole config."""
+    import dataclasses
+
+    from core.config import DEFAULT, EpurConfig
+    from epur.commands.explore import hardware_dict
+
+    lanes = 4 if DEFAULT.lanes != 4 else 2
+    cfg = dataclasses.replace(DEFAULT, lanes=lanes, name="epur_explore")
+    hw = hardware_dict(cfg, "delta")
+    assert hw == {"lanes": lanes, "name": "epur_explore", "predictor": "delta"}
+    assert EpurConfig.from_dict(hw) == dataclasses.replace(cfg, predictor="delta")
