@@ -261,3 +261,31 @@ def test_models_saved_by_live_keras_match_every_layer(case, tmp_path, monkeypatc
         for layer, out in zip(recurrent, outs, strict=True):
             cut = keras.Model(model.inputs, layer.output)
             np.testing.assert_allclose(out, cut.predict(x, verbose=0), atol=1e-5, rtol=0)
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.parametrize("name", ["jvowels_lstm", "jvowels_gru", "charlm"])
+def test_shipped_models_saved_by_live_keras_match_keras(name, tmp_path, monkeypatch):
+    """The pretrained models the project ships, given to Keras (PyTorch's gates in Keras' order,
+    LSTM biases summed, GRU biases as reset_after's two rows), saved by Keras as .keras and .h5:
+    epur reads the same model back and matches Keras' ``predict`` within 1e-5."""
+    keras = _live_keras(monkeypatch)
+    from workloads.base import weights_path
+
+    params = load_state_dict(weights_path(f"{name}.npz"))
+    h = params.hidden_size
+    order = np.r_[h:2 * h, 0:h, 2 * h:3 * h] if params.cell == "gru" else np.arange(4 * h)
+    layer = keras.layers.GRU if params.cell == "gru" else keras.layers.LSTM
+    model = keras.Sequential([keras.Input((None, params.input_size))]
+                             + [layer(h, return_sequences=True) for _ in params.layers])
+    for keras_layer, p in zip(model.layers, params.layers, strict=True):
+        bias = (np.stack([p.b_ih[order], p.b_hh[order]]) if params.cell == "gru"
+                else p.b_ih + p.b_hh)
+        keras_layer.set_weights([p.w_ih[order].T, p.w_hh[order].T, bias])
+    x = np.random.default_rng(SEED).normal(0, 1, (3, 12, params.input_size)).astype(np.float32)
+    expect = np.asarray(model.predict(x, verbose=0))
+    from tests.core.make_keras_ref import save
+
+    for path in save(model, tmp_path / name):
+        np.testing.assert_allclose(run_float(load_state_dict(path), x), expect, atol=1e-5,
+                                   rtol=0)
