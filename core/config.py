@@ -422,11 +422,6 @@ class EpurConfig:
                         f"precision {self.precision} hardware needs a {what} format of at least "
                         f"{2 * LOW_BITS} bits (a lane carries two {LOW_BITS}-bit low words), "
                         f"not {fmt}")
-        if self.slots > 1:
-            raise InputError(
-                f"the batched build (slots {self.slots}) is modelled (epur batch) and its RTL "
-                f"exists only for predictor none, off the command line: generate and simulate "
-                f"take slots 1")
         if self.predictor == "delta" and self.reuse_cap:
             raise InputError(
                 f"the delta build reuses no neuron, so it has no reuse counter: reuse_cap must "

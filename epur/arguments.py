@@ -23,6 +23,32 @@ def add_overrides(p) -> None:
                         "is low when no neuron of its tracked state moved by more than T)")
 
 
+def add_slots(p, policy: bool = True) -> None:
+    """``--slots S`` (the batched build, E-BATCH) and, with ``policy``, ``--policy P`` and
+    ``--steps-per-batch T`` (the runtime's schedule of the sequences on the slots)."""
+    p.add_argument("--slots", type=int, metavar="S",
+                   help="sequence slots of the batched build (E-BATCH; default: the config's, "
+                        "1 = unbatched)")
+    if policy:
+        p.add_argument("--policy", choices=("single", "padded", "ebatch"),
+                       help="with --slots: how the runtime fills the slots (default ebatch)")
+        p.add_argument("--steps-per-batch", type=int, default=1, metavar="T",
+                       help="ebatch: refill points every T batch steps (default 1)")
+
+
+def with_slots(cfg, slots):
+    """``cfg`` with ``--slots`` (None keeps the config's); a bad count is one line (exit 2)."""
+    import dataclasses
+
+    return cfg if slots is None else dataclasses.replace(cfg, slots=slots)
+
+
+def batched(cfg, args) -> bool:
+    """The command runs the batched runtime: ``--slots``/``--policy`` given, or a batched
+    config (then ``--policy`` defaults to ebatch)."""
+    return args.slots is not None or args.policy is not None or cfg.slots > 1
+
+
 def add_user_model(p, role: str) -> None:
     """``--model M`` (its help says the ``role`` it plays) and ``--inputs X``: a user's own model
     and its inputs, as ``evaluate`` and ``explore`` take them."""

@@ -31,8 +31,8 @@ from hw.cell import H_STAGE, CellUnit
 
 class BatchCellUnit(CellUnit):
     def __init__(self, cfg):
-        if cfg.slots < 2 or cfg.precision != "static":
-            raise ValueError("the batched cell unit is built for slots > 1, static precision")
+        if cfg.precision != "static":
+            raise ValueError("the batched cell unit is built for static precision")
         super().__init__(cfg)
 
     def ports(self, cfg) -> dict:

@@ -42,9 +42,8 @@ from hw.weight_store import WeightStore, load_layout
 
 class BatchComputeUnit(wiring.Component):
     def __init__(self, cfg, gate: int):
-        if cfg.predictor not in ("none", "bnn") or cfg.slots < 2:
-            raise ValueError("the batched compute unit is built for predictors none and bnn, "
-                             "slots > 1")
+        if cfg.predictor not in ("none", "bnn"):
+            raise ValueError("the batched compute unit is built for predictors none and bnn")
         self.cfg = cfg
         self.kind = cfg.gate_function(gate)
         dshape = signed(cfg.data_format.width)
@@ -73,7 +72,9 @@ class BatchComputeUnit(wiring.Component):
                      dot.layer.eq(self.layer), dot.v.eq(self.v)]
         o = seq.o.p
         word = row_address(cfg, cfg.dpu_cycles, self.layer, o.neuron) + o.chunk
-        m.d.comb += [store.row_addr.eq(word), store.read_en.eq(seq.o.valid & o.read),
+        if cfg.slots > 1:       # one slot: the same word is read again, no enable to hold it
+            m.d.comb += store.read_en.eq(seq.o.valid & o.read)
+        m.d.comb += [store.row_addr.eq(word),
                      dot.i.valid.eq(seq.o.valid), dot.i.p.eq(o),
                      dot.w.eq(store.w), store.bias_addr.eq(dot.bias_addr),
                      dot.bias.eq(store.bias_data), dot.bias_h.eq(store.bias_h_data),

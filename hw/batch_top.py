@@ -56,9 +56,8 @@ def batch_top_signature(cfg) -> wiring.Signature:
 
 class BatchTop(wiring.Component):
     def __init__(self, cfg):
-        if cfg.predictor not in ("none", "bnn") or cfg.slots < 2:
-            raise ValueError("the batched top level is built for predictors none and bnn, "
-                             "slots > 1")
+        if cfg.predictor not in ("none", "bnn"):
+            raise ValueError("the batched top level is built for predictors none and bnn")
         self.cfg = cfg
         super().__init__(batch_top_signature(cfg))
 

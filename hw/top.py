@@ -180,9 +180,15 @@ class EpurTop(wiring.Component):
 
 
 def generate_verilog(cfg) -> str:
-    """Verilog of ``EpurTop(cfg)``, top module named ``cfg.name``. Amaranth writes Verilog
-    through Yosys; a Yosys that fails (a broken ``YOSYS`` override, say) is a ToolError."""
-    top = EpurTop(cfg)
+    """Verilog of ``EpurTop(cfg)`` (``slots > 1``: the batched build, hw/batch_top.py), top
+    module named ``cfg.name``. Amaranth writes Verilog through Yosys; a Yosys that fails (a
+    broken ``YOSYS`` override, say) is a ToolError."""
+    if cfg.slots > 1:
+        from hw.batch_top import BatchTop      # it imports this module's helpers
+
+        top = BatchTop(cfg.require_hardware())
+    else:
+        top = EpurTop(cfg)
     try:
         return verilog.convert(top, name=cfg.name, emit_src=False)
     except verilog.YosysError as e:

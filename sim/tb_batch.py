@@ -1,16 +1,19 @@
-"""cocotb test of the batched accelerator (hw/batch_top.py, baseline build) against the batched
-golden and cycle models (golden/batch.py).
+"""cocotb test of the batched accelerator (hw/batch_top.py, baseline or memo build) against the
+batched golden and cycle models (golden/batch.py).
 
-Started by tests/sim/test_batch_sim.py through cocotb's runner (never imported by pytest
-directly). ``EPUR_BATCH_DIR`` names a directory with ``config.json`` (the batched config the
-Verilog was generated from), ``model.npz`` (a PyTorch-style state_dict), ``inputs.npz``
-(``x``, ``lengths``) and ``job.json`` (``seed``, ``idle`` and ``backpressure`` probabilities,
-``gap``: the most batch steps a freed slot waits). The test makes a schedule of sequences
-entering and leaving slots at random times (golden.batch_runtime.random_entries), runs it
-through the RTL with random idle cycles on ``x`` and ``wl`` and random back-pressure on ``h``,
-and compares every h word with its slot, ``last`` and ``end`` tags, the ``cycles`` counter
-after every batch step and each sequence's ``slot_cycles`` at its end with the models; it
-writes ``rtl.json`` (words compared, mismatches, the first of them) there.
+Started through cocotb's runner by sim/batch_runner.py (never imported by pytest directly).
+``EPUR_BATCH_DIR`` names a directory with ``config.json`` (the batched config the Verilog was
+generated from), ``model.npz`` (a PyTorch-style state_dict), ``inputs.npz`` (``x``,
+``lengths``), ``schedule.npz`` (``seq``, ``t``: a golden.batch.Schedule, from the runtime's
+policies or golden.batch_runtime.random_entries) and ``job.json`` (``seed``, ``idle`` and
+``backpressure`` probabilities). The test runs the schedule through the RTL with random idle
+cycles on ``x`` and ``wl`` and random back-pressure on ``h``, and compares every h word with
+its slot, ``last`` and ``end`` tags, the ``cycles`` counter after every batch step and each
+sequence's ``slot_cycles``, ``computed_<gate>`` and ``reused_<gate>`` at its end with the
+models (memo builds: ``theta`` and ``mode_abs`` from the config). It writes ``rtl.json``
+(words compared, mismatches, the first of them) and ``rtl.npz`` (the RTL's ``h_int``
+(sequences, time, H) of the last layer, and per sequence its slot's ``slot_cycles``,
+``computed`` and ``reused`` (sequences, gates) at its end) there.
 """
 
 from __future__ import annotations
@@ -25,9 +28,9 @@ from cocotb.clock import Clock
 from cocotb.triggers import ClockCycles, Event, with_timeout
 
 from core.config import load_config
-from core.io import write_atomic
+from core.io import save_npz, write_atomic
 from core.params import load_state_dict
-from golden import batch, batch_runtime
+from golden import batch
 from golden.params import quantize_params, weight_load_list
 from sim.ports import stream_port
 from sim.stream import StreamDriver, StreamMonitor, random_pause
@@ -47,8 +50,8 @@ async def batch_schedule(dut):
     with np.load(where / "inputs.npz") as f:
         x, lengths = f["x"], f["lengths"]
     seed = int(job["seed"])
-    sch = batch_runtime.random_entries(np.random.default_rng(seed), lengths, cfg.slots,
-                                       int(job["gap"]))
+    with np.load(where / "schedule.npz") as f:
+        sch = batch.Schedule(f["seq"], f["t"])
     run = batch.run_batch(cfg, params, x, lengths, sch)
     step_cycles = np.cumsum(batch.costs(cfg, sch.active, run.masks).cycles.sum(axis=1))
     xq = cfg.data_format.quantize(x).astype(np.int64)
@@ -66,6 +69,8 @@ async def batch_schedule(dut):
                              "last": int(k == cfg.hidden_size - 1), "end": int(end)},
                     "cycles": int(step_cycles[b]) if i == len(on) - 1 else None,
                     "slot_cycles": (int(s), int(run.slot_cycles[seq]))
+                    if end and k == cfg.hidden_size - 1 else None,
+                    "counters": (int(s), run.computed[seq].tolist(), run.reused[seq].tolist())
                     if end and k == cfg.hidden_size - 1 else None})
     signature = batch_top_signature(cfg)
     ports = {name: stream_port(signature, name) for name in ("x", "h", "wl")}
@@ -74,17 +79,35 @@ async def batch_schedule(dut):
     wl_driver = StreamDriver(dut, ports["wl"], dut.clk, random_pause(seed + 1, idle))
     report = {"words": 0, "mismatches": 0, "first": None}
     drained = Event()
+    # what the RTL gave: h words (sequence, time, H) and each sequence's counters at its end
+    h_int = np.zeros((len(lengths), x.shape[1], cfg.hidden_size), dtype=np.int64)
+    seen = {"slot_cycles": np.zeros(len(lengths), dtype=np.int64),
+            **{kind: np.zeros((len(lengths), cfg.gates), dtype=np.int64)
+               for kind in ("computed", "reused")}}
+    places = [(int(sch.seq[b, s]), int(sch.t[b, s]))
+              for b in np.flatnonzero(sch.active.any(axis=1))
+              for s in np.flatnonzero(sch.active[b])]
 
     def on_h(fields):
         n = report["words"]
         report["words"] += 1
         want = expected[n] if n < len(expected) else None
         got = {"word": fields}
+        if want is not None:
+            seq, t = places[n // cfg.hidden_size]
+            if t < lengths[seq]:
+                h_int[seq, t, n % cfg.hidden_size] = fields["data"]
         if want is not None and want["cycles"] is not None:
             got["cycles"] = dut.cycles.value.to_unsigned()
         if want is not None and want["slot_cycles"] is not None:
             s = want["slot_cycles"][0]
-            got["slot_cycles"] = (s, _slot_counter(dut, cfg, s))
+            got["slot_cycles"] = (s, _slot_counter(dut.slot_cycles, cfg, s))
+            seen["slot_cycles"][seq] = got["slot_cycles"][1]
+        if want is not None and want["counters"] is not None:
+            s = want["counters"][0]
+            got["counters"] = (s, *([_slot_counter(getattr(dut, f"{kind}_{g}"), cfg, s)
+                                     for g in cfg.gate_names] for kind in ("computed", "reused")))
+            seen["computed"][seq], seen["reused"][seq] = got["counters"][1:]
         if want is None or any(got[k] != want[k] for k in got):
             report["mismatches"] += 1
             if report["first"] is None:
@@ -95,6 +118,9 @@ async def batch_schedule(dut):
             drained.set()
 
     monitor = StreamMonitor(dut, ports["h"], dut.clk, on_h, random_pause(seed + 2, back, 4))
+    if cfg.memo:
+        dut.theta.value = cfg.theta_int
+        dut.mode_abs.value = int(cfg.mode == "absolute")
     Clock(dut.clk, CLOCK_NS, unit="ns", impl="gpi").start()
     dut.rst.value = 1
     await ClockCycles(dut.clk, 3)
@@ -116,11 +142,13 @@ async def batch_schedule(dut):
     await with_timeout(drained.wait(), budget * CLOCK_NS, "ns")
     await ClockCycles(dut.clk, 5)
     report["extra_words"] = monitor.received - len(expected)
+    save_npz(where / "rtl.npz", h_int=h_int, **seen)
     write_atomic(where / "rtl.json", json.dumps(report) + "\n")
     assert report["mismatches"] == 0 and report["extra_words"] == 0, report
 
 
-def _slot_counter(dut, cfg, slot: int) -> int:
-    """``slot_cycles[slot]``: the flattened port's field of that slot."""
+def _slot_counter(port, cfg, slot: int) -> int:
+    """A per-slot counter port's (``slot_cycles``, ``computed_<gate>``, ...) field of ``slot``:
+    the Verilog port is the slots' counters side by side."""
     width = cfg.counter_width
-    return (dut.slot_cycles.value.to_unsigned() >> (slot * width)) & ((1 << width) - 1)
+    return (port.value.to_unsigned() >> (slot * width)) & ((1 << width) - 1)

@@ -183,6 +183,27 @@ def workload_sweep(name: str, predictor: str, theta: float | None = None,
             **sweep(cfg, w.params, w.test_x, w.test_lengths, limit=limit, **kw)}
 
 
+def evaluate_batching(source, slots: int, policies, steps_per_batch: int = 1,
+                      limit: int | None = None) -> list[dict]:
+    """``epur evaluate --slots S [--policy P]``: :func:`sweep` at one S (and one T) for the
+    baseline and the memo build (at the model's config theta), on a workload's test split
+    (``source`` its name) or a user's model (``source`` a ``workloads.user.UserSpec``)."""
+    from core.params import config_for
+
+    if isinstance(source, str):
+        return [workload_sweep(source, p, None, limit, slots=(slots,), policies=policies,
+                               steps_per_batch=(steps_per_batch,))
+                for p in batch.BATCH_PREDICTORS]
+    from workloads.user import load
+
+    w = load(source)
+    return [{"model": source.model, **sweep(config_for(w.params, predictor=p), w.params,
+                                           w.test_x, w.test_lengths, slots=(slots,),
+                                           policies=policies, steps_per_batch=(steps_per_batch,),
+                                           limit=limit)}
+            for p in batch.BATCH_PREDICTORS]
+
+
 def run_schedule(workload: str | None, model, inputs, config, predictor: str,
                  theta: float | None, policy: str, slots: int, steps_per_batch: int,
                  limit: int | None = None) -> dict:
@@ -204,8 +225,16 @@ def run_schedule(workload: str | None, model, inputs, config, predictor: str,
         x, lengths = load_inputs(inputs)
     cfg = dataclasses.replace(cfg, slots=slots)
     x, lengths = check_inputs(cfg, x, lengths)
-    x, lengths = x[:limit], lengths[:limit]
-    sch = batch_runtime.schedule(policy, lengths, slots, cfg.max_sequence_length,
+    return run_policy(cfg, params, x[:limit], lengths[:limit], policy, steps_per_batch)
+
+
+def run_policy(cfg, params, x, lengths, policy: str, steps_per_batch: int = 1) -> dict:
+    """``policy``'s schedule of these sequences on ``cfg.slots`` slots run through the batched
+    golden model: h of the last layer and the counters per sequence, as ``epur run`` writes
+    them (``cycles``: the cycles of the batch steps the sequence was in its slot), with
+    ``slot`` and ``first_step`` (where and when each sequence ran)."""
+    x, lengths = check_inputs(cfg, x, lengths)
+    sch = batch_runtime.schedule(policy, lengths, cfg.slots, cfg.max_sequence_length,
                                  steps_per_batch)
     run = batch.run_batch(cfg, params, x, lengths, sch)
     b, s = np.nonzero((sch.t == 0) & sch.active)

@@ -10,7 +10,7 @@ from core.config import DEFAULT
 from core.errors import InputError
 from core.io import check_directory, check_output, write_atomic
 from core.saturation import SEE, describe
-from epur.arguments import add_user_model
+from epur.arguments import add_slots, add_user_model
 
 NAME = "evaluate"
 HELP = ("sweep predictors none, bnn, mbnn, oracle and delta over thresholds, and dynamic "
@@ -79,6 +79,7 @@ def add_arguments(p) -> None:
     p.add_argument("--out", type=Path, metavar="DIR",
                    help="also write <workload>.json and <workload>.png into DIR")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    add_slots(p)
 
 
 def _names(args) -> list[str]:
@@ -200,6 +201,10 @@ def run(args) -> int:
     if args.jobs is not None and args.jobs < 1:
         raise InputError(f"--jobs must be >= 1, not {args.jobs}")
     _check_outputs(args)
+    if args.slots is not None or args.policy is not None:      # before the sweeps run
+        from golden.batch_runtime import check_request
+
+        check_request([1], 1 if args.slots is None else args.slots, 1, args.steps_per_batch)
     docs = []
     for name in names:
         knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
@@ -214,6 +219,8 @@ def run(args) -> int:
                 choose_precision_on(val, doc)
         else:
             doc = sweep(name, thetas, split=args.split, **knobs)
+        if args.slots is not None or args.policy is not None:
+            doc["batching"] = _batching(args, name)
         if overrides:               # --calibrate: the formats every point ran with
             doc["calibrated"] = {k: v if isinstance(v, int) else str(v)
                                  for k, v in overrides.items()}
@@ -221,6 +228,11 @@ def run(args) -> int:
         if not args.json:
             print(format_table(doc), flush=True)
             print()
+            for part in doc.get("batching", ()):
+                from workloads.batching import format_table as batch_table
+
+                print(batch_table(part), flush=True)
+                print()
         if args.out:
             args.out.mkdir(parents=True, exist_ok=True)
             write_atomic(args.out / f"{doc['workload']}.json", json.dumps(doc, indent=1) + "\n")
@@ -236,6 +248,18 @@ def run(args) -> int:
     if warning:
         print(warning, file=sys.stderr)
     return 0
+
+
+def _batching(args, source) -> list[dict]:
+    """``--slots``/``--policy``: the batched build's runtime on the same sequences (golden and
+    cycle models, workloads/batching.py), baseline and memo build: throughput, latency,
+    padding, weight reads and energy per sequence."""
+    from golden.batch_runtime import POLICIES
+    from workloads.batching import evaluate_batching
+
+    policies = POLICIES if args.policy is None else (args.policy,)
+    slots = 1 if args.slots is None else args.slots
+    return evaluate_batching(source, slots, policies, args.steps_per_batch, args.limit)
 
 
 def _check_outputs(args) -> None:

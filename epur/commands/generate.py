@@ -9,6 +9,7 @@ from pathlib import Path
 from core.config import DEFAULT, load_config
 from core.errors import InputError
 from core.io import check_directory, write_atomic
+from epur.arguments import add_slots, with_slots
 
 NAME = "generate"
 HELP = "write the Verilog of an accelerator (DIR/<name>.v) and its config (DIR/config.json)"
@@ -25,6 +26,7 @@ def add_arguments(p):
     p.add_argument("--calibrate", action="store_true",
                    help="with --model and --inputs: choose the weight and data formats from "
                         "the inputs first (as epur calibrate)")
+    add_slots(p, policy=False)
     p.add_argument("-o", "--out", type=Path, default=Path("build"),
                    help="output directory (created if missing; default: build)")
     p.add_argument("--json", action="store_true",
@@ -63,7 +65,7 @@ def _sized(args):
 
 
 def run(args) -> int:
-    cfg = _sized(args).require_hardware()
+    cfg = with_slots(_sized(args), args.slots).require_hardware()
     out = check_directory(args.out)
 
     from hw.top import generate_verilog, verilog_ports

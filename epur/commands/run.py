@@ -12,7 +12,7 @@ from core.config import PREDICTORS
 from core.io import check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
-from epur.arguments import add_overrides
+from epur.arguments import add_overrides, add_slots, batched, with_slots
 
 NAME = "run"
 HELP = "run the golden model on an LSTM/GRU model (PyTorch, Keras, ONNX) and an inputs .npz"
@@ -32,6 +32,7 @@ def add_arguments(p):
                         "resized to the model")
     p.add_argument("--predictor", choices=PREDICTORS, help="override the config's predictor")
     add_overrides(p)
+    add_slots(p)
     p.add_argument("--calibrate", action="store_true",
                    help="choose the weight and data formats from these inputs first (as epur "
                         "calibrate with its default headroom) and say what was chosen")
@@ -81,6 +82,9 @@ def run(args) -> int:
         if args.json:
             print(json.dumps({"float": True, "sequences": int(x.shape[0])}))
         return 0
+    cfg = with_slots(cfg, args.slots)
+    if batched(cfg, args):
+        return _batched(args, cfg, params, x, lengths)
     result = run_fixed(cfg, params, x, lengths)
     save_npz(args.out, h=result.h, lengths=lengths, reuse=np.float64(result.reuse),
              skipped=np.float64(result.skipped), **result.counters())
@@ -98,4 +102,28 @@ def run(args) -> int:
     warning = saturation_warning(NAME, cfg, result.saturations())
     if warning:
         print(warning, file=sys.stderr)
+    return 0
+
+
+def _batched(args, cfg, params, x, lengths) -> int:
+    """``--slots``/``--policy``: the runtime's schedule through the batched golden model; per
+    sequence the outputs and counters equal a run of it alone (``cycles``: the cycles of the
+    batch steps it spent in its slot)."""
+    from workloads.batching import run_policy
+
+    policy = args.policy or "ebatch"
+    out = run_policy(cfg, params, x, lengths, policy, args.steps_per_batch)
+    save_npz(args.out, **out)
+    computed = sum(int(out[f"computed_{g}"].sum()) for g in cfg.gate_names)
+    reused = sum(int(out[f"reused_{g}"].sum()) for g in cfg.gate_names)
+    info = {"predictor": cfg.predictor, "theta": cfg.theta, "slots": cfg.slots,
+            "policy": policy, "steps_per_batch": args.steps_per_batch,
+            "sequences": int(len(lengths)), "slot_cycles": int(out["cycles"].sum()),
+            "reuse": reused / (computed + reused) if computed + reused else 0.0}
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{info['sequences']} sequences on {cfg.slots} slots ({policy}), predictor "
+              f"{cfg.predictor}: reuse {100 * info['reuse']:.1f} %, {info['slot_cycles']} slot "
+              f"cycles -> {args.out}", file=sys.stderr)
     return 0

@@ -28,7 +28,7 @@ from core.errors import InputError
 from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
-from epur.arguments import add_overrides
+from epur.arguments import add_overrides, add_slots, batched, with_slots
 from sim.runner import SIMULATORS, sequence_count
 
 NAME = "simulate"
@@ -56,6 +56,7 @@ def add_arguments(p):
                    help="none (baseline build), bnn (memo build) or delta (delta build); "
                         "default: the config's")
     add_overrides(p)
+    add_slots(p)
     p.add_argument("--calibrate", action="store_true",
                    help="with --model: choose the weight and data formats from --inputs first "
                         "(as epur calibrate with its default headroom) and say what was chosen")
@@ -128,9 +129,11 @@ def run(args) -> int:
                          precision_theta=args.precision_theta)
     if args.calibrate:
         cfg = _calibrated(cfg, params, x, lengths)
-    cfg = cfg.require_hardware()
+    cfg = with_slots(cfg, args.slots).require_hardware()
 
     sim = simulator_name(args.sim)
+    if batched(cfg, args):
+        return _batched(args, cfg, params, x, lengths, source, sim)
     with contextlib.ExitStack() as stack:
         # the bar starts once the build is done: a failing compile is one error line alone
         progress = progress_bar(stack, Progress, len(x), f"simulate ({sim})", not args.json)
@@ -203,3 +206,56 @@ def run(args) -> int:
               f"({res.mismatches} mismatches)", file=sys.stderr)
         return 1
     return 0
+
+
+def _batched(args, cfg, params, x, lengths, source, sim) -> int:
+    """``--slots``/``--policy``: the policy's schedule on the batched RTL (sim/batch_runner.py),
+    every h word, cycle count and per-slot counter checked against the batched models."""
+    from golden.batch_runtime import schedule
+    from golden.model import check_inputs
+    from sim.batch_runner import simulate_batch
+
+    if args.waves:
+        raise InputError("--waves is not available with --slots (the batched bench)")
+    x, lengths = check_inputs(cfg, x, lengths)
+    policy = args.policy or "ebatch"
+    sch = schedule(policy, lengths, cfg.slots, cfg.max_sequence_length, args.steps_per_batch)
+    res = simulate_batch(cfg, params, x, lengths, sch, seed=args.seed, idle=args.idle,
+                         backpressure=args.backpressure, root=args.build_dir, simulator=sim)
+    gold = res.golden
+    computed = int(sum(res.counters[f"computed_{g}"].sum() for g in cfg.gate_names))
+    reused = int(sum(res.counters[f"reused_{g}"].sum() for g in cfg.gate_names))
+    real = [res.h_int[i, :n] for i, n in enumerate(lengths)]
+    identical = bool(res.ok and all(np.array_equal(h, gold.h_int[-1, i, :len(h)])
+                                    for i, h in enumerate(real)))
+    info = {"source": source, "simulator": sim, "predictor": cfg.predictor, "theta": cfg.theta,
+            "slots": cfg.slots, "policy": policy, "steps_per_batch": args.steps_per_batch,
+            "sequences": len(lengths), "timesteps": int(lengths.sum()),
+            "batch_steps": sch.steps, "h_identical": identical, "mismatches": res.mismatches,
+            "slot_cycles": int(res.counters["cycles"].sum()),
+            "golden_slot_cycles": int(gold.slot_cycles.sum()),
+            "reuse": reused / (computed + reused) if computed + reused else 0.0,
+            "build_dir": str(res.build_dir)}
+    if args.out is not None:
+        save_npz(args.out, h=cfg.data_format.to_float(_held(res.h_int, lengths)),
+                 lengths=lengths,
+                 reuse=np.float64(info["reuse"]), **res.counters)
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(f"{source}: predictor {cfg.predictor}, {cfg.slots} slots, policy {policy}, "
+              f"{sch.steps} batch steps; h {'identical to' if identical else 'DIFFERENT from'} "
+              f"the batched golden model ({res.mismatches} mismatches); slot cycles RTL "
+              f"{info['slot_cycles']}, cycle model {info['golden_slot_cycles']}; reuse "
+              f"{100 * info['reuse']:.1f} %; build {res.build_dir}")
+    if not res.ok:
+        print(f"epur simulate: error: the batched RTL differs from the golden model "
+              f"({res.mismatches} mismatches; first: {res.first})", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _held(h, lengths):
+    """(sequences, time, H): every step past a sequence's length holds its last h."""
+    idx = np.minimum(np.arange(h.shape[1])[None, :], lengths[:, None] - 1)
+    return np.take_along_axis(h, idx[:, :, None], axis=1)

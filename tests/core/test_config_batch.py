@@ -5,7 +5,6 @@ import dataclasses
 import pytest
 
 from core.config import DEFAULT, MAX_SLOTS, EpurConfig, load_config
-from core.errors import InputError
 
 
 def test_default_is_the_unbatched_build():
@@ -41,9 +40,10 @@ def test_slots_refuse_delta_and_precision():
     assert EpurConfig(slots=1, predictor="delta").slots == 1
 
 
-def test_no_rtl_for_slots_above_one():
-    with pytest.raises(InputError, match="batched build .slots 3. is modelled .epur batch."):
-        EpurConfig(slots=3).require_hardware()
+@pytest.mark.parametrize("predictor", ["none", "bnn"])
+def test_batched_hardware_for_none_and_bnn(predictor):
+    cfg = EpurConfig(slots=3, predictor=predictor)
+    assert cfg.require_hardware() is cfg
 
 
 def test_max_sequence_length_is_the_step_tag():
