@@ -112,7 +112,7 @@ def test_the_tables_are_generated():
     specs = {m.group(1) for name in FILES for m in REGION.finditer((ROOT / name).read_text())}
     assert {"readme-summary", "float-fixed", "within-budget", "chosen-on-val",
             "area-table generic", "area-table ice40", "area-table ecp5", "precision-table",
-            "precision-formats", "precision-acceptance"} <= specs
+            "precision-formats", "precision-acceptance", "ghost-summary"} <= specs
 
 
 @pytest.fixture
@@ -121,7 +121,8 @@ def copy(tmp_path):
     for name in FILES:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
-    for folder in (results.EVAL_DIR, results.SYNTH_DIR, results.RTL_DIR, results.SPLIT_DIR):
+    for folder in (results.EVAL_DIR, results.SYNTH_DIR, results.RTL_DIR, results.SPLIT_DIR,
+                   results.GHOST_DIR):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
 

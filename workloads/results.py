@@ -20,6 +20,9 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
   with hardware (none, bnn, delta), T its threshold chosen on the validation data;
   ``--split-from DIR`` copies them here without the machine's paths.
 
+- ``docs/data/ghost/<task>.json``: ``python -m workloads.ghost`` (the GhostRNN models against
+  the plain model of the same hidden size and the plain model with as many parameters);
+
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
 rewrites nothing and exits 1 naming the regions that differ. tests/test_results.py runs it.
@@ -46,6 +49,7 @@ RTL_DIR = Path("docs/data/rtl")
 RTL_SCHEMES = ("delta", "precision")     # docs/data/rtl/<workload>-<scheme>.json
 SPLIT_DIR = Path("docs/data/rtl_split")  # <workload>-<predictor>.json: whole test splits in RTL
 SPLIT_PREDICTORS = ("none", "bnn", "delta")
+GHOST_DIR = Path("docs/data/ghost")      # <task>.json: python -m workloads.ghost
 FILES = ("README.md", "docs/results.md")
 WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
@@ -81,6 +85,8 @@ class Data:
                     for scheme in RTL_SCHEMES}
         self.split = {path.stem: json.loads(path.read_text())
                       for path in sorted((root / SPLIT_DIR).glob("*.json"))}
+        self.ghost = {path.stem: json.loads(path.read_text())
+                      for path in sorted((root / GHOST_DIR).glob("*.json"))}
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
@@ -714,7 +720,95 @@ def area(d: Data, target: str, key: str, digits: str = "") -> str:
     raise ValueError(f"unknown area figure {key!r}")
 
 
+# -- ghost states (GhostRNN, issue 15) ----------------------------------------------------------
+
+def _ghost_models(doc) -> tuple[dict, list[tuple[dict, dict]]]:
+    """The plain model of the task's hidden size, and per ratio (ghost, same-parameter plain)."""
+    models = doc["models"]
+    (plain,) = [m for m in models if m["role"] == "plain"]
+    ghosts = [m for m in models if m["role"] == "ghost"]
+    matched = [m for m in models if m["role"] == "matched"]
+    return plain, list(zip(ghosts, matched, strict=True))
+
+
+def _ghost_loss(doc, base: dict, m: dict) -> float:
+    diff = m["metric_value"] - base["metric_value"]
+    return -diff if doc["higher_is_better"] else diff
+
+
+def ghost_table(d: Data, task: str) -> str:
+    """Every model of ``task``: fixed-point metric and its loss against the plain model of the
+    same hidden size, parameters, weight memory, cycles and energy per step."""
+    doc = d.ghost[task]
+    plain, pairs = _ghost_models(doc)
+    rows = []
+    for m in [plain] + [m for pair in pairs for m in pair]:
+        kind = (f"ghost {m['ghost_ratio']:g}" if m["role"] == "ghost"
+                else "plain, same parameters" if m["role"] == "matched" else "plain")
+        rows.append([f"`{m['name']}`", kind, str(m["hidden_size"]), str(m["ghost_size"]),
+                     count(m["parameters"]),
+                     f"{count(m['weight_words'])} ({m['weight_bits'] / 1024:.1f} kbit)",
+                     metric(doc, m["metric_value"]),
+                     "reference" if m is plain
+                     else loss(doc, _ghost_loss(doc, plain, m), unit=False),
+                     f"{m['cycles_per_step']:.1f}", f"{m['energy_pj_per_step'] / 1000:.2f}"])
+    return _table(["workload", "model", "H", "G", "parameters", "weight memory (words)",
+                   doc["metric"], "loss", "cycles / step", "energy / step (nJ)"], rows)
+
+
+def _ghost_within(doc) -> tuple[dict, dict] | None:
+    """The (ghost, same-parameter plain) pair at the largest ratio whose loss against the plain
+    model of the same hidden size stays within the budget (None: no ratio does)."""
+    plain, pairs = _ghost_models(doc)
+    within = [p for p in pairs if _ghost_loss(doc, plain, p[0]) <= doc["loss_budget"]]
+    return max(within, key=lambda p: p[0]["ghost_ratio"]) if within else None
+
+
+def _reductions(plain: dict, ghost: dict) -> str:
+    return (f"parameters {_cut(plain, ghost, 'parameters')}, weight memory "
+            f"{_cut(plain, ghost, 'weight_bits')}, cycles per step "
+            f"{_cut(plain, ghost, 'cycles_per_step')}, energy per step "
+            f"{_cut(plain, ghost, 'energy_pj_per_step')}")
+
+
+def _cut(base: dict, m: dict, key: str) -> str:
+    """The change of ``key`` from ``base`` to ``m``, signed (-42.9 % is a reduction)."""
+    return growth(base[key], m[key])
+
+
+def _versus(doc, ghost: dict, matched: dict) -> str:
+    diff = -_ghost_loss(doc, matched, ghost)       # positive: the ghost model is better
+    verdict = "beats" if diff > 0 else "ties with" if diff == 0 else "loses to"
+    return f"{ghost['ghost_ratio']:g}: {loss(doc, diff)} ({verdict} H {matched['hidden_size']})"
+
+
+def ghost_summary(d: Data) -> str:
+    """Per task: the ghost model at ratio 0.5 and at the largest ratio within the loss budget
+    against the plain model of the same hidden size, and every ratio against the plain model of
+    as many parameters."""
+    lines = []
+    for task, doc in d.ghost.items():
+        plain, pairs = _ghost_models(doc)
+        half = min((g for g, _ in pairs), key=lambda g: abs(g["ghost_ratio"] - 0.5))
+        within = _ghost_within(doc)
+        best = ("none" if within is None else
+                f"{within[0]['ghost_ratio']:g} (`{within[0]['name']}`, loss "
+                f"{loss(doc, _ghost_loss(doc, plain, within[0]))}): "
+                f"{_reductions(plain, within[0])}")
+        versus = ", ".join(_versus(doc, g, m) for g, m in pairs)
+        lines.append(
+            f"- **{task}** (loss budget {loss(doc, doc['loss_budget'], sign='')}): at ratio "
+            f"{half['ghost_ratio']:g} (`{half['name']}`) {metric(doc, half['metric_value'])} "
+            f"against the plain model's {metric(doc, plain['metric_value'])} (loss "
+            f"{loss(doc, _ghost_loss(doc, plain, half))}); {_reductions(plain, half)}. The "
+            f"largest ratio within the loss budget: {best}. Against the plain model of as many "
+            f"parameters, the ghost model's {doc['metric']} differs by, per ratio, {versus}.")
+    return "\n".join(lines)
+
+
 REGIONS = {
+    "ghost-table": ghost_table,
+    "ghost-summary": ghost_summary,
     "readme-summary": readme_summary,
     "float-fixed": float_fixed,
     "within-budget": within_budget,
