@@ -1,29 +1,46 @@
-"""The float model's ghost layers against the PyTorch module of the ghost cell (torch extra)."""
+"""The float model's ghost layers against the PyTorch module of the ghost cell
+(workloads/ghost_torch.py): live with the torch extra, and against its stored outputs always."""
 
 import importlib.util
-from types import SimpleNamespace
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from core.params import params_from_state_dict
 from golden.float_model import run_float, run_float_all_layers
 
 HAVE_TORCH = importlib.util.find_spec("torch") is not None
-pytestmark = pytest.mark.skipif(not HAVE_TORCH, reason="torch not installed")
-KEYS = ("w_ih", "w_hh", "b_ih", "b_hh", "w_gh", "b_gh")
+needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="torch not installed (stored outputs "
+                                 "still checked)")
+REF = Path(__file__).parent / "data" / "ghost_torch_ref.npz"    # make_ghost_ref.py writes it
 
 
-def as_params(cell, module, layers):
-    """The module's state dict as the float model reads it: one object per layer with the
-    arrays of core/params.py's LayerParams (``weight_gh_l{k}`` -> ``w_gh``)."""
-    sd = {k: v.detach().numpy().astype(np.float64) for k, v in module.state_dict().items()}
-    torch_name = {"w_ih": "weight_ih", "w_hh": "weight_hh", "b_ih": "bias_ih",
-                  "b_hh": "bias_hh", "w_gh": "weight_gh", "b_gh": "bias_gh"}
-    return SimpleNamespace(cell=cell, layers=[
-        SimpleNamespace(**{key: sd[f"{torch_name[key]}_l{k}"] for key in KEYS})
-        for k in range(layers)])
+def as_params(module):
+    """The module's state dict read as a model file is (core/params.py: the key names)."""
+    return params_from_state_dict({k: v.detach().numpy().astype(np.float64)
+                                   for k, v in module.state_dict().items()})
 
 
+def stored_cases():
+    with np.load(REF) as f:
+        arrays = {k: f[k] for k in f.files}
+    tags = sorted({k.split("/")[0] for k in arrays})
+    return [(t, {k.split("/", 1)[1]: v for k, v in arrays.items() if k.startswith(t + "/")})
+            for t in tags]
+
+
+@pytest.mark.parametrize("tag,case", stored_cases(), ids=lambda v: v if isinstance(v, str) else "")
+def test_float_model_matches_stored_ghost_outputs(tag, case):
+    x, y = case.pop("x"), case.pop("y")
+    params = params_from_state_dict(case)
+    cell, hidden, ghost, layers = tag.split("_")
+    assert (params.cell, params.hidden_size, params.ghost_size, params.num_layers) == (
+        cell, int(hidden[1:]), int(ghost[1:]), int(layers[1:]))
+    np.testing.assert_allclose(run_float(params, x), y, atol=1e-12, rtol=0)
+
+
+@needs_torch
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 @pytest.mark.parametrize("hidden,ghost,layers", [(16, 8, 1), (16, 4, 2), (10, 7, 1)])
 def test_float_model_matches_torch_ghost_module(cell, hidden, ghost, layers):
@@ -38,7 +55,8 @@ def test_float_model_matches_torch_ghost_module(cell, hidden, ghost, layers):
             p.mul_(2.5)
         x = torch.randn(5, 23, 6)
         y, _ = module(x)
-    params = as_params(cell, module, layers)
+    params = as_params(module)
+    assert params.ghost_size == ghost and params.num_layers == layers
     out = run_float(params, x.numpy())
     assert out.shape == (5, 23, hidden)
     np.testing.assert_allclose(out, y.numpy(), atol=1e-5, rtol=0)
@@ -49,6 +67,7 @@ def test_float_model_matches_torch_ghost_module(cell, hidden, ghost, layers):
         atol=1e-12)
 
 
+@needs_torch
 @pytest.mark.parametrize("cell", ["lstm", "gru"])
 def test_intrinsic_part_is_torch_rnn_when_ghosts_are_not_read(cell):
     """With W_hh's ghost columns zero, the intrinsic states are an ``nn.LSTM``/``nn.GRU`` of I
@@ -72,11 +91,12 @@ def test_intrinsic_part_is_torch_rnn_when_ghosts_are_not_read(cell):
         y, _ = module(x)
         want, _ = plain(x)
     np.testing.assert_allclose(y[..., :inner].numpy(), want.numpy(), atol=1e-6)
-    params = as_params(cell, module, 1)
+    params = as_params(module)
     np.testing.assert_allclose(run_float_all_layers(params, x.numpy())[0][..., :inner],
                                want.numpy(), atol=1e-5)
 
 
+@needs_torch
 def test_parameter_count_is_the_modules():
     import torch
 
