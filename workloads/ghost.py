@@ -7,7 +7,9 @@ train_charlm.py's) are workloads of their own, ``epur evaluate -w NAME`` runs th
 
 - ``jvowels-<cell>-ghost<pct>``: hidden size 64, ``round(pct/100 * 64)`` ghost states;
 - ``jvowels-<cell>-h<H>``: a plain model whose parameter count is the nearest to a ghost model's;
-- ``charlm-ghost50`` and ``charlm-h93``: the same for the character LSTM (hidden size 128).
+- ``charlm-ghost50`` and ``charlm-h93``: the same for the character LSTM (hidden size 128);
+- ``jvowels-<cell>-ghost50-seed<S>``, ``jvowels-<cell>-h<H>-seed<S>``: the ratio-0.5 pair trained
+  again from the seeds :data:`SEEDS`, the spread between trainings.
 
 Their data are their task's: the test split, and for choosing thresholds fold 0's 54 held-out
 training sequences (JapaneseVowels; the ghost models were fitted without them, and are not
@@ -16,7 +18,8 @@ to it, ``ghost_ratio = G / H`` (core/params.py ``config_for``).
 
 The command writes ``<task>.json`` per task (jvowels-gru, jvowels-lstm, charlm): for the plain
 model of the same hidden size (the task's shipped model), and each ghost model with its
-same-parameter plain rival, the float and fixed-point metric on the test split, parameters,
+same-parameter plain rival (and, under ``seeds``, the ratio-0.5 pair of every seed), the float
+and fixed-point metric on the test split, parameters,
 weight memory (the words of the weight load port, core/layout.py, and their bits), cycles per
 step (cycle model of golden/cycles.py, predictor none) and energy per step (golden/energy.py).
 docs/results.md's "Ghost states" regions are made of these files (workloads/results.py).
@@ -47,19 +50,25 @@ TASKS = {
     "jvowels-lstm": ("jvowels-lstm", "lstm", 12, JV_HIDDEN, RATIOS),
     "charlm": ("charlm", "lstm", CHARLM_EMBED, CHARLM_HIDDEN, (0.5,)),
 }
+SEEDS = (2020, 2021)          # JapaneseVowels' ratio-0.5 pair again (the recipe's seed is 2019)
+SEED_RATIO = 0.5
 
 
 def _models() -> dict:
-    """name -> (task, file stem, ratio, hidden size) of every ghost and matched plain model."""
+    """name -> (task, weights file, ratio, hidden size, seed) of every ghost and matched plain
+    model (seed None: the recipe's)."""
     out = {}
     for task, (_, cell, x, hidden, ratios) in TASKS.items():
         stem = task.replace("-", "_")
-        for ratio in ratios:
-            out[f"{task}-ghost{round(100 * ratio)}"] = (task, ghost_file(stem, ratio), ratio,
-                                                        hidden)
-            h = matched_hidden(cell, x, parameter_count(cell, x, hidden,
-                                                        ghost_size(ratio, hidden)))
-            out[f"{task}-h{h}"] = (task, plain_file(stem, h), 0.0, h)
+        seeds = (None,) + (SEEDS if task.startswith("jvowels") else ())
+        for seed in seeds:
+            for ratio in ratios if seed is None else (SEED_RATIO,):
+                tail = "" if seed is None else f"-seed{seed}"
+                out[f"{task}-ghost{round(100 * ratio)}{tail}"] = (
+                    task, ghost_file(stem, ratio, seed), ratio, hidden, seed)
+                h = matched_hidden(cell, x, parameter_count(cell, x, hidden,
+                                                            ghost_size(ratio, hidden)))
+                out[f"{task}-h{h}{tail}"] = (task, plain_file(stem, h, seed), 0.0, h, seed)
     return out
 
 
@@ -72,7 +81,7 @@ def load(name: str, split: str = "test"):
     held-out sequences; charlm: ``val`` of the text)."""
     if name not in MODELS:
         raise InputError(f"unknown ghost workload {name!r}: choose one of {', '.join(NAMES)}")
-    task, filename, _, _ = MODELS[name]
+    task, filename, *_ = MODELS[name]
     path = weights_path(filename)
     if not path.is_file():
         raise InputError(f"the weights of {name} ({filename}) are missing: train them with "
@@ -127,15 +136,20 @@ def task_document(task: str, sequences: int | None = None, log=print) -> dict:
     base = get(TASKS[task][0])
     doc = {"task": task, "metric": base.metric, "higher_is_better": base.higher_is_better,
            "split": "test", "models": []}
-    names = [TASKS[task][0]] + [n for n, m in MODELS.items() if m[0] == task]
-    for name in names:
+    names = [TASKS[task][0]] + [n for n, m in MODELS.items() if m[0] == task and m[4] is None]
+    seeded = [n for n, m in MODELS.items() if m[0] == task and m[4] is not None]
+    for name in names + seeded:
         w = base if name == TASKS[task][0] else load(name)
         fig = measure(w, sequences)
-        fig["role"] = ("plain" if name == TASKS[task][0]
-                       else "ghost" if fig["ghost_size"] else "matched")
-        doc["models"].append(fig)
-        log(f"{name}: {fig['metric_value']:.4f} {base.metric}, {fig['parameters']} parameters, "
-            f"{fig['cycles_per_step']:.1f} cycles/step ({fig['seconds']} s)")
+        if name in seeded:          # the pairs of other seeds: their metric only
+            fig = {k: fig[k] for k in ("name", "ghost_ratio", "hidden_size", "float_metric",
+                                       "metric_value")} | {"seed": MODELS[name][4]}
+            doc.setdefault("seeds", []).append(fig)
+        else:
+            fig["role"] = ("plain" if name == TASKS[task][0]
+                           else "ghost" if fig["ghost_size"] else "matched")
+            doc["models"].append(fig)
+        log(f"{name}: {fig['metric_value']:.4f} {base.metric}")
     doc["loss_budget"] = base.budget_for(doc["models"][0]["metric_value"])
     return doc
 

@@ -802,8 +802,31 @@ def ghost_summary(d: Data) -> str:
             f"against the plain model's {metric(doc, plain['metric_value'])} (loss "
             f"{loss(doc, _ghost_loss(doc, plain, half))}); {_reductions(plain, half)}. The "
             f"largest ratio within the loss budget: {best}. Against the plain model of as many "
-            f"parameters, the ghost model's {doc['metric']} differs by, per ratio, {versus}.")
+            f"parameters, the ghost model's {doc['metric']} differs by, per ratio, {versus}."
+            + _ghost_seeds(doc, pairs))
     return "\n".join(lines)
+
+
+def _ghost_seeds(doc, pairs) -> str:
+    """The ratio of the seed study (``seeds`` of the task's JSON) over every seed: the mean and
+    range of the ghost model's and the same-parameter plain model's metric."""
+    if not doc.get("seeds"):
+        return ""
+    ratio = doc["seeds"][0]["ghost_ratio"]
+    (ghost, matched), = [(g, m) for g, m in pairs if g["ghost_ratio"] == ratio]
+    runs = {"ghost": [ghost["metric_value"]], "plain": [matched["metric_value"]]}
+    for f in doc["seeds"]:
+        runs["ghost" if f["ghost_ratio"] else "plain"].append(f["metric_value"])
+    seeds = 1 + len(doc["seeds"]) // 2
+
+    def spread(values):
+        return (f"{metric(doc, sum(values) / len(values))} on average "
+                f"({metric(doc, min(values))} to {metric(doc, max(values))})")
+
+    diff = (sum(runs["ghost"]) - sum(runs["plain"])) / len(runs["ghost"])
+    return (f" Trained from {seeds} seeds, the ratio-{ratio:g} ghost model's {doc['metric']} is "
+            f"{spread(runs['ghost'])}, the same-parameter plain model's "
+            f"{spread(runs['plain'])}: {loss(doc, diff)} on average.")
 
 
 REGIONS = {

@@ -13,6 +13,8 @@ the same with train_charlm.py's recipe (LSTM of hidden size 128). The test split
 at. Writes ``jvowels_<cell>_ghost<pct>.npz`` / ``charlm_ghost<pct>.npz`` (the state-dict keys of
 the ghost layers, core/params.py, with ``ghost_ratio``) and ``jvowels_<cell>_h<H>.npz`` /
 ``charlm_h<H>.npz``, with the arrays the loaders read (head, standardization or embedding).
+``--seeds S,...`` (JapaneseVowels) trains the same models again from other seeds
+(``..._seed<S>.npz``): the spread between trainings that the comparison is judged against.
 """
 
 from __future__ import annotations
@@ -44,23 +46,28 @@ def matched_hidden(cell: str, input_size: int, target: int) -> int:
                key=lambda n: abs(parameter_count(cell, input_size, n) - target))
 
 
-def ghost_file(stem: str, ratio: float) -> str:
-    return f"{stem}_ghost{round(100 * ratio)}.npz"
+def _seeded(seed: int | None) -> str:
+    return "" if seed is None else f"_seed{seed}"
 
 
-def plain_file(stem: str, hidden: int) -> str:
-    return f"{stem}_h{hidden}.npz"
+def ghost_file(stem: str, ratio: float, seed: int | None = None) -> str:
+    """``seed`` None: the recipe's own seed (the models of the comparison)."""
+    return f"{stem}_ghost{round(100 * ratio)}{_seeded(seed)}.npz"
+
+
+def plain_file(stem: str, hidden: int, seed: int | None = None) -> str:
+    return f"{stem}_h{hidden}{_seeded(seed)}.npz"
 
 
 def train_jvowels(cell: str, out: Path, hidden: int = JV_HIDDEN, ratio: float = 0.0,
-                  max_epochs: int = 200, log=print) -> Path:
+                  max_epochs: int = 200, log=print, seed: int | None = None) -> Path:
     """One model of train_jvowels.py's recipe (fold 0): ghost if ``ratio`` > 0, else plain of
-    ``hidden``."""
+    ``hidden``; ``seed`` another seed than the recipe's."""
     import torch
 
     from workloads.ghost_torch import ghost_rnn
     from workloads.jvowels import CLASSES, FEATURES, load_split, normalize
-    from workloads.train_jvowels import fit
+    from workloads.train_jvowels import SEED, fit
 
     torch.set_num_threads(1)      # OpenMP threads spin and crawl when the cores are shared
     nn = torch.nn
@@ -83,13 +90,13 @@ def train_jvowels(cell: str, out: Path, hidden: int = JV_HIDDEN, ratio: float = 
     mean, std = x[mask].mean(axis=0), x[mask].std(axis=0)
     vx, vl, vy = load_split("val", 0)
     t0 = time.time()
-    name = ghost_file(f"jvowels_{cell}", ratio) if ghosts else plain_file(f"jvowels_{cell}",
-                                                                            hidden)
+    stem = f"jvowels_{cell}"
+    name = ghost_file(stem, ratio, seed) if ghosts else plain_file(stem, hidden, seed)
     log(f"{name}: H {hidden}, G {ghosts}, "
         f"{parameter_count(cell, FEATURES, hidden, ghosts)} parameters")
     history, states = fit(torch, cell, normalize(x, lengths, mean, std), lengths, labels,
                           max_epochs, val=(normalize(vx, vl, mean, std), vl, vy), log=log,
-                          make=lambda torch: Net())
+                          make=lambda torch: Net(), seed=SEED if seed is None else seed)
     smooth = np.convolve(history, np.ones(5) / 5, mode="same")
     epochs = int(np.argmax(smooth)) + 1
     state = states[epochs - 1]
@@ -140,7 +147,12 @@ def main(argv=None) -> int:
     p.add_argument("--out", type=Path, default=WEIGHTS)
     p.add_argument("--max-epochs", type=int, default=200)
     p.add_argument("--steps", type=int, default=2000, help="charlm: training steps")
+    p.add_argument("--seeds", help="jvowels: train again from these seeds, comma-separated")
     args = p.parse_args(argv)
+    try:
+        seeds = [None] if args.seeds is None else [int(s) for s in args.seeds.split(",")]
+    except ValueError:
+        p.error(f"seeds must be integers, not {args.seeds}")
     try:
         ratios = [float(r) for r in args.ratios.split(",")]
     except ValueError:
@@ -162,12 +174,14 @@ def main(argv=None) -> int:
                              steps=args.steps)
             continue
         for cell in cells:
-            if args.only != "plain":
-                train_jvowels(cell, args.out, ratio=ratio, max_epochs=args.max_epochs)
-            if args.only != "ghost":
-                target = parameter_count(cell, 12, JV_HIDDEN, ghost_size(ratio, JV_HIDDEN))
-                train_jvowels(cell, args.out, hidden=matched_hidden(cell, 12, target),
-                              max_epochs=args.max_epochs)
+            for seed in seeds:
+                if args.only != "plain":
+                    train_jvowels(cell, args.out, ratio=ratio, max_epochs=args.max_epochs,
+                                  seed=seed)
+                if args.only != "ghost":
+                    target = parameter_count(cell, 12, JV_HIDDEN, ghost_size(ratio, JV_HIDDEN))
+                    train_jvowels(cell, args.out, hidden=matched_hidden(cell, 12, target),
+                                  max_epochs=args.max_epochs, seed=seed)
     return 0
 
 
