@@ -19,14 +19,13 @@ the neuron, as hw/dot_path.py; one result a cycle, in the order of the slots' la
 
 from __future__ import annotations
 
-from amaranth.hdl import Array, Cat, Module, Signal, signed
-from amaranth.lib import data, stream, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Cat, Module, Signal, signed
+from amaranth.lib import data, wiring
 
 from hw.arith import by_layer, index
 from hw.batch_dpu import BatchDotProductUnit
 from hw.batch_sequencer import batch_chunk_layout
-from hw.dot_path import mu_stage
+from hw.dot_path import lane_input, mu_stage, path_ports
 from hw.mu import LATENCY as MU_LATENCY
 
 
@@ -40,23 +39,13 @@ class BatchDotPath(wiring.Component):
     def __init__(self, cfg, kind: str):
         self.cfg = cfg
         self.kind = kind
-        wshape, dshape = signed(cfg.weight_format.width), signed(cfg.data_format.width)
-        super().__init__({
-            "i": In(stream.Signature(batch_chunk_layout(cfg), always_ready=True)),
-            "w": In(data.ArrayLayout(wshape, cfg.lanes)),
-            "layer": In(index(cfg.layers)),
-            "v": In(data.ArrayLayout(dshape, cfg.slots * cfg.max_row_length)),
-            "bias_addr": Out(index(cfg.layers * cfg.hidden_size)),
-            "bias": In(wshape), "bias_h": In(wshape),
-            "o": Out(stream.Signature(batch_result_layout(cfg), always_ready=True)),
-            "sat": Out(2),
-        })
+        super().__init__(path_ports(cfg, batch_chunk_layout(cfg), batch_result_layout(cfg),
+                                    cfg.slots * cfg.max_row_length))
 
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        n, hidden, layers, kmax = cfg.lanes, cfg.hidden_size, range(cfg.layers), \
-            cfg.max_row_length
+        n, hidden, layers = cfg.lanes, cfg.hidden_size, range(cfg.layers)
         pair = self.kind == "pair"
         kdmax = max(cfg.dpu_cycles(k) for k in layers)
         p = self.i.p
@@ -68,9 +57,7 @@ class BatchDotPath(wiring.Component):
                      dpu.i.p.last.eq(p.last), dpu.i.p.slot.eq(p.slot), s_neuron.eq(p.neuron)]
         select = p.slot * kdmax + p.chunk
         for k in range(n):
-            words = [self.v[s * kmax + q * n + k] if q * n + k < kmax else 0
-                     for s in range(cfg.slots) for q in range(kdmax)]
-            m.d.sync += dpu.i.p.v[k].eq(Array(words)[select] if len(words) > 1 else words[0])
+            m.d.sync += dpu.i.p.v[k].eq(lane_input(cfg, self.v, k, select, cfg.slots))
         if pair:
             xlen = by_layer(self.layer, [cfg.layer_input_size(k) for k in layers])
             m.d.sync += dpu.i.p.xmask.eq(Cat(p.chunk * n + k < xlen for k in range(n)))

@@ -28,12 +28,12 @@ from amaranth.hdl import Cat, Const, Module, Mux, Signal, signed, unsigned
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-from core.layout import field_slices
 from hw.arith import index
 from hw.batch_cell import BatchCellUnit
 from hw.batch_cu import BatchComputeUnit
 from hw.batch_memo import memo_controls
 from hw.batch_sequencer import encode, lowest
+from hw.top import load_gate, weight_fields
 
 
 def batch_top_signature(cfg) -> wiring.Signature:
@@ -166,15 +166,12 @@ class BatchTop(wiring.Component):
                     m.d.sync += total.eq(Mux(fresh, 0, total + getattr(cu, kind)[s]))
 
         # weight load port: the address fields of core/layout.py, as hw/top.py decodes them
-        fields = {name: self.wl.p.addr[bits] for name, bits in field_slices(cfg).items()}
+        fields = weight_fields(cfg, self.wl)
         accept = (self.wl.valid & idle & (fields["row"] < hidden) & (fields["layer"] < layers))
         for g, (name, cu) in enumerate(zip(cfg.gate_names, cus, strict=True)):
             m.submodules[f"cu_{name}"] = cu
             m.d.comb += [
-                cu.load.valid.eq(accept & (fields["gate"] == g)),
-                cu.load.p.kind.eq(fields["kind"]), cu.load.p.layer.eq(fields["layer"]),
-                cu.load.p.row.eq(fields["row"]), cu.load.p.col.eq(fields["col"]),
-                cu.load.p.data.eq(self.wl.p.data),
+                *load_gate(cu, g, accept, fields, self.wl.p.data),
                 cu.start.eq(start), cu.layer.eq(layer), cu.active.eq(active), cu.v.eq(v),
                 cu.clear.eq(clear), cu.y_addr.eq(cell.y_addr), cell.y[g].eq(cu.y),
             ]

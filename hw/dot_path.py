@@ -64,20 +64,39 @@ def mu_stage(m, path, dpu, neuron):
     return mu
 
 
+def path_ports(cfg, chunk, result, words: int) -> dict:
+    """The ports of a dot-product path (this one; hw/batch_dot_path.py's): ``i`` carrying
+    ``chunk``, ``v`` of ``words`` data words, ``o`` carrying ``result``."""
+    wshape, dshape = signed(cfg.weight_format.width), signed(cfg.data_format.width)
+    return {
+        "i": In(stream.Signature(chunk, always_ready=True)),
+        "w": In(data.ArrayLayout(wshape, cfg.lanes)),
+        "layer": In(index(cfg.layers)),
+        "v": In(data.ArrayLayout(dshape, words)),
+        "bias_addr": Out(index(cfg.layers * cfg.intrinsic_size)),
+        "bias": In(wshape), "bias_h": In(wshape),
+        "o": Out(stream.Signature(result, always_ready=True)),
+        "sat": Out(2),
+    }
+
+
+def lane_input(cfg, v, lane: int, chunk, slots: int = 1):
+    """Lane ``lane``'s word of input chunk ``chunk`` of ``v`` (``slots`` vectors of
+    ``max_row_length`` words one after the other; with several, ``chunk`` counts
+    ``slot * Kd_max + chunk``); 0 past a row's end."""
+    n, kmax = cfg.lanes, cfg.max_row_length
+    kdmax = max(cfg.dpu_cycles(k) for k in range(cfg.layers))
+    words = [v[s * kmax + q * n + lane] if q * n + lane < kmax else 0
+             for s in range(slots) for q in range(kdmax)]
+    return Array(words)[chunk] if len(words) > 1 else words[0]
+
+
 class DotPath(wiring.Component):
     def __init__(self, cfg, kind: str):
         self.cfg = cfg
         self.kind = kind
-        wshape, dshape = signed(cfg.weight_format.width), signed(cfg.data_format.width)
         super().__init__({
-            "i": In(stream.Signature(chunk_layout(cfg), always_ready=True)),
-            "w": In(data.ArrayLayout(wshape, cfg.lanes)),
-            "layer": In(index(cfg.layers)),
-            "v": In(data.ArrayLayout(dshape, cfg.max_row_length)),
-            "bias_addr": Out(index(cfg.layers * cfg.intrinsic_size)),
-            "bias": In(wshape), "bias_h": In(wshape),
-            "o": Out(stream.Signature(result_layout(cfg), always_ready=True)),
-            "sat": Out(2),
+            **path_ports(cfg, chunk_layout(cfg), result_layout(cfg), cfg.max_row_length),
             **({"low": In(1), "w_low": In(data.ArrayLayout(signed(LOW_BITS), 2 * cfg.lanes))}
                if cfg.precision != "static" else {}),
         })
@@ -87,7 +106,6 @@ class DotPath(wiring.Component):
         cfg = self.cfg
         n, hidden, layers = cfg.lanes, cfg.intrinsic_size, range(cfg.layers)
         pair = self.kind == "pair"
-        kdmax = max(cfg.dpu_cycles(k) for k in layers)
         c = self.i.p.chunk
 
         # stage 1 (aligned with the weight read): the input chunk
@@ -97,11 +115,9 @@ class DotPath(wiring.Component):
         s_xmask = Signal(n)
         m.d.sync += [s_valid.eq(self.i.valid), s_first.eq(self.i.p.first),
                      s_last.eq(self.i.p.last), s_neuron.eq(self.i.p.neuron)]
-        kmax = cfg.max_row_length
         low = cfg.precision != "static"
         for k in range(n):
-            lane_inputs = [self.v[q * n + k] if q * n + k < kmax else 0 for q in range(kdmax)]
-            m.d.sync += s_v[k].eq(Array(lane_inputs)[c] if kdmax > 1 else lane_inputs[0])
+            m.d.sync += s_v[k].eq(lane_input(cfg, self.v, k, c))
         if pair:
             xlen = by_layer(self.layer, [cfg.layer_input_size(k) for k in layers])
             first = Mux(self.low, c << 1, c) if low else c   # a low chunk's columns 2cN + k

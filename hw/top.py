@@ -70,6 +70,20 @@ def top_signature(cfg) -> wiring.Signature:
     return wiring.Signature(ports)
 
 
+def weight_fields(cfg, wl) -> dict:
+    """The address fields of core/layout.py on the weight load port ``wl``: name -> slice."""
+    return {name: wl.p.addr[bits] for name, bits in field_slices(cfg).items()}
+
+
+def load_gate(cu, gate: int, accept, fields: dict, data) -> list:
+    """Statements that hand the weight load port's word to gate ``gate``'s compute unit ``cu``
+    (its ``load`` port: valid when ``accept`` and the address names the gate)."""
+    return [cu.load.valid.eq(accept & (fields["gate"] == gate)),
+            cu.load.p.kind.eq(fields["kind"]), cu.load.p.layer.eq(fields["layer"]),
+            cu.load.p.row.eq(fields["row"]), cu.load.p.col.eq(fields["col"]),
+            cu.load.p.data.eq(data)]
+
+
 class EpurTop(wiring.Component):
     def __new__(cls, cfg):
         cfg.require_hardware()    # before the object exists: a dropped one would warn as unused
@@ -89,7 +103,7 @@ class EpurTop(wiring.Component):
         wiring.connect(m, ctrl.h, wiring.flipped(self.h))
 
         # weight load port: the address fields of core/layout.py
-        fields = {name: self.wl.p.addr[bits] for name, bits in field_slices(cfg).items()}
+        fields = weight_fields(cfg, self.wl)
         accept = (self.wl.valid & ctrl.idle & (fields["row"] < cfg.intrinsic_size)
                   & (fields["layer"] < cfg.layers))
         if cfg.ghost:             # kind GHOST is the ghost unit's, the others the gates'
@@ -100,10 +114,7 @@ class EpurTop(wiring.Component):
         for g, (name, cu) in enumerate(zip(cfg.gate_names, cus, strict=True)):
             m.submodules[f"cu_{name}"] = cu
             m.d.comb += [
-                cu.load.valid.eq(accept & (fields["gate"] == g)),
-                cu.load.p.kind.eq(fields["kind"]), cu.load.p.layer.eq(fields["layer"]),
-                cu.load.p.row.eq(fields["row"]), cu.load.p.col.eq(fields["col"]),
-                cu.load.p.data.eq(self.wl.p.data),
+                *load_gate(cu, g, accept, fields, self.wl.p.data),
                 cu.start.eq(ctrl.start), cu.layer.eq(ctrl.layer), cu.clear.eq(ctrl.clear),
                 cu.v.eq(ctrl.v), cu.y_addr.eq(cell.y_addr),
                 cell.y[g].eq(cu.y),
@@ -184,7 +195,7 @@ def generate_verilog(cfg) -> str:
     module named ``cfg.name``. Amaranth writes Verilog through Yosys; a Yosys that fails (a
     broken ``YOSYS`` override, say) is a ToolError."""
     if cfg.slots > 1:
-        from hw.batch_top import BatchTop      # it imports this module's helpers
+        from hw.batch_top import BatchTop  # it imports this module's helpers
 
         top = BatchTop(cfg.require_hardware())
     else:
