@@ -12,8 +12,8 @@ import pytest
 
 from core.timing import LAT_DPU_START, LAT_MU
 from hw.batch_cu import BatchComputeUnit
-from tests.hw.rtl import put, simulate
-from tests.hw.test_cu import CFG, expected, random_gate
+from tests.hw.rtl import simulate
+from tests.hw.test_cu import CFG, expected, load_gate, random_gate, until_done
 
 
 def rtl_batch_cu(cfg, gate, w, b, b_h, steps):
@@ -25,14 +25,7 @@ def rtl_batch_cu(cfg, gate, w, b, b_h, steps):
     out = []
 
     async def tb(ctx):
-        for layer in range(cfg.layers):
-            for row in range(hidden):
-                for col, value in enumerate(w[layer][row]):
-                    await put(ctx, dut.load, kind=0, layer=layer, row=row, col=col,
-                              data=int(value))
-                for kind, values in ((1, b), (2, b_h)):
-                    await put(ctx, dut.load, kind=kind, layer=layer, row=row, col=0,
-                              data=int(values[layer][row]))
+        await load_gate(ctx, dut, cfg, w, b, b_h)
         for layer, v, active in steps:
             for s in range(cfg.slots):
                 for k in range(kmax):
@@ -42,21 +35,9 @@ def rtl_batch_cu(cfg, gate, w, b, b_h, steps):
             ctx.set(dut.start, 1)
             await ctx.tick()
             ctx.set(dut.start, 0)
-            done_at = np.full(hidden, -1)
-            computed = np.zeros(cfg.slots, dtype=np.int64)
-            reads = 0
-            cycle = 1
-            while (done_at < 0).any():
-                pulses = ctx.get(dut.computed)
-                computed += [pulses >> s & 1 for s in range(cfg.slots)]
-                reads += ctx.get(dut.sequencer.o.valid) and ctx.get(dut.sequencer.o.p.read)
-                done = ctx.get(dut.done)
-                for j in range(hidden):
-                    if done >> j & 1 and done_at[j] < 0:
-                        done_at[j] = cycle
-                await ctx.tick()
-                cycle += 1
-                assert cycle < 5000
+            done_at, (computed, reads) = await until_done(ctx, dut, lambda: (
+                [ctx.get(dut.computed) >> s & 1 for s in range(cfg.slots)],
+                ctx.get(dut.sequencer.o.valid) and ctx.get(dut.sequencer.o.p.read)))
             y = np.zeros((cfg.slots, hidden), dtype=np.int64)
             y_h = np.zeros_like(y)
             for s in range(cfg.slots):

@@ -17,6 +17,7 @@ from golden.dpu import dot
 from hw.batch_dpu import BatchDotProductUnit
 from hw.batch_sequencer import BatchRowSequencer
 from tests.hw.rtl import simulate
+from tests.hw.test_dpu import feed_chunks
 
 
 def config(slots, lanes=4):
@@ -52,26 +53,12 @@ def test_batch_dpu_matches_golden_per_slot(slots, split):
         pending[s] += 1
     out, last_at = {}, {}
 
-    async def tb(ctx):
-        for cycle, item in enumerate(schedule + [None] * 3):
-            ctx.set(dut.i.valid, item is not None)
-            if item is not None:
-                s, c = item
-                for lane in range(n):
-                    ctx.set(dut.i.p.w[lane], int(w[s, c * n + lane]))
-                    ctx.set(dut.i.p.v[lane], int(v[s, c * n + lane]))
-                ctx.set(dut.i.p.slot, s)
-                ctx.set(dut.i.p.first, c == 0)
-                ctx.set(dut.i.p.last, c == chunks - 1)
-                ctx.set(dut.i.p.xmask, sum(1 << lane for lane in range(n) if c * n + lane < xlen))
-                if c == chunks - 1:
-                    last_at[s] = cycle
-            await ctx.tick()
-            if ctx.get(dut.o.valid):
-                s = ctx.get(dut.o.p.slot)
-                out[s] = (ctx.get(dut.o.p.acc), ctx.get(dut.o.p.acc_h), cycle + 1 - last_at[s])
+    def result(ctx, cycle):
+        s = ctx.get(dut.o.p.slot)
+        out[s] = (ctx.get(dut.o.p.acc), ctx.get(dut.o.p.acc_h), cycle - last_at[s])
 
-    simulate(dut, tb)
+    simulate(dut, feed_chunks(dut, schedule, w, v, chunks, xlen, result, last_at,
+                              slotted=True))
     assert sorted(out) == list(range(slots))
     for s in range(slots):
         acc, acc_h, latency = out[s]

@@ -31,32 +31,13 @@ def rtl_cu(cfg, gate, w, b, b_h, steps, theta_int=0, mode_abs=0, memo_enable=1):
             ctx.set(dut.theta, theta_int)
             ctx.set(dut.mode_abs, mode_abs)
             ctx.set(dut.memo_enable, memo_enable)
-        for layer in range(cfg.layers):
-            for row in range(hidden):
-                for col, value in enumerate(w[layer][row]):
-                    await put(ctx, dut.load, kind=0, layer=layer, row=row, col=col,
-                              data=int(value))
-                await put(ctx, dut.load, kind=1, layer=layer, row=row, col=0,
-                          data=int(b[layer][row]))
-                await put(ctx, dut.load, kind=2, layer=layer, row=row, col=0,
-                          data=int(b_h[layer][row]))
+        await load_gate(ctx, dut, cfg, w, b, b_h)
         for layer, v, clear in steps:
             for k in range(cfg.max_row_length):
                 ctx.set(dut.v[k], int(v[k]) if k < len(v) else 0)
             await start_step(ctx, dut, layer, clear)
-            done_at = np.full(hidden, -1)
-            computed = reused = 0
-            cycle = 1
-            while (done_at < 0).any():
-                computed += ctx.get(dut.computed)
-                reused += ctx.get(dut.reused)
-                done = ctx.get(dut.done)
-                for j in range(hidden):
-                    if done >> j & 1 and done_at[j] < 0:
-                        done_at[j] = cycle
-                await ctx.tick()
-                cycle += 1
-            assert cycle < 2000
+            done_at, (computed, reused) = await until_done(
+                ctx, dut, lambda: (ctx.get(dut.computed), ctx.get(dut.reused)))
             y, y_h = np.zeros(hidden, dtype=np.int64), np.zeros(hidden, dtype=np.int64)
             for j in range(hidden):
                 ctx.set(dut.y_addr, j)
@@ -66,6 +47,36 @@ def rtl_cu(cfg, gate, w, b, b_h, steps, theta_int=0, mode_abs=0, memo_enable=1):
 
     simulate(dut, tb)
     return out
+
+
+async def load_gate(ctx, dut, cfg, w, b, b_h):
+    """One gate's parameters into a compute unit's ``load`` port (this one or the batched)."""
+    for layer in range(cfg.layers):
+        for row in range(cfg.hidden_size):
+            for col, value in enumerate(w[layer][row]):
+                await put(ctx, dut.load, kind=0, layer=layer, row=row, col=col, data=int(value))
+            await put(ctx, dut.load, kind=1, layer=layer, row=row, col=0,
+                      data=int(b[layer][row]))
+            await put(ctx, dut.load, kind=2, layer=layer, row=row, col=0,
+                      data=int(b_h[layer][row]))
+
+
+async def until_done(ctx, dut, sample, limit=5000):
+    """Tick from a step's first cycle until every ``done`` bit rose: the cycle each rose, and
+    the sum over those cycles of ``sample()`` (a tuple of counts sampled each cycle)."""
+    hidden = len(dut.done)
+    done_at, total, cycle = np.full(hidden, -1), None, 1
+    while (done_at < 0).any():
+        counts = [np.asarray(x) for x in sample()]
+        total = counts if total is None else [t + x for t, x in zip(total, counts, strict=True)]
+        done = ctx.get(dut.done)
+        for j in range(hidden):
+            if done >> j & 1 and done_at[j] < 0:
+                done_at[j] = cycle
+        await ctx.tick()
+        cycle += 1
+        assert cycle < limit
+    return done_at, total
 
 
 def random_gate(cfg, rng):

@@ -30,7 +30,24 @@ def rtl_dot(cfg, weights, inputs, split=False, xlen=0, seed=0):
             while rng.random() < 0.2:
                 schedule.append(None)
             schedule.append((r, c))
-    out, last_at, out_at = [], [], []
+    out, out_at = [], []
+
+    def result(ctx, cycle):
+        out.append((ctx.get(dut.o.p.acc), ctx.get(dut.o.p.acc_h)))
+        out_at.append(cycle)
+
+    last_at = {}
+    simulate(dut, feed_chunks(dut, schedule, w, v, chunks, xlen, result, last_at))
+    out = np.array(out, dtype=np.int64).reshape(-1, 2)
+    return out[:, 0], out[:, 1], np.array(out_at) - np.array([last_at[r] for r in range(rows)])
+
+
+def feed_chunks(dut, schedule, w, v, chunks, xlen, result, last_at, slotted=False):
+    """A testbench feeding ``schedule`` ((row, chunk) per cycle, None: idle) to a DPU's ``i``:
+    chunk c of row r is ``w[r, cN:(c+1)N]`` and ``v[r, ...]`` (``slotted``, the batched DPU:
+    the row is the slot, ``i.slot``); then three idle cycles. ``last_at[r]``: the cycle of row
+    r's last chunk; ``result(ctx, cycle)`` at each output, the cycle it came out."""
+    n = len(dut.i.p.w)
 
     async def tb(ctx):
         for cycle, item in enumerate(schedule + [None] * 3):
@@ -40,20 +57,18 @@ def rtl_dot(cfg, weights, inputs, split=False, xlen=0, seed=0):
                 for lane in range(n):
                     ctx.set(dut.i.p.w[lane], int(w[r, c * n + lane]))
                     ctx.set(dut.i.p.v[lane], int(v[r, c * n + lane]))
+                if slotted:
+                    ctx.set(dut.i.p.slot, r)
                 ctx.set(dut.i.p.first, c == 0)
                 ctx.set(dut.i.p.last, c == chunks - 1)
                 ctx.set(dut.i.p.xmask, sum(1 << lane for lane in range(n)
                                            if c * n + lane < xlen))
                 if c == chunks - 1:
-                    last_at.append(cycle)
+                    last_at[r] = cycle
             await ctx.tick()
             if ctx.get(dut.o.valid):
-                out.append((ctx.get(dut.o.p.acc), ctx.get(dut.o.p.acc_h)))
-                out_at.append(cycle + 1)
-
-    simulate(dut, tb)
-    out = np.array(out, dtype=np.int64).reshape(-1, 2)
-    return out[:, 0], out[:, 1], np.array(out_at) - np.array(last_at)
+                result(ctx, cycle + 1)
+    return tb
 
 
 def rows_with_extremes(cfg, rows, k, rng):
