@@ -107,3 +107,21 @@ def test_simulate_with_slots_equals_the_models(files, tmp_path):
     with np.load(out) as f:
         np.testing.assert_array_equal(f["h"], want.h)
         np.testing.assert_array_equal(f["reused_z"], want.reused[:, 1])
+
+
+def test_evaluate_with_slots_reports_the_batched_runtime(files):
+    """``evaluate --slots S --policy P``: beside the sweep, the batched runtime's points for the
+    baseline and memo builds, those of workloads.batching.sweep on the same sequences."""
+    from workloads import batching
+
+    model, inputs, _, x, lengths = files
+    code, stdout, err = run_cli("evaluate", "--model", model, "--inputs", inputs, "--slots", "3",
+                                "--policy", "padded", "--predictors", "bnn", "--thetas", "0.5",
+                                "--precision", "static", "-q", "-j", "1", "--json")
+    check_outcome(code, err)
+    parts = json.loads(stdout)["batching"]
+    assert [p["predictor"] for p in parts] == ["none", "bnn"]
+    for part in parts:
+        want = batching.sweep(config_for(PARAMS, predictor=part["predictor"]), PARAMS, x,
+                              lengths, slots=(3,), policies=("padded",), steps_per_batch=(1,))
+        assert part["points"] == json.loads(json.dumps(want["points"]))
