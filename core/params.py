@@ -134,11 +134,14 @@ def params_from_state_dict(sd: dict, cell: str | None = None) -> RNNParams:
     _check_no_gap(own, len(layers), prefix)
     h = layers[0].w_hh.shape[1]
     w_gh = layers[0].w_gh
-    n = w_gh.shape[1] if w_gh is not None and w_gh.ndim == 2 and w_gh.shape[1] else h
+    n = h if w_gh is None else h - w_gh.shape[0]        # I = H - G intrinsic rows a gate
+    if n < 1:
+        raise InputError(f"{prefix}weight_gh_l0 has shape {w_gh.shape}: its rows (the ghost "
+                         f"states) must be fewer than H = {h}")
     ratio = layers[0].w_hh.shape[0] / n
     inferred = _GATES_OF.get(ratio)
     if inferred is None:
-        what = f"4*I (LSTM) or 3*I (GRU) for I = {n}, weight_gh_l0's columns" if n != h \
+        what = f"4*I (LSTM) or 3*I (GRU) for I = H - G = {n}" if n != h \
             else f"4*H (LSTM) or 3*H (GRU) for H = {h}"
         raise InputError(f"weight_hh_l0 has shape {layers[0].w_hh.shape}: its rows must be {what}")
     if cell is not None and cell != inferred:
@@ -225,13 +228,18 @@ def config_for(params: RNNParams, base: EpurConfig = DEFAULT, **overrides) -> Ep
                                **overrides)
 
 
-def resolve_config(params: RNNParams, config_path=None, **overrides) -> EpurConfig:
+def resolve_config(params: RNNParams, config_path=None, ghost_ratio: float | None = None,
+                   **overrides) -> EpurConfig:
     """The config a command runs ``params`` with: the file at ``config_path`` (checked against
     the model) or the default resized to it, with the run-time ``overrides`` (predictor, theta,
-    mode; ``None`` keeps the config's)."""
+    mode; ``None`` keeps the config's); ``ghost_ratio`` (None: the config's, or the model's)
+    must give the model's ghost states."""
+    ghost = {} if ghost_ratio is None else {"ghost_ratio": ghost_ratio}
     if config_path is None:
-        return config_for(params).with_overrides(**overrides)
-    cfg = load_config(config_path).with_overrides(**overrides)
+        cfg = config_for(params, **ghost).with_overrides(**overrides)
+    else:
+        cfg = load_config(config_path)
+        cfg = dataclasses.replace(cfg, **ghost).with_overrides(**overrides)
     check_matches(cfg, params)
     return cfg
 

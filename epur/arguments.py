@@ -49,6 +49,27 @@ def batched(cfg, args) -> bool:
     return args.slots is not None or args.policy is not None or cfg.slots > 1
 
 
+def add_ghost_ratio(p) -> None:
+    """``--ghost-ratio R``: the fraction of h made by the cheap operation (GhostRNN)."""
+    p.add_argument("--ghost-ratio", type=float, metavar="R",
+                   help="ghost states: a fraction in [0, 1) of the hidden state made by the "
+                        "cheap operation (0: none); default: the config's, or the model's")
+
+
+def with_ghost_ratio(cfg, ratio, params=None):
+    """``cfg`` with ``--ghost-ratio`` (None keeps it), checked against ``params`` when given:
+    a bad ratio or a model of other ghost sizes is one line (exit 2)."""
+    import dataclasses
+
+    from core.params import check_matches
+
+    if ratio is not None:
+        cfg = dataclasses.replace(cfg, ghost_ratio=ratio)
+    if params is not None:
+        check_matches(cfg, params)
+    return cfg
+
+
 def add_user_model(p, role: str) -> None:
     """``--model M`` (its help says the ``role`` it plays) and ``--inputs X``: a user's own model
     and its inputs, as ``evaluate`` and ``explore`` take them."""

@@ -166,7 +166,7 @@ class Bench:
                 await RisingEdge(self.dut.clk)
             await self.wait_idle()
             got = self.counters()
-            want = self.cfg.hidden_size * self.cfg.layers
+            want = self.cfg.intrinsic_size * self.cfg.layers
             for name in self.cfg.gate_names:
                 if got[f"computed_{name}"] != want or got[f"reused_{name}"] != 0:
                     sb.mismatch(f"sequence {b} after t=0: computed_{name} "

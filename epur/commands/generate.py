@@ -9,7 +9,7 @@ from pathlib import Path
 from core.config import DEFAULT, load_config
 from core.errors import InputError
 from core.io import check_directory, write_atomic
-from epur.arguments import add_slots, with_slots
+from epur.arguments import add_ghost_ratio, add_slots, with_ghost_ratio, with_slots
 
 NAME = "generate"
 HELP = "write the Verilog of an accelerator (DIR/<name>.v) and its config (DIR/config.json)"
@@ -26,6 +26,7 @@ def add_arguments(p):
     p.add_argument("--calibrate", action="store_true",
                    help="with --model and --inputs: choose the weight and data formats from "
                         "the inputs first (as epur calibrate)")
+    add_ghost_ratio(p)
     add_slots(p, policy=False)
     p.add_argument("-o", "--out", type=Path, default=Path("build"),
                    help="output directory (created if missing; default: build)")
@@ -40,14 +41,13 @@ def _sized(args):
     if args.model is None:
         if args.calibrate or args.inputs is not None:
             raise InputError("--calibrate and --inputs need --model")
-        return cfg
-    from core.params import check_matches, config_for, load_state_dict
+        return with_ghost_ratio(cfg, args.ghost_ratio)
+    from core.params import config_for, load_state_dict
 
     params = load_state_dict(args.model)
     if args.config is None:
         cfg = config_for(params)
-    else:
-        check_matches(cfg, params)
+    cfg = with_ghost_ratio(cfg, args.ghost_ratio, params)
     if not args.calibrate:
         return cfg
     if args.inputs is None:

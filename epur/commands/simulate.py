@@ -28,7 +28,7 @@ from core.errors import InputError
 from core.io import check_directory, check_output, load_inputs, save_npz
 from core.params import load_state_dict, resolve_config
 from core.saturation import saturation_totals, saturation_warning
-from epur.arguments import add_overrides, add_slots, batched, with_slots
+from epur.arguments import add_ghost_ratio, add_overrides, add_slots, batched, with_slots
 from sim.runner import SIMULATORS, sequence_count
 
 NAME = "simulate"
@@ -57,6 +57,7 @@ def add_arguments(p):
                         "default: the config's")
     add_overrides(p)
     add_slots(p)
+    add_ghost_ratio(p)
     p.add_argument("--calibrate", action="store_true",
                    help="with --model: choose the weight and data formats from --inputs first "
                         "(as epur calibrate with its default headroom) and say what was chosen")
@@ -126,7 +127,7 @@ def run(args) -> int:
     cfg = resolve_config(params, args.config, predictor=args.predictor, theta=args.theta,
                          mode=args.mode, theta_h=args.theta_h,
                          precision=args.precision,
-                         precision_theta=args.precision_theta)
+                         precision_theta=args.precision_theta, ghost_ratio=args.ghost_ratio)
     if args.calibrate:
         cfg = _calibrated(cfg, params, x, lengths)
     cfg = with_slots(cfg, args.slots).require_hardware()
