@@ -75,7 +75,8 @@ def test_bad_ghost_shapes_are_named():
         params_from_state_dict(bad)
     # the gate rows of a ghost model: w_hh must have 4*I rows, I = H - G (G: W_gh's rows)
     bad = {**sd, "weight_gh_l0": np.zeros((5, 5))}
-    with pytest.raises(InputError, match=r"rows must be 4\*I \(LSTM\) or 3\*I \(GRU\) for I = H - G = 5"):
+    with pytest.raises(InputError,
+                       match=r"rows must be 4\*I \(LSTM\) or 3\*I \(GRU\) for I = H - G = 5"):
         params_from_state_dict(bad)
 
 
