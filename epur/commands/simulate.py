@@ -218,6 +218,9 @@ def _batched(args, cfg, params, x, lengths, source, sim) -> int:
 
     if args.waves:
         raise InputError("--waves is not available with --slots (the batched bench)")
+    if cfg.slots == 1:
+        raise InputError("--policy runs the batched build: give --slots S with S > 1 (slots 1 "
+                         "is the unbatched build, which runs one sequence at a time)")
     x, lengths = check_inputs(cfg, x, lengths)
     policy = args.policy or "ebatch"
     sch = schedule(policy, lengths, cfg.slots, cfg.max_sequence_length, args.steps_per_batch)

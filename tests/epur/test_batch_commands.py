@@ -125,3 +125,12 @@ def test_evaluate_with_slots_reports_the_batched_runtime(files):
         want = batching.sweep(config_for(PARAMS, predictor=part["predictor"]), PARAMS, x,
                               lengths, slots=(3,), policies=("padded",), steps_per_batch=(1,))
         assert part["points"] == json.loads(json.dumps(want["points"]))
+
+
+def test_simulate_policy_needs_slots(files, tmp_path):
+    model, inputs, config, _, _ = files
+    code, stdout, err = run_cli("simulate", "--model", model, "--inputs", inputs, "--config",
+                                config, "--policy", "ebatch", "--build-dir", tmp_path / "b")
+    check_outcome(code, err, allowed=(2,))
+    assert "--policy runs the batched build: give --slots S with S > 1" in err
+    assert not (tmp_path / "b").exists()
