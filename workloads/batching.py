@@ -278,7 +278,10 @@ def format_table(doc: dict) -> str:
 DATA_DIR = Path("docs/data/batch")
 DOC = Path("docs/batch.md")
 AREA = Path("docs/data/batch_area.json")      # python -m synth.batch_area writes it
-TOP_AREA = Path("docs/data/batch_top_area.json")    # python -m synth.batch_top_area
+# python -m synth.batch_top_area --target generic | ecp5 writes them
+SYNTH = {"synth-generic": Path("docs/data/batch_synth_generic.json"),
+         "synth-ecp5": Path("docs/data/batch_synth_ecp5.json")}
+SYNTH_SLOTS = (1, 4, 8)
 RUNS = tuple((name, predictor) for name in ("jvowels-lstm", "jvowels-gru")
              for predictor in ("none", "bnn"))
 BATCH_REGION = re.compile(r"(<!-- batch: ([^>]*?) -->\n)(.*?)(<!-- /batch -->)", re.S)
@@ -293,7 +296,7 @@ def _row(cells) -> str:
 
 
 def _runs(docs: dict):
-    return [(key, doc) for key, doc in docs.items() if key not in ("area", "top-area")]
+    return [(key, doc) for key, doc in docs.items() if isinstance(key, tuple)]
 
 
 def _points_table(doc: dict) -> list[str]:
@@ -368,24 +371,79 @@ def _area_table(doc: dict) -> list[str]:
     return lines
 
 
-def _top_area_table(doc: dict) -> list[str]:
-    f = doc["figures"]
-    one = f["s1"]
-    lines = [_row(("S", "build", "cells", "flip-flops", "transistors", "vs S = 1",
-                   "memory bits")), _row(("---",) * 7)]
-    for s in doc["slots"]:
-        g = f[f"s{s}"]
-        lines.append(_row((s, "hw/top.py" if s == 1 else "hw/batch_top.py", f"{g['cells']:,}",
-                           f"{g['ffs']:,}", f"{g['transistors']:,}",
-                           f"{g['transistors'] / one['transistors']:.2f}x",
-                           f"{g['memory_bits']:,}")))
+def _builds(doc: dict):
+    """(name, predictor, S, figures, figures at S = 1) of a synth/batch_top_area.py document,
+    None for a build not measured."""
+    f = doc["builds"]
+    for predictor in ("none", "bnn"):
+        for s in doc["slots"]:
+            yield (f"{predictor}_s{s}", predictor, s, f.get(f"{predictor}_s{s}"),
+                   f.get(f"{predictor}_s1"))
+
+
+def _synth_generic_table(doc: dict) -> list[str]:
+    lines = [_row(("predictor", "S", "build", "cells", "flip-flops", "transistors", "vs S = 1",
+                   "memory bits")), _row(("---",) * 8)]
+    for _, predictor, s, g, one in _builds(doc):
+        build = "hw/top.py" if s == 1 else "hw/batch_top.py"
+        if g is None:
+            lines.append(_row((predictor, s, build, *["not measured"] * 5)))
+            continue
+        ratio = f"{g['transistors'] / one['transistors']:.2f}x" if one else "-"
+        lines.append(_row((predictor, s, build, f"{g['cells']:,}", f"{g['ffs']:,}",
+                           f"{g['transistors']:,}", ratio, f"{g['memory_bits']:,}")))
+    return lines
+
+
+def _synth_ecp5_table(doc: dict) -> list[str]:
+    lines = [_row(("predictor", "S", "LUTs", "flip-flops", "DSPs", "block RAMs", "Fmax (MHz)",
+                   "Fmax vs S = 1")), _row(("---",) * 8)]
+    for _, predictor, s, g, one in _builds(doc):
+        if g is None:
+            lines.append(_row((predictor, s, *["not measured"] * 6)))
+            continue
+        fmax = g.get("fmax_mhz")
+        ratio = f"{fmax / one['fmax_mhz']:.2f}x" if fmax and one and one.get("fmax_mhz") \
+            else "-"
+        lines.append(_row((predictor, s, f"{g['luts']:,}", f"{g['ffs']:,}", g["dsps"],
+                           g["brams"], "-" if fmax is None else f"{fmax:.2f}", ratio)))
+    return lines
+
+
+def synth_fmax(doc: dict, predictor: str, slots: int) -> float | None:
+    """The Fmax (MHz) synth/batch_top_area.py measured for a build, None if not measured."""
+    g = doc["builds"].get(f"{predictor}_s{slots}")
+    return None if g is None else g.get("fmax_mhz")
+
+
+def _fmax_throughput_table(docs: dict) -> list[str]:
+    ecp5 = docs["synth-ecp5"]
+    lines = [_row(("workload", "predictor", "S", "Fmax (MHz)", "single (seq/s)",
+                   "padded (seq/s)", "ebatch (seq/s)", "ebatch vs single at S = 1")),
+             _row(("---",) * 8)]
+    for (name, predictor), doc in _runs(docs):
+        by = {(p["policy"], p["slots"]): p for p in doc["points"]}
+        base = synth_fmax(ecp5, predictor, 1)
+        one = (doc["sequences"] * base * 1e6 / by["single", 1]["cycles"]) if base else None
+        for s in SYNTH_SLOTS:
+            fmax = synth_fmax(ecp5, predictor, s)
+            if fmax is None:
+                lines.append(_row((name, predictor, s, "not measured", "-", "-", "-", "-")))
+                continue
+            rate = {policy: doc["sequences"] * fmax * 1e6 / by[policy, s]["cycles"]
+                    for policy in ("single", "padded", "ebatch")}
+            lines.append(_row((name, predictor, s, f"{fmax:.2f}",
+                               *(f"{rate[p]:.0f}" for p in ("single", "padded", "ebatch")),
+                               f"{rate['ebatch'] / one:.2f}x" if one else "-")))
     return lines
 
 
 def render(text: str, docs: dict) -> str:
     """``text`` with every ``<!-- batch: SPEC -->`` region regenerated from ``docs``
-    ((workload, predictor) -> sweep document, ``area`` and ``top-area``). SPEC: ``points NAME
-    PREDICTOR``, ``ratios``, ``energy``, ``steps``, ``area``, ``top-area``."""
+    ((workload, predictor) -> sweep document, ``area``, ``synth-generic``, ``synth-ecp5``).
+    SPEC: ``points NAME PREDICTOR``, ``ratios``, ``energy``, ``steps``, ``area``,
+    ``synth-generic``, ``synth-ecp5``, ``fmax-throughput`` (sequences per second of each
+    policy at the ECP5 Fmax measured for the build of that S)."""
     def fill(m):
         spec = m.group(2).split()
         if spec[0] == "points" and len(spec) == 3:
@@ -398,8 +456,12 @@ def render(text: str, docs: dict) -> str:
             lines = _steps_table(docs)
         elif spec == ["area"]:
             lines = _area_table(docs["area"])
-        elif spec == ["top-area"]:
-            lines = _top_area_table(docs["top-area"])
+        elif spec == ["synth-generic"]:
+            lines = _synth_generic_table(docs["synth-generic"])
+        elif spec == ["synth-ecp5"]:
+            lines = _synth_ecp5_table(docs["synth-ecp5"])
+        elif spec == ["fmax-throughput"]:
+            lines = _fmax_throughput_table(docs)
         else:
             raise ValueError(f"unknown batch region {m.group(2)!r}")
         return m.group(1) + "\n".join(lines) + "\n" + m.group(4)
@@ -407,11 +469,12 @@ def render(text: str, docs: dict) -> str:
 
 
 def stored(root: Path = ROOT) -> dict:
-    """The stored sweeps by (workload, predictor), and ``area``: synth/batch_area.py's."""
+    """The stored sweeps by (workload, predictor), ``area`` (synth/batch_area.py's) and the
+    whole builds' synthesis (synth/batch_top_area.py's, by :data:`SYNTH`'s keys)."""
     docs = {(name, predictor): json.loads(data_path(root, name, predictor).read_text())
             for name, predictor in RUNS}
     return {**docs, "area": json.loads((root / AREA).read_text()),
-            "top-area": json.loads((root / TOP_AREA).read_text())}
+            **{key: json.loads((root / path).read_text()) for key, path in SYNTH.items()}}
 
 
 def main(argv=None) -> int:
@@ -430,7 +493,7 @@ def main(argv=None) -> int:
         docs = stored()
     else:
         kept = stored()
-        docs = {key: kept[key] for key in ("area", "top-area")}
+        docs = {key: doc for key, doc in kept.items() if not isinstance(key, tuple)}
         for name, predictor in RUNS:
             docs[name, predictor] = workload_sweep(name, predictor)
             data_path(ROOT, name, predictor).parent.mkdir(parents=True, exist_ok=True)
