@@ -14,9 +14,11 @@ LAT_DPU = 2        # DPU: products registered, then adder tree and accumulator
 LAT_MU = 5         # DPU end -> output marked done (weight read 1, DPU 2, MU 2)
 LAT_CELL = 7       # cell issue of neuron H-1 -> step end seen by the controller
 
-# the ghost build (hw/ghost.py; docs/architecture.md "Ghost states"): the cell unit's ``done``
-# -> the ghost unit's first chunk read (its last row's DPU end -> step end: LAT_MU)
-LAT_GHOST_START = 1
+# the ghost build (hw/ghost.py; docs/architecture.md "Ghost states"): the cell unit's write of
+# u_i -> the ghost unit's first read of column i, earliest; and the tail: the last column's
+# first read c -> step end c + P + G + GHOST_TAIL (products, accumulate, MU pass of G, write)
+LAT_GHOST_COLUMN = 1
+GHOST_TAIL = 5
 
 # the delta build (hw/schemes/delta.py; docs/architecture.md "The delta build")
 LAT_ENCODE = 1     # start -> element 0 of [x, h] examined by the delta encoder (k at 1 + k)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.config import EpurConfig
-from golden import cu, cycles
+from golden import cu
 from golden.cell import cell_update
 from golden.ghost import GhostWeights, ghost_macs, ghost_pass
 from golden.precision import Tracker, tracked_state
@@ -184,7 +184,7 @@ def _count(result: Result, scheme, step: cu.LayerStep, active: np.ndarray) -> No
     cfg, act = result.cfg, active.astype(np.int64)
     result.computed += act[:, None] * (~step.reuse).sum(axis=2)
     result.reused += act[:, None] * step.reuse.sum(axis=2)
-    result.cycles += act * (scheme.cycles(step) + cycles.ghost_cycles(cfg))
+    result.cycles += act * scheme.cycles(step)
     macs, skipped = cfg.gates * cfg.intrinsic_size * cfg.row_length(step.layer) \
         + ghost_macs(cfg), scheme.macs_skipped(step)
     result.macs += act * macs

@@ -42,8 +42,6 @@ DELTA_IDLE_OVERHEAD = (timing.LAT_ENCODE + timing.LAT_PASS_START + timing.LAT_MU
 BASELINE_OVERHEAD = timing.LAT_DPU_START + timing.LAT_MU + timing.LAT_CELL + 1
 REUSED_OVERHEAD = timing.LAT_BNN + timing.LAT_REUSE + timing.LAT_CELL + 1
 COMPUTED_OVERHEAD = timing.LAT_BNN + timing.LAT_QUEUE + timing.LAT_MU + timing.LAT_CELL + 1
-# a ghost layer step: the cell part above over I neurons, then G * Kg + GHOST_OVERHEAD
-GHOST_OVERHEAD = timing.LAT_GHOST_START + timing.LAT_MU
 
 
 def layer_step_cycles(cfg, layer: int, computed: np.ndarray, low=None) -> np.ndarray:
@@ -75,7 +73,22 @@ def layer_step_cycles(cfg, layer: int, computed: np.ndarray, low=None) -> np.nda
     out_ready = np.where(computed, dpu_end + timing.LAT_MU, reused_done)
     all_gates = out_ready.max(axis=1)                        # (batch, H)
     cell_issue = np.maximum(np.maximum.accumulate(all_gates - j, axis=-1) + j, j + 1)
+    if cfg.ghost:
+        return ghost_step_end(cfg, cell_issue)
     return cell_issue[:, -1] + timing.LAT_CELL + 1
+
+
+def ghost_step_end(cfg, cell_issue: np.ndarray) -> np.ndarray:
+    """Cycles of a ghost layer step (hw/ghost.py) from the cell unit's issue cycles of its I
+    neurons (batch, I): the cell writes u_i at ``issue_i + LAT_CELL - 1``; the ghost unit reads
+    column i's P = ceil(G / N) words from ``c_i = max(issue_i + LAT_CELL - 1 + LAT_GHOST_COLUMN,
+    c_{i-1} + P)`` and ends ``P + G + GHOST_TAIL`` cycles after ``c_{I-1}``, in closed form
+    ``c_{I-1} = max_i(a_i + (I-1-i) * P)``."""
+    words = -(-cfg.ghost_size // cfg.lanes)
+    i = np.arange(cell_issue.shape[-1], dtype=np.int64)
+    arrive = cell_issue + timing.LAT_CELL - 1 + timing.LAT_GHOST_COLUMN
+    last = (arrive + (i[-1] - i) * words).max(axis=-1)
+    return last + words + cfg.ghost_size + timing.GHOST_TAIL + 1
 
 
 def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
@@ -108,20 +121,23 @@ def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
     return mu_pass + cfg.hidden_size - 1 + timing.LAT_MU_PASS + timing.LAT_CELL + 1
 
 
-def ghost_cycles(cfg) -> int:
-    """Cycles a ghost layer step adds after its cell unit's last write (docs/architecture.md,
-    "Ghost states"): the ghost unit walks G rows of Kg = ceil(I / N) chunks back to back,
-    ``G * Kg + GHOST_OVERHEAD``; 0 without ghost states."""
+def ghost_cycles(cfg, layer: int) -> int:
+    """Cycles a baseline ghost layer step takes beyond the plain step of its I neurons
+    (docs/architecture.md, "Ghost states"): the cell issues a neuron every Kd cycles and the
+    ghost unit takes P = ceil(G / N) <= Kd (G < X_l + H) a column, so it keeps up and adds
+    ``P + G + GHOST_TAIL + LAT_GHOST_COLUMN - 1``; 0 without ghost states."""
     if not cfg.ghost:
         return 0
-    return cfg.ghost_size * cfg.ghost_dpu_cycles + GHOST_OVERHEAD
+    words = -(-cfg.ghost_size // cfg.lanes)
+    assert words <= cfg.dpu_cycles(layer)
+    return words + cfg.ghost_size + timing.GHOST_TAIL + timing.LAT_GHOST_COLUMN - 1
 
 
 def baseline_step_cycles(cfg, layer: int, low: bool = False) -> int:
     """Cycles of a baseline layer step: exactly H * Kd + BASELINE_OVERHEAD (``low``: a
     low-precision step, H * Kd_low + BASELINE_OVERHEAD)."""
     kd = cfg.low_dpu_cycles(layer) if low else cfg.dpu_cycles(layer)
-    return cfg.intrinsic_size * kd + BASELINE_OVERHEAD + ghost_cycles(cfg)
+    return cfg.intrinsic_size * kd + BASELINE_OVERHEAD + ghost_cycles(cfg, layer)
 
 
 def baseline_bound(cfg, layer: int) -> int:

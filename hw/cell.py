@@ -20,7 +20,8 @@ Ports
     neuron's ``sat_h`` comes with ``done``; the counters never add a cycle.
 Ghost builds (``cfg.ghost``): the unit updates the I intrinsic neurons (``done_bits`` G*I bits,
 gate g at ``[g*I:(g+1)*I]``; ``done`` after neuron I-1), their h at entries ``layer * H + j``;
-``ghost_write`` (in, always ready: ``entry``, ``data``) writes the ghost unit's states.
+``ghost_write`` (in, always ready: ``entry``, ``data``) writes the ghost unit's states;
+``wrote`` (out) is high in each cycle an intrinsic h is written.
 Behaviour: neuron j is issued at the first cycle >= (issue of j-1) + 1 at which every gate's
 ``done[j]`` is set; its c (LSTM) is written 2 cycles later and its h 6 cycles later (gate read,
 products, sum and ``rq``, GRU ``a_x + r*a_h``, tanh ROM, products; the final ``rq`` in the
@@ -60,8 +61,8 @@ class CellUnit(wiring.Component):
             "start": In(1), "layer": In(index(cfg.layers)), "clear": In(1),
             "done_bits": In(cfg.gates * cfg.intrinsic_size),
             "y_addr": Out(index(cfg.intrinsic_size)),
-            **({"ghost_write": In(stream.Signature(write_layout(cfg), always_ready=True))}
-               if cfg.ghost else {}),
+            **({"ghost_write": In(stream.Signature(write_layout(cfg), always_ready=True)),
+                "wrote": Out(1)} if cfg.ghost else {}),
             "y": In(data.ArrayLayout(dshape, cfg.gates)), "y_h": In(dshape),
             "h_state": Out(data.ArrayLayout(dshape, entries)),
             "c_state": Out(data.ArrayLayout(dshape, entries)),
@@ -172,5 +173,6 @@ class CellUnit(wiring.Component):
         if self.cfg.ghost:          # the ghost unit's q_j, after the last intrinsic write
             with m.Elif(self.ghost_write.valid):
                 m.d.sync += self.h_state[self.ghost_write.p.entry].eq(self.ghost_write.p.data)
+            m.d.comb += self.wrote.eq(valid)
         last = self.layer * hidden + self.cfg.intrinsic_size - 1
         m.d.sync += self.done.eq(valid & (entry == last))

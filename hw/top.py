@@ -151,8 +151,8 @@ class EpurTop(wiring.Component):
         return m
 
     def _ghost(self, m, ctrl, cell, fields):
-        """The ghost unit (hw/ghost.py): its load words, its start after the cell's last
-        write, its writes into the cell's h registers."""
+        """The ghost unit (hw/ghost.py): its load words, the cell's writes of u it follows,
+        its writes into the cell's h registers."""
         cfg = self.cfg
         m.submodules.ghost = ghost = GhostUnit(cfg)
         m.d.comb += [
@@ -163,7 +163,7 @@ class EpurTop(wiring.Component):
             ghost.load.p.gate.eq(fields["gate"]), ghost.load.p.layer.eq(fields["layer"]),
             ghost.load.p.row.eq(fields["row"]), ghost.load.p.col.eq(fields["col"]),
             ghost.load.p.data.eq(self.wl.p.data),
-            ghost.start.eq(cell.done), ghost.layer.eq(ctrl.layer),
+            ghost.start.eq(ctrl.start), ghost.wrote.eq(cell.wrote), ghost.layer.eq(ctrl.layer),
             ghost.h_state.eq(cell.h_state),
         ]
         wiring.connect(m, ghost.write, cell.ghost_write)

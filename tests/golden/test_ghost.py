@@ -6,6 +6,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from core import timing
 from core.activation import activate
 from core.params import config_for, random_params
 from golden import cycles
@@ -63,7 +64,8 @@ def test_ratio_zero_is_the_plain_model(cell):
 
 @pytest.mark.parametrize("predictor", ["none", "bnn"])
 def test_ghost_cycles_and_macs(predictor):
-    """A ghost step: the gate rows of I neurons, then G rows of Kg = ceil(I / N) chunks; the
+    """A ghost step: the gate rows of I neurons, the ghost unit's columns behind the cell's
+    writes (P = ceil(G / N) cycles each, at most Kd: no backlog in the baseline), its tail; the
     baseline's MACs count I rows a gate and the ghost pass's G * I."""
     params = random_params("gru", 12, 32, 1, seed=3, ghost_size=8)
     cfg = config_for(params, predictor=predictor, theta=0.0)
@@ -72,8 +74,10 @@ def test_ghost_cycles_and_macs(predictor):
     assert result.computed.sum(axis=1).max() <= 4 * 3 * n
     np.testing.assert_array_equal(result.computed + result.reused, np.full((2, 3), 4 * n))
     np.testing.assert_array_equal(result.macs, 4 * (3 * n * (12 + 32) + g * n))
-    ghost = g * -(-n // cfg.lanes) + cycles.GHOST_OVERHEAD
-    assert cycles.ghost_cycles(cfg) == ghost
+    words = -(-g // cfg.lanes)
+    assert words < cfg.dpu_cycles(0)
+    ghost = words + g + timing.GHOST_TAIL + timing.LAT_GHOST_COLUMN - 1
+    assert cycles.ghost_cycles(cfg, 0) == ghost
     if predictor == "none":
         np.testing.assert_array_equal(
             result.cycles, 4 * (n * cfg.dpu_cycles(0) + cycles.BASELINE_OVERHEAD + ghost))

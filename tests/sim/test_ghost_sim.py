@@ -2,9 +2,9 @@
 
 Two builds: a 2-layer GRU at ghost ratio 0.5 without memo and a 1-layer LSTM at ratio 0.25 with
 the memo (BNN) build, reusing; random idle cycles on the input and back-pressure on the output.
-Every h word, every counter of every sequence (``cycles`` equal to the cycle model's, which adds
-``G * ceil(I / N) + GHOST_OVERHEAD`` a layer step) equal to the golden model's. Seeds derive from
-the case name.
+Every h word, every counter of every sequence (``cycles`` equal to the cycle model's,
+golden/cycles.py ``ghost_step_end``) equal to the golden model's. Seeds derive from the case
+name.
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def test_ghost_build_matches_golden(name, build_root):
     assert res.golden.computed.sum() + res.golden.reused.sum() \
         == LENGTHS.sum() * layers * cfg.gates * n
     if predictor == "none":
-        per_step = sum(n * cfg.dpu_cycles(k) + cycles.BASELINE_OVERHEAD
-                       + ghost * -(-n // lanes) + cycles.GHOST_OVERHEAD for k in range(layers))
+        per_step = sum(cycles.baseline_step_cycles(cfg, k) for k in range(layers))
+        assert per_step == sum(n * cfg.dpu_cycles(k) + cycles.BASELINE_OVERHEAD
+                               + cycles.ghost_cycles(cfg, k) for k in range(layers))
         np.testing.assert_array_equal(res.counters["cycles"], LENGTHS * per_step)
     else:
         assert res.golden.reused.sum() > 0, "the case exercises no reuse"

@@ -1,0 +1,144 @@
+"""The ghost build's area against plain builds (GhostRNN, issue 15): docs/synthesis.md's table.
+
+``python -m synth.ghost_area [--config C] [--ratio R] [--out DIR] [--json FILE]`` synthesizes
+three baseline builds (predictor none) with generic Yosys (synth/flow.py ``run_build``): the
+plain build of the config's H, the ghost build of the same H at ghost ratio R (default 0.5) and
+the plain build whose H gives the parameter count nearest the ghost model's, and writes each
+build's generic transistors (total and per unit), memory bits, parameters, weight words on chip
+and baseline cycles per layer step (golden/cycles.py) as JSON. ``--table FILE`` prints the
+markdown table of such a JSON file; with ``--write DOC`` it replaces the text between
+``<!-- ghost-area -->`` and ``<!-- /ghost-area -->`` in DOC instead
+(tests/synth/test_ghost_area.py checks that docs/synthesis.md holds that table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+
+from core.config import DEFAULT, load_config
+from core.io import write_atomic
+from golden import cycles
+from synth import regions, units
+from synth.flow import run_build, write_verilog
+
+REGION = regions.region("ghost-area")
+METRICS = ("transistors", "cells", "ffs", "memory_bits")
+NAMES = ("plain", "ghost", "plain_same_params")
+
+
+def parameters(cfg) -> int:
+    """Parameters of the model ``cfg`` runs: per layer g*I*(X_l + H) + 2gI (+ G*I + G)."""
+    g, n, ghost = cfg.gates, cfg.intrinsic_size, cfg.ghost_size
+    return sum(g * n * cfg.row_length(k) + 2 * g * n + ghost * n + ghost
+               for k in range(cfg.layers))
+
+
+def weight_words(cfg) -> int:
+    """Weights held on chip: the compute units' rows (g*I*(X_l + H) a layer) and the ghost
+    unit's W_gh (G*I a layer); biases apart."""
+    return sum(cfg.gates * cfg.intrinsic_size * cfg.row_length(k)
+               + cfg.ghost_size * cfg.intrinsic_size for k in range(cfg.layers))
+
+
+def step_cycles(cfg) -> int:
+    """Baseline cycles of one timestep, every layer (golden/cycles.py)."""
+    return sum(cycles.baseline_step_cycles(cfg, k) for k in range(cfg.layers))
+
+
+def same_parameters(cfg, target: int):
+    """The plain config (ghost_ratio 0) whose H gives the parameter count nearest ``target``."""
+    plain = dataclasses.replace(cfg, ghost_ratio=0.0)
+    return min((dataclasses.replace(plain, hidden_size=h) for h in range(1, cfg.hidden_size + 1)),
+               key=lambda c: (abs(parameters(c) - target), c.hidden_size))
+
+
+def builds(cfg, ratio: float) -> dict:
+    """The three builds compared, by name (every one predictor none)."""
+    plain = dataclasses.replace(cfg, predictor="none", ghost_ratio=0.0)
+    ghost = dataclasses.replace(plain, ghost_ratio=ratio)
+    return {"plain": plain, "ghost": ghost,
+            "plain_same_params": same_parameters(plain, parameters(ghost))}
+
+
+def report(results: dict, configs: dict) -> dict:
+    out = {"configs": {name: {k: v for k, v in c.to_dict().items() if not k.endswith("_format")}
+                       for name, c in configs.items()},
+           "builds": {name: {k: r["metrics"][k] for k in METRICS}
+                      for name, r in results.items()},
+           "units": {name: {u: r["units"][u].get("transistors", 0) for u in units.UNITS}
+                     for name, r in results.items()},
+           "model": {name: {"parameters": parameters(c), "weight_words": weight_words(c),
+                            "step_cycles": step_cycles(c)} for name, c in configs.items()}}
+    return out
+
+
+def _change(value, ref) -> str:
+    return f"{100.0 * (value - ref) / ref:+.1f} %" if ref else "n/a"
+
+
+def table(doc: dict) -> str:
+    """Markdown: per build, H and G, parameters, weight words, cycles a step, transistors (and
+    the change against the plain build of the same H), memory bits; then per unit."""
+    head = ["build", "H", "G", "parameters", "weight words", "cycles / step", "transistors",
+            "memory bits"]
+    rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    model, b, c = doc["model"], doc["builds"], doc["configs"]
+    ref_m, ref_b = model["plain"], b["plain"]
+    for name in NAMES:
+        m, cfg = model[name], c[name]
+        ghost = round(cfg["ghost_ratio"] * cfg["hidden_size"])
+        rows.append(
+            f"| {name.replace('_', ' ')} | {cfg['hidden_size']} | {ghost} | "
+            f"{m['parameters']:,} ({_change(m['parameters'], ref_m['parameters'])}) | "
+            f"{m['weight_words']:,} ({_change(m['weight_words'], ref_m['weight_words'])}) | "
+            f"{m['step_cycles']:,} ({_change(m['step_cycles'], ref_m['step_cycles'])}) | "
+            f"{b[name]['transistors']:,} ({_change(b[name]['transistors'], ref_b['transistors'])})"
+            f" | {b[name]['memory_bits']:,} |")
+    u = doc["units"]
+    urows = ["| unit | " + " | ".join(n.replace("_", " ") for n in NAMES) + " |",
+             "|---|" + "---:|" * len(NAMES)]
+    for unit in units.UNITS:
+        if any(u[n][unit] for n in NAMES):
+            urows.append(f"| {unit} | " + " | ".join(f"{u[n][unit]:,}" for n in NAMES) + " |")
+    p = c["plain"]
+    return ("\n".join(rows) + "\n\n" + "\n".join(urows) + f"\n\nGeneric transistors "
+            f"(synth/yosys.py's model), baseline builds (predictor none) of the "
+            f"{p['cell'].upper()} config X = {p['input_size']}, L = {p['layers']}, "
+            f"N = {p['lanes']}; changes against the plain build of the same H. The ghost "
+            f"build's ghost unit counts in `dpu` (its DPU), `mu` (its tanh MU), `weights` (W_gh "
+            f"and b_gh) and `control` (its sequencer and input select).\n")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m synth.ghost_area",
+                                 description=__doc__.split("\n")[0])
+    ap.add_argument("--config")
+    ap.add_argument("--ratio", type=float, default=0.5)
+    ap.add_argument("--out", default="build/ghost_area")
+    regions.add_table_arguments(ap)
+    args = ap.parse_args(argv)
+    if regions.table_only(args, table, "ghost-area"):
+        return 0
+    cfg = load_config(args.config) if args.config else DEFAULT
+    configs = builds(cfg, args.ratio)
+    out = Path(args.out)
+    results = {}
+    for name, c in configs.items():         # one synthesis at a time (a shared machine)
+        write_verilog(c, "generic", out / name / f"{c.name}.v")
+        results[name] = run_build("generic", c, out / name, False)
+    doc = report(results, configs)
+    doc["command"] = "python -m synth.ghost_area" + (f" --config {args.config}"
+                                                     if args.config else "") \
+        + f" --ratio {args.ratio} --json docs/data/ghost_area.json"
+    text = json.dumps(doc, indent=1) + "\n"
+    if args.json:
+        write_atomic(Path(args.json), text)
+    print(table(doc))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
