@@ -52,30 +52,43 @@ def simulate_batch(cfg: EpurConfig, params, x, lengths, schedule, *, seed: int =
     run_dir = build_dir / "runs" / run_name
     run_dir.mkdir(parents=True, exist_ok=True)
     with _locked(run_dir / ".run.lock"):
-        for stale in ("rtl.npz", "rtl.json", "results.xml"):
-            (run_dir / stale).unlink(missing_ok=True)
-        cfg.save(run_dir / "config.json")
-        save_npz(run_dir / "model.npz", **params.state_dict())
-        save_npz(run_dir / "inputs.npz", x=np.asarray(x, dtype=np.float64),
-                 lengths=np.asarray(lengths, dtype=np.int64))
-        save_npz(run_dir / "schedule.npz", seq=schedule.seq, t=schedule.t)
-        write_atomic(run_dir / "job.json", json.dumps(
-            {"seed": int(seed), "idle": float(idle), "backpressure": float(backpressure)}) + "\n")
-        log = run_dir / "sim.log"
-        try:
-            runner.test(test_module="sim.tb_batch", hdl_toplevel=cfg.name, build_dir=build_dir,
-                        test_dir=run_dir, extra_env={"EPUR_BATCH_DIR": str(run_dir)},
-                        timescale=TIMESCALE, results_xml=str(run_dir / "results.xml"),
-                        log_file=log)
-        except (SystemExit, RuntimeError) as e:
-            if not (run_dir / "rtl.json").is_file():
-                raise SimulationError(f"the {sim} simulation failed ({e!r}); "
-                                      f"log: {log}") from None
+        write_run(run_dir, cfg, params, x, lengths, schedule, seed, idle, backpressure)
+        report, out = run_bench(runner, cfg, build_dir, run_dir, sim)
+    return result(cfg, run, report, out, build_dir, run_dir)
+
+
+def write_run(run_dir: Path, cfg, params, x, lengths, schedule, seed, idle, backpressure):
+    """The files sim/tb_batch.py reads, in ``run_dir`` (stale results removed)."""
+    for stale in ("rtl.npz", "rtl.json", "results.xml"):
+        (run_dir / stale).unlink(missing_ok=True)
+    cfg.save(run_dir / "config.json")
+    save_npz(run_dir / "model.npz", **params.state_dict())
+    save_npz(run_dir / "inputs.npz", x=np.asarray(x, dtype=np.float64),
+             lengths=np.asarray(lengths, dtype=np.int64))
+    save_npz(run_dir / "schedule.npz", seq=schedule.seq, t=schedule.t)
+    write_atomic(run_dir / "job.json", json.dumps(
+        {"seed": int(seed), "idle": float(idle), "backpressure": float(backpressure)}) + "\n")
+
+
+def run_bench(runner, cfg, build_dir: Path, run_dir: Path, sim: str) -> tuple[dict, dict]:
+    """Run sim/tb_batch.py on a compiled build; (its report, its arrays)."""
+    log = run_dir / "sim.log"
+    try:
+        runner.test(test_module="sim.tb_batch", hdl_toplevel=cfg.name, build_dir=build_dir,
+                    test_dir=run_dir, extra_env={"EPUR_BATCH_DIR": str(run_dir)},
+                    timescale=TIMESCALE, results_xml=str(run_dir / "results.xml"),
+                    log_file=log)
+    except (SystemExit, RuntimeError) as e:
         if not (run_dir / "rtl.json").is_file():
-            raise SimulationError(f"the {sim} simulation wrote no results; log: {log}")
-        report = json.loads((run_dir / "rtl.json").read_text())
-        with np.load(run_dir / "rtl.npz") as f:
-            out = {k: f[k] for k in f.files}
+            raise SimulationError(f"the {sim} simulation failed ({e!r}); log: {log}") from None
+    if not (run_dir / "rtl.json").is_file():
+        raise SimulationError(f"the {sim} simulation wrote no results; log: {log}")
+    with np.load(run_dir / "rtl.npz") as f:
+        out = {k: f[k] for k in f.files}
+    return json.loads((run_dir / "rtl.json").read_text()), out
+
+
+def result(cfg, run, report, out, build_dir, run_dir) -> BatchSimResult:
     counters = {"cycles": out["slot_cycles"]}
     for kind in ("computed", "reused"):
         counters.update({f"{kind}_{g}": out[kind][:, k] for k, g in enumerate(cfg.gate_names)})
