@@ -104,3 +104,22 @@ def test_ghost_energy_counts_the_ghost_pass_apart():
     assert e["ghost"] == pytest.approx(steps * 8 * 24 * (16 * k.ghost_read_bit + k.mac)
                                        + steps * 8 * k.activation)
     assert e["activation"] == pytest.approx(steps * 4 * 24 * k.activation)
+
+
+@pytest.mark.parametrize("predictor", ["bnn", "mbnn", "oracle"])
+def test_memo_predictors_decide_the_intrinsic_neurons(predictor):
+    """The predictors run on ghost models: they decide the I intrinsic neurons of each gate;
+    the ghost half of h is always the cheap operation of its intrinsic half."""
+    params = random_params("lstm", 6, 12, 2, seed=9, ghost_size=4)
+    x = np.random.default_rng(9).normal(0, 1, (2, 8, 6))
+    cfg = config_for(params, predictor=predictor, theta=2.0)
+    result = run_fixed(cfg, params, x)
+    np.testing.assert_array_equal(result.computed + result.reused, np.full((2, 4), 2 * 8 * 8))
+    assert result.reused.sum() > 0
+    wf, n = cfg.weight_format, cfg.intrinsic_size
+    layer = params.layers[-1]
+    w, b = wf.quantize(layer.w_gh).astype(np.int64), wf.quantize(layer.b_gh).astype(np.int64)
+    u = result.h_int[-1][..., :n]
+    acc = u @ w.T + (b << cfg.data_format.frac)
+    pre = cfg.data_format.requantize(acc, cfg.acc_frac)
+    np.testing.assert_array_equal(result.h_int[-1][..., n:], activate("tanh", pre, cfg))
