@@ -1,9 +1,10 @@
 """The published figures equal the stored JSON (``make results`` writes them, workloads/results.py).
 
-Every generated region of README.md and docs/results.md is regenerated from docs/data/eval and
-tests/synth/baselines and compared with the text exactly. Outside the regions, every figure that
-looks like a result (a percentage, a speedup such as 1.74x, MHz, a count such as 11,309) must be
-listed in :data:`ALLOWED` with the reason it is not generated.
+Every generated region of README.md, docs/results.md and docs/own-models.md is regenerated from
+docs/data (eval, rtl, explore...) and tests/synth/baselines and compared with the text exactly.
+Outside the regions, every figure that looks like a result (a percentage, a speedup such as
+1.74x, MHz, a count such as 11,309) must be listed in :data:`ALLOWED` with the reason it is not
+generated.
 """
 
 import json
@@ -112,7 +113,8 @@ def test_the_tables_are_generated():
     specs = {m.group(1) for name in FILES for m in REGION.finditer((ROOT / name).read_text())}
     assert {"readme-summary", "float-fixed", "within-budget", "chosen-on-val",
             "area-table generic", "area-table ice40", "area-table ecp5", "precision-table",
-            "precision-formats", "precision-acceptance", "ghost-summary"} <= specs
+            "precision-formats", "precision-acceptance", "explore-table",
+            "explore-fronts", "ghost-summary"} <= specs
 
 
 @pytest.fixture
@@ -122,7 +124,7 @@ def copy(tmp_path):
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / name, tmp_path / name)
     for folder in (results.EVAL_DIR, results.SYNTH_DIR, results.RTL_DIR, results.SPLIT_DIR,
-                   results.GHOST_DIR):
+                   results.EXPLORE_DIR, results.GHOST_DIR):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
 

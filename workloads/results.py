@@ -22,6 +22,9 @@ NAME is a function of :data:`REGIONS` that formats the stored JSON:
 
 - ``docs/data/ghost/<task>.json``: ``python -m workloads.ghost`` (the GhostRNN models against
   the plain model of the same hidden size and the plain model with as many parameters);
+- ``docs/data/explore/``: the store of ``epur explore --store docs/data/explore`` (its
+  ``explore.json`` and one ``hw/<key>.json`` per synthesized hardware config), the command in
+  docs/own-models.md;
 
 ``python -m workloads.results`` rewrites the regions (``make results``); ``--eval-from DIR``
 first copies DIR's ``<workload>.json`` into docs/data/eval (``make results EVAL=1``); ``--check``
@@ -50,7 +53,8 @@ RTL_SCHEMES = ("delta", "precision")     # docs/data/rtl/<workload>-<scheme>.jso
 SPLIT_DIR = Path("docs/data/rtl_split")  # <workload>-<predictor>.json: whole test splits in RTL
 SPLIT_PREDICTORS = ("none", "bnn", "delta")
 GHOST_DIR = Path("docs/data/ghost")      # <task>.json: python -m workloads.ghost
-FILES = ("README.md", "docs/results.md")
+EXPLORE_DIR = Path("docs/data/explore")  # epur explore's store (docs/own-models.md)
+FILES = ("README.md", "docs/results.md", "docs/own-models.md")
 WORKLOADS = ("jvowels-lstm", "jvowels-gru", "silero-vad", "charlm")
 TARGETS = ("generic", "ice40", "ecp5")
 REGION = re.compile(r"<!-- results: ([^>]*?) -->(.*?)<!-- /results -->", re.S)
@@ -87,6 +91,10 @@ class Data:
                       for path in sorted((root / SPLIT_DIR).glob("*.json"))}
         self.ghost = {path.stem: json.loads(path.read_text())
                       for path in sorted((root / GHOST_DIR).glob("*.json"))}
+        summary = root / EXPLORE_DIR / "explore.json"
+        self.explore = json.loads(summary.read_text()) if summary.is_file() else None
+        self.explore_hw = [json.loads(path.read_text())
+                           for path in sorted((root / EXPLORE_DIR / "hw").glob("*.json"))]
 
     def point(self, workload: str, predictor: str, theta: float | None = None) -> dict | None:
         """The point of ``predictor`` at ``theta``; ``theta=None``: the one within budget."""
@@ -829,7 +837,73 @@ def _ghost_seeds(doc, pairs) -> str:
             f"{spread(runs['plain'])}: {loss(doc, diff)} on average.")
 
 
+# -- design-space exploration (epur explore) ----------------------------------------------------
+
+def _explored(d: Data) -> dict:
+    if d.explore is None:
+        raise ValueError(f"{EXPLORE_DIR}/explore.json is missing: run the epur explore command "
+                         f"of docs/own-models.md")
+    return d.explore
+
+
+def _front_marks(doc: dict, row: dict) -> str:
+    front = doc["pareto"][row["workload"]]
+    marks = [m for m, y in (("S", "speedup"), ("E", "energy_saving")) if row["key"] in front[y]]
+    return " ".join(marks) if marks else ("" if row["within_budget"] else "over budget")
+
+
+def explore_table(d: Data) -> str:
+    """Every point of the stored exploration: its neuron reuse (memoization) and MACs skipped,
+    loss, speedup and energy saving (golden and cycle models, the whole test split), its
+    hardware's area, and whether it is on a Pareto front (S: speedup, E: energy saving against
+    area, within the loss budget)."""
+    doc = _explored(d)
+    rows = [[r["workload"], str(r["lanes"]), r["scheme"], theta(r["theta"]),
+             pct(r["reuse"]), pct(r["skipped"]), loss(r, r["loss"], unit=False),
+             speedup(r["speedup"]),
+             pct(r["energy_saving"]),
+             count(r["area"]["transistors"]) if r["area"] else "-", _front_marks(doc, r)]
+            for r in doc["points"]]
+    return _table(["workload", "lanes", "scheme", "theta", "reuse", "MACs skipped",
+                   "loss (points)", "speedup", "energy saving", "transistors", "Pareto"], rows)
+
+
+def explore_fronts(d: Data) -> str:
+    """Per workload, the Pareto fronts of speedup and of energy saving against area."""
+    doc = _explored(d)
+    by_key = {r["key"]: r for r in doc["points"]}
+    lines = []
+    for name, fronts in doc["pareto"].items():
+        budget = next(r["loss_budget"] for r in doc["points"] if r["workload"] == name)
+        parts = []
+        for y, what in (("speedup", "speedup"), ("energy_saving", "energy saving")):
+            items = [f"{r['scheme']} at {r['lanes']} lanes, theta {theta(r['theta'])}: "
+                     + (speedup(r[y]) if y == "speedup" else pct(r[y]))
+                     + f" for {count(r['area']['transistors'])} transistors"
+                     for r in (by_key[k] for k in fronts[y])]
+            parts.append(f"{what} against area: {'; '.join(items) or 'no point within budget'}")
+        lines.append(f"- **{name}** (loss budget {budget:.2f} points): " + ". ".join(parts) + ".")
+    return "\n".join(lines)
+
+
+def explore_figure(d: Data, key: str) -> str:
+    """One figure of the stored exploration: ``points``, ``hw`` (hardware configs synthesized),
+    ``synth-minutes`` (their Yosys wall-clock time in all), ``synth-cpu-minutes`` (its CPU time),
+    ``synth-min``/``synth-max`` (wall-clock seconds of the quickest and slowest)."""
+    doc = _explored(d)
+    seconds = [h["timing"]["yosys_seconds"] for h in d.explore_hw]
+    cpu = [h["timing"]["yosys_cpu_seconds"] for h in d.explore_hw]
+    return {"points": lambda: str(len(doc["points"])), "hw": lambda: str(len(seconds)),
+            "synth-minutes": lambda: f"{sum(seconds) / 60:.0f}",
+            "synth-cpu-minutes": lambda: f"{sum(cpu) / 60:.0f}",
+            "synth-min": lambda: f"{min(seconds):.0f}",
+            "synth-max": lambda: f"{max(seconds):.0f}"}[key]()
+
+
 REGIONS = {
+    "explore-table": explore_table,
+    "explore-fronts": explore_fronts,
+    "explore": explore_figure,
     "ghost-table": ghost_table,
     "ghost-summary": ghost_summary,
     "readme-summary": readme_summary,
