@@ -445,10 +445,11 @@ def plot(doc: dict, path: Path) -> None:
                 return r["area"]["transistors"] if x != "loss" else r["loss"]
             for scheme in sorted({r["scheme"] for r in rows}):
                 mine = [r for r in rows if r["scheme"] == scheme]
-                ax.scatter([xval(r) for r in mine], [r[y] for r in mine], label=scheme, s=18)
+                ax.scatter([xval(r) for r in mine], [r[y] for r in mine], label=scheme, s=18,
+                           color=f"C{SCHEMES.index(scheme)}")
             front = [by_key[k] for k in doc["pareto"][name][y]]
-            ax.plot([xval(r) for r in front], [r[y] for r in front], "k--", lw=1,
-                    label="Pareto front")
+            ax.plot([xval(r) for r in front], [r[y] for r in front], "k--", lw=1, marker="o",
+                    mfc="none", ms=9, label="Pareto front")     # a front of one point shows
             ax.set_xlabel("area (transistors, generic)" if x != "loss" else "loss")
             ax.set_ylabel(y.replace("_", " "))
             if row == 0:
