@@ -1,11 +1,14 @@
 """The ghost build's area against plain builds (GhostRNN, issue 15): docs/synthesis.md's table.
 
-``python -m synth.ghost_area [--config C] [--ratio R] [--out DIR] [--json FILE]`` synthesizes
-three baseline builds (predictor none) with generic Yosys (synth/flow.py ``run_build``): the
-plain build of the config's H, the ghost build of the same H at ghost ratio R (default 0.5) and
-the plain build whose H gives the parameter count nearest the ghost model's, and writes each
-build's generic transistors (total and per unit), memory bits, parameters, weight words on chip
-and baseline cycles per layer step (golden/cycles.py) as JSON. ``--table FILE`` prints the
+``python -m synth.ghost_area [--config C] [--ratio R] [--target T] [--out DIR] [--json FILE]``
+synthesizes three baseline builds (predictor none) with Yosys (synth/flow.py ``run_build``):
+the plain build of the config's H, the ghost build of the same H at ghost ratio R (default 0.5)
+and the plain build whose H gives the parameter count nearest the ghost model's, and writes
+each build's parameters, weight words on chip and baseline cycles per timestep
+(golden/cycles.py) with, for target ``generic`` (the default; the default config), the generic
+transistors (total and per unit) and memory bits, for ``ecp5`` (place and route on the
+LFE5U-85F; the small config tests/synth/ice40_small.toml) LUTs, FFs, block RAMs, DSPs and Fmax,
+as JSON (``--json`` replaces the target's entry and keeps the other's). ``--table FILE`` prints the
 markdown table of such a JSON file; with ``--write DOC`` it replaces the text between
 ``<!-- ghost-area -->`` and ``<!-- /ghost-area -->`` in DOC instead
 (tests/synth/test_ghost_area.py checks that docs/synthesis.md holds that table).
@@ -18,6 +21,8 @@ import dataclasses
 import json
 from pathlib import Path
 
+import numpy as np
+
 from core.config import DEFAULT, load_config
 from core.io import write_atomic
 from golden import cycles
@@ -25,7 +30,8 @@ from synth import regions, units
 from synth.flow import run_build, write_verilog
 
 REGION = regions.region("ghost-area")
-METRICS = ("transistors", "cells", "ffs", "memory_bits")
+METRICS = {"generic": ("transistors", "cells", "ffs", "memory_bits"),
+           "ecp5": ("luts", "ffs", "brams", "dsps", "fits", "fmax_mhz")}
 NAMES = ("plain", "ghost", "plain_same_params")
 
 
@@ -48,6 +54,24 @@ def step_cycles(cfg) -> int:
     return sum(cycles.baseline_step_cycles(cfg, k) for k in range(cfg.layers))
 
 
+def step_energy_pj(cfg) -> float:
+    """Energy of one timestep of the baseline build (golden/energy.py; predictor none counts
+    the same events whatever the data)."""
+    from core.params import random_params
+    from golden.energy import energy
+    from golden.model import run_fixed
+
+    params = random_params(cfg.cell, cfg.input_size, cfg.hidden_size, cfg.layers,
+                           ghost_size=cfg.ghost_size)
+    result = run_fixed(cfg, params, np.zeros((1, 1, cfg.input_size)))
+    return round(energy(result)["total"], 1)
+
+
+def model_figures(cfg) -> dict:
+    return {"parameters": parameters(cfg), "weight_words": weight_words(cfg),
+            "step_cycles": step_cycles(cfg), "step_energy_pj": step_energy_pj(cfg)}
+
+
 def same_parameters(cfg, target: int):
     """The plain config (ghost_ratio 0) whose H gives the parameter count nearest ``target``."""
     plain = dataclasses.replace(cfg, ghost_ratio=0.0)
@@ -63,15 +87,17 @@ def builds(cfg, ratio: float) -> dict:
             "plain_same_params": same_parameters(plain, parameters(ghost))}
 
 
-def report(results: dict, configs: dict) -> dict:
+def report(results: dict, configs: dict, target: str = "generic") -> dict:
+    """One target's entry: the configs, the builds' metrics (and generic units), the models'
+    parameters, weight words and cycles."""
     out = {"configs": {name: {k: v for k, v in c.to_dict().items() if not k.endswith("_format")}
                        for name, c in configs.items()},
-           "builds": {name: {k: r["metrics"][k] for k in METRICS}
+           "builds": {name: {k: r["metrics"].get(k) for k in METRICS[target]}
                       for name, r in results.items()},
-           "units": {name: {u: r["units"][u].get("transistors", 0) for u in units.UNITS}
-                     for name, r in results.items()},
-           "model": {name: {"parameters": parameters(c), "weight_words": weight_words(c),
-                            "step_cycles": step_cycles(c)} for name, c in configs.items()}}
+           "model": {name: model_figures(c) for name, c in configs.items()}}
+    if target == "generic":
+        out["units"] = {name: {u: r["units"][u].get("transistors", 0) for u in units.UNITS}
+                        for name, r in results.items()}
     return out
 
 
@@ -80,10 +106,36 @@ def _change(value, ref) -> str:
 
 
 def table(doc: dict) -> str:
+    """Markdown of the stored report: the generic table, then the ECP5 one when present."""
+    text = _generic_table(doc["generic"])
+    if "ecp5" in doc:
+        text += "\n" + _ecp5_table(doc["ecp5"])
+    return text
+
+
+def _ecp5_table(doc: dict) -> str:
+    head = ["build", "H", "G", "parameters", "cycles / step", "LUTs", "FFs", "BRAMs", "DSPs",
+            "Fmax (MHz)"]
+    rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    model, b, c = doc["model"], doc["builds"], doc["configs"]
+    for name in NAMES:
+        m, cfg, r = model[name], c[name], b[name]
+        ghost = round(cfg["ghost_ratio"] * cfg["hidden_size"])
+        fmax = f"{r['fmax_mhz']:.2f}" if r.get("fmax_mhz") else "does not fit"
+        rows.append(f"| {name.replace('_', ' ')} | {cfg['hidden_size']} | {ghost} | "
+                    f"{m['parameters']:,} | {m['step_cycles']:,} | {r['luts']:,} | "
+                    f"{r['ffs']:,} | {r['brams']} | {r['dsps']} | {fmax} |")
+    p = c["plain"]
+    return ("\n".join(rows) + f"\n\nECP5 (LFE5U-85F, synth/nextpnr.py's seed), baseline builds of "
+            f"the small config `{p['name']}` (X = {p['input_size']}, L = {p['layers']}, "
+            f"N = {p['lanes']}).\n")
+
+
+def _generic_table(doc: dict) -> str:
     """Markdown: per build, H and G, parameters, weight words, cycles a step, transistors (and
     the change against the plain build of the same H), memory bits; then per unit."""
-    head = ["build", "H", "G", "parameters", "weight words", "cycles / step", "transistors",
-            "memory bits"]
+    head = ["build", "H", "G", "parameters", "weight words", "cycles / step",
+            "energy / step (nJ)", "transistors", "memory bits"]
     rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     model, b, c = doc["model"], doc["builds"], doc["configs"]
     ref_m, ref_b = model["plain"], b["plain"]
@@ -95,6 +147,8 @@ def table(doc: dict) -> str:
             f"{m['parameters']:,} ({_change(m['parameters'], ref_m['parameters'])}) | "
             f"{m['weight_words']:,} ({_change(m['weight_words'], ref_m['weight_words'])}) | "
             f"{m['step_cycles']:,} ({_change(m['step_cycles'], ref_m['step_cycles'])}) | "
+            f"{m['step_energy_pj'] / 1e3:.1f} "
+            f"({_change(m['step_energy_pj'], ref_m['step_energy_pj'])}) | "
             f"{b[name]['transistors']:,} ({_change(b[name]['transistors'], ref_b['transistors'])})"
             f" | {b[name]['memory_bits']:,} |")
     u = doc["units"]
@@ -108,8 +162,8 @@ def table(doc: dict) -> str:
             f"(synth/yosys.py's model), baseline builds (predictor none) of the "
             f"{p['cell'].upper()} config X = {p['input_size']}, L = {p['layers']}, "
             f"N = {p['lanes']}; changes against the plain build of the same H. The ghost "
-            f"build's ghost unit counts in `dpu` (its DPU), `mu` (its tanh MU), `weights` (W_gh "
-            f"and b_gh) and `control` (its sequencer and input select).\n")
+            f"unit (hw/ghost.py) counts in `mu` (its tanh MU), `weights` (W_gh and b_gh) and "
+            f"`control` (its N multipliers, G accumulators, u select and sequencing).\n")
 
 
 def main(argv=None) -> int:
@@ -117,26 +171,39 @@ def main(argv=None) -> int:
                                  description=__doc__.split("\n")[0])
     ap.add_argument("--config")
     ap.add_argument("--ratio", type=float, default=0.5)
+    ap.add_argument("--target", choices=tuple(METRICS), default="generic")
     ap.add_argument("--out", default="build/ghost_area")
+    ap.add_argument("--model-only", action="store_true",
+                    help="with --json: recompute the model figures (parameters, weight words, "
+                         "cycles, energy) of the stored entry, no synthesis")
     regions.add_table_arguments(ap)
     args = ap.parse_args(argv)
     if regions.table_only(args, table, "ghost-area"):
         return 0
     cfg = load_config(args.config) if args.config else DEFAULT
     configs = builds(cfg, args.ratio)
-    out = Path(args.out)
+    if args.model_only:
+        path = Path(args.json)
+        doc = json.loads(path.read_text())
+        doc[args.target]["model"] = {name: model_figures(c) for name, c in configs.items()}
+        write_atomic(path, json.dumps(doc, indent=1) + "\n")
+        return 0
+    out = Path(args.out) / args.target
     results = {}
     for name, c in configs.items():         # one synthesis at a time (a shared machine)
-        write_verilog(c, "generic", out / name / f"{c.name}.v")
-        results[name] = run_build("generic", c, out / name, False)
-    doc = report(results, configs)
-    doc["command"] = "python -m synth.ghost_area" + (f" --config {args.config}"
-                                                     if args.config else "") \
-        + f" --ratio {args.ratio} --json docs/data/ghost_area.json"
-    text = json.dumps(doc, indent=1) + "\n"
+        write_verilog(c, args.target, out / name / f"{c.name}.v")
+        results[name] = run_build(args.target, c, out / name, args.target != "generic")
+    entry = report(results, configs, args.target)
+    entry["command"] = (f"python -m synth.ghost_area --target {args.target}"
+                        + (f" --config {args.config}" if args.config else "")
+                        + f" --ratio {args.ratio} --json docs/data/ghost_area.json")
+    doc = {}
+    if args.json and Path(args.json).exists():
+        doc = json.loads(Path(args.json).read_text())
+    doc[args.target] = entry
     if args.json:
-        write_atomic(Path(args.json), text)
-    print(table(doc))
+        write_atomic(Path(args.json), json.dumps(doc, indent=1) + "\n")
+    print(_generic_table(entry) if args.target == "generic" else _ecp5_table(entry))
     return 0
 
 
