@@ -47,13 +47,17 @@ def test_generate_refuses_a_bad_ratio(tmp_path, capsys, ratio, message):
 
 
 def test_generate_builds_a_ghost_accelerator(tmp_path, capsys):
-    model = _model(tmp_path, ghost=8)
+    small = tmp_path / "small.toml"        # a small build: generating it takes a second
+    small.write_text('name = "g"\ncell = "gru"\ninput_size = 3\nhidden_size = 4\n'
+                     'lanes = 2\npredictor = "none"\n')
+    params = random_params("gru", 3, 4, 1, ghost_size=2)
+    save_npz(tmp_path / "m.npz", **params.state_dict())
     out = tmp_path / "out"
-    assert main(["generate", "--config", str(TINY), "--ghost-ratio", "0.5", "--model",
-                 str(model), "-o", str(out), "--json"]) == 0
+    assert main(["generate", "--config", str(small), "--ghost-ratio", "0.5", "--model",
+                 str(tmp_path / "m.npz"), "-o", str(out), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     cfg = load_config(report["config"])
-    assert (cfg.ghost_ratio, cfg.ghost_size, cfg.intrinsic_size) == (0.5, 8, 8)
+    assert (cfg.ghost_ratio, cfg.ghost_size, cfg.intrinsic_size) == (0.5, 2, 2)
     assert f"module \\{cfg.name}.ghost (" in Path(report["verilog"]).read_text()
 
 

@@ -6,6 +6,7 @@ ghost units slower than the cell (a column takes more cycles than the cell's Kd:
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import numpy as np
 import pytest
@@ -19,16 +20,20 @@ from tests.hw.rtl import rtl_top
 
 LENGTHS = np.array([3, 2])
 
-# (cell, predictor, hidden, ghost, layers, lanes)
-CASES = {
-    "gru-none-h6g3-l2": ("gru", "none", 6, 3, 2, 4),
-    "lstm-none-h8g2-l1": ("lstm", "none", 8, 2, 1, 3),
-    "lstm-none-h5g4-l2": ("lstm", "none", 5, 4, 2, 2),
-    "gru-bnn-h6g3-l2": ("gru", "bnn", 6, 3, 2, 4),
-    "lstm-bnn-h6g2-l1": ("lstm", "bnn", 6, 2, 1, 4),
-    "gru-none-h9g6-l1-n1": ("gru", "none", 9, 6, 1, 1),
-    "lstm-bnn-h8g5-l2-n2": ("lstm", "bnn", 8, 5, 2, 2),
-}
+# (cell, predictor, hidden, ghost, layers, lanes); the default case's memo build reuses, so the
+# cell issues neurons faster than the ghost unit takes columns (a backlog); EPUR_GHOST_SWEEP=1
+# adds the others (about 2 minutes)
+CASES = {"lstm-bnn-h6g3-l2-n2": ("lstm", "bnn", 6, 3, 2, 2)}
+if os.environ.get("EPUR_GHOST_SWEEP"):
+    CASES.update({
+        "gru-none-h6g3-l2": ("gru", "none", 6, 3, 2, 4),
+        "lstm-none-h8g2-l1": ("lstm", "none", 8, 2, 1, 3),
+        "lstm-none-h5g4-l2": ("lstm", "none", 5, 4, 2, 2),
+        "gru-bnn-h6g3-l2": ("gru", "bnn", 6, 3, 2, 4),
+        "lstm-bnn-h6g2-l1": ("lstm", "bnn", 6, 2, 1, 4),
+        "gru-none-h9g6-l1-n1": ("gru", "none", 9, 6, 1, 1),
+        "lstm-bnn-h8g5-l2-n2": ("lstm", "bnn", 8, 5, 2, 2),
+    })
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
