@@ -14,7 +14,6 @@ import os
 
 import numpy as np
 import pytest
-
 from amaranth.hdl import Signal
 
 from core.config import DEFAULT
