@@ -286,9 +286,17 @@ class EpurConfig:
         return -(-self.row_length(layer) // self.bnn_bits)
 
     @property
-    def ghost_dpu_cycles(self) -> int:
-        """Kg: ghost-unit cycles of one ghost row, ceil(I / N) (GhostRNN)."""
-        return -(-self.intrinsic_size // self.lanes)
+    def ghost_lanes(self) -> int:
+        """N_g: multipliers of the ghost unit (hw/ghost.py), the fewest that take a W_gh column
+        in no more cycles than the cell's baseline writes are apart (the smallest Kd):
+        ``min(N, ceil(G / min Kd))``; 0 without ghost states."""
+        kd = min(self.dpu_cycles(k) for k in range(self.layers))
+        return min(self.lanes, -(-self.ghost_size // kd))
+
+    @property
+    def ghost_words(self) -> int:
+        """P: cycles (words of N_g weights) the ghost unit takes a W_gh column, ceil(G / N_g)."""
+        return -(-self.ghost_size // self.ghost_lanes) if self.ghost else 0
 
     def low_dpu_cycles(self, layer: int) -> int:
         """DPU cycles of one computed neuron in a low-precision step (2N products a cycle):

@@ -81,10 +81,11 @@ def layer_step_cycles(cfg, layer: int, computed: np.ndarray, low=None) -> np.nda
 def ghost_step_end(cfg, cell_issue: np.ndarray) -> np.ndarray:
     """Cycles of a ghost layer step (hw/ghost.py) from the cell unit's issue cycles of its I
     neurons (batch, I): the cell writes u_i at ``issue_i + LAT_CELL - 1``; the ghost unit reads
-    column i's P = ceil(G / N) words from ``c_i = max(issue_i + LAT_CELL - 1 + LAT_GHOST_COLUMN,
-    c_{i-1} + P)`` and ends ``P + G + GHOST_TAIL`` cycles after ``c_{I-1}``, in closed form
+    column i's P = ceil(G / N_g) words (``cfg.ghost_words``) from
+    ``c_i = max(issue_i + LAT_CELL - 1 + LAT_GHOST_COLUMN, c_{i-1} + P)`` and ends
+    ``P + G + GHOST_TAIL`` cycles after ``c_{I-1}``, in closed form
     ``c_{I-1} = max_i(a_i + (I-1-i) * P)``."""
-    words = -(-cfg.ghost_size // cfg.lanes)
+    words = cfg.ghost_words
     i = np.arange(cell_issue.shape[-1], dtype=np.int64)
     arrive = cell_issue + timing.LAT_CELL - 1 + timing.LAT_GHOST_COLUMN
     last = (arrive + (i[-1] - i) * words).max(axis=-1)
@@ -124,11 +125,11 @@ def delta_step_cycles(cfg, layer: int, changed: np.ndarray) -> np.ndarray:
 def ghost_cycles(cfg, layer: int) -> int:
     """Cycles a baseline ghost layer step takes beyond the plain step of its I neurons
     (docs/architecture.md, "Ghost states"): the cell issues a neuron every Kd cycles and the
-    ghost unit takes P = ceil(G / N) <= Kd (G < X_l + H) a column, so it keeps up and adds
+    ghost unit takes P = ceil(G / N_g) <= Kd (``cfg.ghost_lanes``) a column, so it keeps up and adds
     ``P + G + GHOST_TAIL + LAT_GHOST_COLUMN - 1``; 0 without ghost states."""
     if not cfg.ghost:
         return 0
-    words = -(-cfg.ghost_size // cfg.lanes)
+    words = cfg.ghost_words
     assert words <= cfg.dpu_cycles(layer)
     return words + cfg.ghost_size + timing.GHOST_TAIL + timing.LAT_GHOST_COLUMN - 1
 

@@ -2,9 +2,10 @@
 layer, ``q = tanh(W_gh u + b_gh)``, accumulated column by column while the cell unit writes the
 intrinsic states u_t, so that little of it remains after the cell's last write.
 
-It holds every layer's W_gh column-major (column i of layer l in P = ceil(G / N) words of N
-weights, word p holding rows ``p*N .. p*N + N-1``: address ``(l * I + i) * P + p``) and b_gh
-(``l * G + j``), N multipliers, G accumulators (``cfg.acc_width`` bits) and one tanh MU
+It holds every layer's W_gh column-major (column i of layer l in P = ceil(G / N_g) words of N_g
+weights, word p holding rows ``p*N_g .. p*N_g + N_g-1``: address ``(l * I + i) * P + p``) and
+b_gh (``l * G + j``), N_g multipliers (``cfg.ghost_lanes``: the fewest that keep up with the
+cell's baseline writes, at most N), G accumulators (``cfg.acc_width`` bits) and one tanh MU
 (hw/mu.py).
 
 Ports
@@ -51,8 +52,8 @@ def write_layout(cfg):
 
 
 def ghost_words(cfg) -> int:
-    """P: words of one W_gh column, ceil(G / N)."""
-    return -(-cfg.ghost_size // cfg.lanes)
+    """P: words of one W_gh column, ceil(G / N_g)."""
+    return cfg.ghost_words
 
 
 class GhostUnit(wiring.Component):
@@ -72,7 +73,7 @@ class GhostUnit(wiring.Component):
     def elaborate(self, platform):
         m = Module()
         cfg = self.cfg
-        n, ww = cfg.lanes, cfg.weight_format.width
+        n, ww = cfg.ghost_lanes, cfg.weight_format.width
         rows, words, hidden = cfg.ghost_size, ghost_words(cfg), cfg.hidden_size
         layers, intrinsic = cfg.layers, cfg.intrinsic_size
         layer = self.layer

@@ -173,6 +173,8 @@ def main(argv=None) -> int:
     ap.add_argument("--ratio", type=float, default=0.5)
     ap.add_argument("--target", choices=tuple(METRICS), default="generic")
     ap.add_argument("--out", default="build/ghost_area")
+    ap.add_argument("--only", choices=NAMES, action="append",
+                    help="with --json: synthesize only these builds, keep the stored others")
     ap.add_argument("--model-only", action="store_true",
                     help="with --json: recompute the model figures (parameters, weight words, "
                          "cycles, energy) of the stored entry, no synthesis")
@@ -189,17 +191,27 @@ def main(argv=None) -> int:
         write_atomic(path, json.dumps(doc, indent=1) + "\n")
         return 0
     out = Path(args.out) / args.target
-    results = {}
-    for name, c in configs.items():         # one synthesis at a time (a shared machine)
-        write_verilog(c, args.target, out / name / f"{c.name}.v")
-        results[name] = run_build(args.target, c, out / name, args.target != "generic")
-    entry = report(results, configs, args.target)
-    entry["command"] = (f"python -m synth.ghost_area --target {args.target}"
-                        + (f" --config {args.config}" if args.config else "")
-                        + f" --ratio {args.ratio} --json docs/data/ghost_area.json")
     doc = {}
     if args.json and Path(args.json).exists():
         doc = json.loads(Path(args.json).read_text())
+    if args.only and args.target not in doc:
+        raise SystemExit(f"--only needs a stored {args.target} entry in --json")
+    results = {}
+    for name, c in configs.items():         # one synthesis at a time (a shared machine)
+        if args.only and name not in args.only:
+            continue
+        write_verilog(c, args.target, out / name / f"{c.name}.v")
+        results[name] = run_build(args.target, c, out / name, args.target != "generic")
+    entry = report(results, {name: configs[name] for name in results}, args.target)
+    if args.only:                           # the stored builds' figures, the new ones merged
+        stored = doc[args.target]
+        for key in ("configs", "builds", "units", "model"):
+            if key in stored:
+                entry[key] = {**stored[key], **entry.get(key, {})}
+        entry["model"] = {name: model_figures(c) for name, c in configs.items()}
+    entry["command"] = (f"python -m synth.ghost_area --target {args.target}"
+                        + (f" --config {args.config}" if args.config else "")
+                        + f" --ratio {args.ratio} --json docs/data/ghost_area.json")
     doc[args.target] = entry
     if args.json:
         write_atomic(Path(args.json), json.dumps(doc, indent=1) + "\n")

@@ -19,7 +19,9 @@ def test_sizes(ratio, hidden, ghost):
     cfg = EpurConfig(hidden_size=hidden, ghost_ratio=ratio, predictor="none")
     assert cfg.ghost_size == ghost == round(ratio * hidden)
     assert cfg.intrinsic_size == hidden - ghost
-    assert cfg.ghost_dpu_cycles == -(-(hidden - ghost) // cfg.lanes)
+    kd = cfg.dpu_cycles(0)
+    assert cfg.ghost_lanes == min(cfg.lanes, -(-ghost // kd))
+    assert cfg.ghost_words == -(-ghost // cfg.ghost_lanes) <= kd
 
 
 @pytest.mark.parametrize("ratio", [0.0, 0.5, 0.125])

@@ -65,7 +65,7 @@ def test_ratio_zero_is_the_plain_model(cell):
 @pytest.mark.parametrize("predictor", ["none", "bnn"])
 def test_ghost_cycles_and_macs(predictor):
     """A ghost step: the gate rows of I neurons, the ghost unit's columns behind the cell's
-    writes (P = ceil(G / N) cycles each, at most Kd: no backlog in the baseline), its tail; the
+    writes (P = ceil(G / N_g) cycles each, at most Kd: no backlog in the baseline), its tail; the
     baseline's MACs count I rows a gate and the ghost pass's G * I."""
     params = random_params("gru", 12, 32, 1, seed=3, ghost_size=8)
     cfg = config_for(params, predictor=predictor, theta=0.0)
@@ -74,7 +74,7 @@ def test_ghost_cycles_and_macs(predictor):
     assert result.computed.sum(axis=1).max() <= 4 * 3 * n
     np.testing.assert_array_equal(result.computed + result.reused, np.full((2, 3), 4 * n))
     np.testing.assert_array_equal(result.macs, 4 * (3 * n * (12 + 32) + g * n))
-    words = -(-g // cfg.lanes)
+    words = -(-g // cfg.ghost_lanes)
     assert words < cfg.dpu_cycles(0)
     ghost = words + g + timing.GHOST_TAIL + timing.LAT_GHOST_COLUMN - 1
     assert cycles.ghost_cycles(cfg, 0) == ghost
