@@ -786,8 +786,9 @@ def _cut(base: dict, m: dict, key: str) -> str:
 
 def _versus(doc, ghost: dict, matched: dict) -> str:
     diff = -_ghost_loss(doc, matched, ghost)       # positive: the ghost model is better
-    verdict = "beats" if diff > 0 else "ties with" if diff == 0 else "loses to"
-    return f"{ghost['ghost_ratio']:g}: {loss(doc, diff)} ({verdict} H {matched['hidden_size']})"
+    verdict = ("equal" if diff == 0 else
+               f"{'better' if diff > 0 else 'worse'} by {loss(doc, abs(diff), sign='')}")
+    return f"{ghost['ghost_ratio']:g}: {verdict} (against H {matched['hidden_size']})"
 
 
 def ghost_summary(d: Data) -> str:
@@ -810,7 +811,7 @@ def ghost_summary(d: Data) -> str:
             f"against the plain model's {metric(doc, plain['metric_value'])} (loss "
             f"{loss(doc, _ghost_loss(doc, plain, half))}); {_reductions(plain, half)}. The "
             f"largest ratio within the loss budget: {best}. Against the plain model of as many "
-            f"parameters, the ghost model's {doc['metric']} differs by, per ratio, {versus}."
+            f"parameters, the ghost model's {doc['metric']} is, per ratio, {versus}."
             + _ghost_seeds(doc, pairs))
     return "\n".join(lines)
 
