@@ -163,7 +163,7 @@ def _generic_table(doc: dict) -> str:
             f"{p['cell'].upper()} config X = {p['input_size']}, L = {p['layers']}, "
             f"N = {p['lanes']}; changes against the plain build of the same H. The ghost "
             f"unit (hw/ghost.py) counts in `mu` (its tanh MU), `weights` (W_gh and b_gh) and "
-            f"`control` (its N multipliers, G accumulators, u select and sequencing).\n")
+            f"`control` (its N_g multipliers, G accumulators, u select and sequencing).\n")
 
 
 def main(argv=None) -> int:
