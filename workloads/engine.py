@@ -85,9 +85,13 @@ class Engine:
                     cluster.close(timeout=10)
                 except Exception:  # noqa: BLE001, S110 - closing what is left, best effort
                     pass
+            behind = _signal_behind(e)
+            if behind is not None and behind is not e:
+                raise behind from None      # a Ctrl-C or SIGTERM that Dask wrapped
             if isinstance(e, (OSError, RuntimeError, TimeoutError)):
                 raise ToolError(f"the local Dask cluster did not start: "
-                                f"{str(e).splitlines()[0]}") from None
+                                f"{str(e).splitlines()[0] if str(e) else type(e).__name__}"
+                                ) from None
             raise
 
     def __exit__(self, *exc) -> None:
@@ -137,6 +141,21 @@ class Engine:
         finally:
             for f in futures:
                 f.cancel()
+
+
+def _signal_behind(e: BaseException) -> BaseException | None:
+    """The interrupt behind ``e``: itself or an exception it was raised from or during that is
+    a KeyboardInterrupt or the command line's SIGTERM exception (epur.cli.Terminated, named
+    here: workloads do not import the command line); None if there is none. Dask's start turns
+    a failure in its tasks into "RuntimeError: Nanny failed to start", which must not hide a
+    Ctrl-C as a failing tool."""
+    seen = set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, KeyboardInterrupt) or type(e).__name__ == "Terminated":
+            return e
+        e = e.__cause__ or e.__context__
+    return None
 
 
 @contextlib.contextmanager

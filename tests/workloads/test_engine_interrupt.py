@@ -72,3 +72,30 @@ def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path):
     assert err.splitlines()[-1] == "epur evaluate: interrupted", err
     assert took < PROMPT, f"{took:.1f} s from the Ctrl-C to the exit"
     assert _group_gone(child.pid), "a worker process outlived the command"
+
+
+def _failing_start(cause):
+    def start(*args, **kwargs):
+        try:
+            raise cause
+        except BaseException as e:
+            raise RuntimeError("Nanny failed to start.") from e
+    return start
+
+
+def test_an_interrupt_that_dask_wrapped_while_the_cluster_starts_stays_an_interrupt(
+        monkeypatch):
+    """Dask turns a failure while its workers start into "RuntimeError: Nanny failed to start":
+    a Ctrl-C behind it is still the command's interrupt, another failure a failing tool."""
+    import distributed
+
+    from core.errors import ToolError
+    from workloads.engine import Engine
+
+    monkeypatch.setattr(distributed, "LocalCluster", _failing_start(KeyboardInterrupt()))
+    with pytest.raises(KeyboardInterrupt), Engine(2):
+        pass
+    monkeypatch.setattr(distributed, "LocalCluster", _failing_start(OSError("no ports")))
+    with pytest.raises(ToolError, match="the local Dask cluster did not start: Nanny failed"), \
+            Engine(2):
+        pass
