@@ -833,9 +833,11 @@ def _ghost_seeds(doc, pairs) -> str:
                 f"({metric(doc, min(values))} to {metric(doc, max(values))})")
 
     diff = (sum(runs["ghost"]) - sum(runs["plain"])) / len(runs["ghost"])
+    better = diff > 0 if doc["higher_is_better"] else diff < 0
     return (f" Trained from {seeds} seeds, the ratio-{ratio:g} ghost model's {doc['metric']} is "
             f"{spread(runs['ghost'])}, the same-parameter plain model's "
-            f"{spread(runs['plain'])}: {loss(doc, diff)} on average.")
+            f"{spread(runs['plain'])}: the ghost model {'better' if better else 'worse'} by "
+            f"{loss(doc, abs(diff), sign='')} on average.")
 
 
 # -- design-space exploration (epur explore) ----------------------------------------------------
