@@ -121,6 +121,35 @@ def _thetas(args) -> dict:
     return out
 
 
+def _composing(args, name: str | None, thetas: dict, precision: dict) -> tuple[dict, dict]:
+    """The default sweep of a ghost model (workloads/ghost.py) leaves out what does not compose
+    with ghost states (delta, dynamic and low precision: core/config.py refuses them), with one
+    note; asked for by name (--predictors, --precision), they are refused in one line."""
+    if name is None:
+        return thetas, precision
+    from workloads import get
+
+    if not get(name).params.ghost_size:
+        return thetas, precision
+    if "delta" in thetas and args.predictors is not None:
+        raise InputError(f"{name} has ghost states: predictor delta does not compose with them "
+                         f"(its delta encoder and pre-activation memory hold H neurons a gate)")
+    if precision["precision"] and args.precision != "all":
+        raise InputError(f"{name} has ghost states: precision {args.precision} does not "
+                         f"compose with them (use --precision static)")
+    left = []
+    if "delta" in thetas:
+        thetas = {p: t for p, t in thetas.items() if p != "delta"}
+        left.append("delta")
+    if precision["precision"]:
+        precision = {**precision, "precision": ()}
+        left.append("dynamic and low precision")
+    if left:
+        print(f"epur evaluate: {name} has ghost states: {', '.join(left)} do not compose "
+              f"with them, not swept", file=sys.stderr)
+    return thetas, precision
+
+
 def _precision(args) -> dict:
     """The precision knobs of sweep(): the modes and the dynamic thresholds."""
     from workloads.evaluate import PRECISION_MODES, parse_thetas
@@ -207,18 +236,19 @@ def run(args) -> int:
         check_request([1], 1 if args.slots is None else args.slots, 1, args.steps_per_batch)
     docs = []
     for name in names:
+        swept, modes = _composing(args, name if spec is None else None, thetas, precision)
         knobs = {"processes": args.jobs, "limit": args.limit, "progress": not args.quiet,
                  "mode": args.mode, "reuse_cap": args.reuse_cap, "theta_h": args.delta_theta_h,
-                 "scheduler": args.scheduler, "overrides": overrides, **precision}
+                 "scheduler": args.scheduler, "overrides": overrides, **modes}
         if args.choose_on_val:      # first: the precision sweep of the test split uses its choices
-            val = sweep(name, thetas, split="val", **knobs)
-            doc = sweep(name, thetas, split=args.split, prior=val if precision["precision"]
+            val = sweep(name, swept, split="val", **knobs)
+            doc = sweep(name, swept, split=args.split, prior=val if modes["precision"]
                         else None, **knobs)
             choose_on(val, doc)
             if "precision" in doc:
                 choose_precision_on(val, doc)
         else:
-            doc = sweep(name, thetas, split=args.split, **knobs)
+            doc = sweep(name, swept, split=args.split, **knobs)
         if args.slots is not None or args.policy is not None:
             doc["batching"] = _batching(args, name)
         if overrides:               # --calibrate: the formats every point ran with

@@ -100,3 +100,26 @@ def test_simulate_refuses(tmp_path, capsys, argv, message):
     out = tmp_path / "r.npz"
     _fails(capsys, ["simulate", "--model", str(model), "--inputs", str(inputs), *argv,
                     "--out", str(out)], message, out)
+
+
+def test_evaluate_of_a_ghost_model_leaves_out_what_does_not_compose(tmp_path, capsys):
+    """The default sweep of a ghost workload skips delta and dynamic/low precision with one note;
+    the plain rival of the same table sweeps them; naming delta is refused in one line."""
+    argv = ["evaluate", "--limit", "2", "--thetas", "0", "--delta-thetas", "0", "-q",
+            "-j", "1", "--json"]
+    assert main([*argv, "-w", "jvowels-lstm-ghost75"]) == 0
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [
+        "epur evaluate: jvowels-lstm-ghost75 has ghost states: delta, dynamic and low precision "
+        "do not compose with them, not swept"]
+    doc = json.loads(out)
+    assert {p["predictor"] for p in doc["points"]} == {"none", "bnn", "mbnn", "oracle"}
+    assert "precision" not in doc
+    assert main([*argv, "-w", "jvowels-lstm-h32", "--precision", "static"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert "delta" in {p["predictor"] for p in doc["points"]}
+    assert main([*argv, "-w", "jvowels-lstm-ghost75", "--predictors", "delta"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["epur evaluate: error: jvowels-lstm-ghost75 has ghost states: predictor delta "
+                   "does not compose with them (its delta encoder and pre-activation memory hold "
+                   "H neurons a gate)"]
