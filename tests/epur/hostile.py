@@ -475,3 +475,17 @@ def make_path(kind: str, where: Path, name: str, inputs=()) -> Path:
     if kind == "upper_suffix":
         return where / f"{stem}{suffix.upper()}"
     raise AssertionError(kind)
+
+
+def group_gone(pgid: int, seconds: float = 5.0) -> bool:
+    """True once no process of group ``pgid`` is left (polled for up to ``seconds``)."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return True
+        time.sleep(0.1)
+    return False

@@ -31,7 +31,7 @@ import numpy as np
 import pytest
 
 from core.params import random_params
-from tests.epur.hostile import check_files, check_outcome, digest
+from tests.epur.hostile import check_files, check_outcome, digest, group_gone
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("epur")
@@ -100,16 +100,6 @@ def shared(tmp_path_factory):
     return d, durations
 
 
-def _group_gone(pgid: int) -> bool:
-    for _ in range(50):
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
-    return False
-
-
 CASES = [(c, s, k) for c in COUNTS for s in SIGNALS for k in range(20 if ALL else COUNTS[c])]
 
 
@@ -145,7 +135,7 @@ def test_an_interrupt_leaves_whole_files_and_the_command_runs_again(shared, tmp_
         check_outcome(child.returncode, err, allowed=(0, status))
     if child.returncode == status:
         assert err.splitlines()[-1] == f"epur {command}: {word}", err
-    assert _group_gone(child.pid), "a process of the command outlived it"
+    assert group_gone(child.pid), "a process of the command outlived it"
     check_files(tmp_path, {})
     check_files(d, inputs, inputs=[p for p in inputs if p.parent == d])
 

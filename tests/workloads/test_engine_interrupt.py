@@ -19,7 +19,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tests.epur.hostile import check_outcome
+from tests.epur.hostile import check_outcome, group_gone
 
 SCRIPT = Path(sys.executable).with_name("epur")
 EPUR = [str(SCRIPT)] if SCRIPT.is_file() else [sys.executable, "-m", "epur.cli"]
@@ -37,17 +37,6 @@ def _spawned_worker(pid: int) -> bool:
                 return True
         except psutil.Error:
             continue
-    return False
-
-
-def _group_gone(pgid: int, seconds: float = 10.0) -> bool:
-    end = time.monotonic() + seconds
-    while time.monotonic() < end:
-        try:
-            os.killpg(pgid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.1)
     return False
 
 
@@ -71,7 +60,7 @@ def test_ctrl_c_while_the_local_cluster_starts_is_one_line_and_130(tmp_path):
     check_outcome(child.returncode, err, allowed=(130,))
     assert err.splitlines()[-1] == "epur evaluate: interrupted", err
     assert took < PROMPT, f"{took:.1f} s from the Ctrl-C to the exit"
-    assert _group_gone(child.pid), "a worker process outlived the command"
+    assert group_gone(child.pid, 10.0), "a worker process outlived the command"
 
 
 def _failing_start(cause):
