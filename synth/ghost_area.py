@@ -30,6 +30,10 @@ from synth import regions, units
 from synth.flow import run_build, write_verilog
 
 REGION = regions.region("ghost-area")
+RATIOS_REGION = regions.region("ghost-area-ratios")
+# the stored reports of every ghost ratio measured (ratio 0.5: the one of REGION's table)
+RATIO_FILES = ("docs/data/ghost_area_r0.25.json", "docs/data/ghost_area.json",
+               "docs/data/ghost_area_r0.75.json")
 METRICS = {"generic": ("transistors", "cells", "ffs", "memory_bits"),
            "ecp5": ("luts", "ffs", "brams", "dsps", "fits", "fmax_mhz")}
 NAMES = ("plain", "ghost", "plain_same_params")
@@ -113,6 +117,49 @@ def table(doc: dict) -> str:
     return text
 
 
+def ratios_table(docs: list[dict]) -> str:
+    """Markdown: per ghost ratio (one stored report each, ascending), the ghost build against
+    the plain build of the same H and the plain build of as many parameters: the models'
+    parameters, cycles and energy a timestep, generic transistors (default config) and, where
+    stored, ECP5 LUTs and Fmax (small config)."""
+    head = ["ghost ratio", "G / H", "parameters", "cycles / step", "energy / step",
+            "transistors, ghost", "transistors, plain of as many parameters",
+            "ECP5 LUTs, ghost / plain / as many parameters", "ECP5 Fmax (MHz), same"]
+    rows = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
+    for doc in sorted(docs, key=lambda d: d["generic"]["configs"]["ghost"]["ghost_ratio"]):
+        g = doc["generic"]
+        m, b, c = g["model"], g["builds"], g["configs"]
+        ref_m, ref_t = m["plain"], b["plain"]["transistors"]
+        ghost = c["ghost"]
+        same = c["plain_same_params"]
+        cells = [f"{ghost['ghost_ratio']:g}",
+                 f"{round(ghost['ghost_ratio'] * ghost['hidden_size'])} / {ghost['hidden_size']}",
+                 f"{m['ghost']['parameters']:,} "
+                 f"({_change(m['ghost']['parameters'], ref_m['parameters'])})",
+                 f"{m['ghost']['step_cycles']:,} "
+                 f"({_change(m['ghost']['step_cycles'], ref_m['step_cycles'])})",
+                 _change(m['ghost']['step_energy_pj'], ref_m['step_energy_pj']),
+                 f"{b['ghost']['transistors']:,} ({_change(b['ghost']['transistors'], ref_t)})",
+                 f"{b['plain_same_params']['transistors']:,} (H {same['hidden_size']}, "
+                 f"{_change(b['plain_same_params']['transistors'], ref_t)})"]
+        e = doc.get("ecp5")
+        if e:
+            eb = e["builds"]
+            cells.append(" / ".join(f"{eb[n]['luts']:,}" for n in ("ghost", "plain",
+                                                                  "plain_same_params")))
+            cells.append(" / ".join(f"{eb[n]['fmax_mhz']:.2f}" if eb[n].get("fmax_mhz")
+                                    else "does not fit"
+                                    for n in ("ghost", "plain", "plain_same_params")))
+        else:
+            cells += ["not measured", "not measured"]
+        rows.append("| " + " | ".join(cells) + " |")
+    return ("\n".join(rows) + "\n\nChanges against the plain build of the same H (64, the default "
+            "config; ECP5: the small config's H). `python -m synth.ghost_area --ratio R --json "
+            "FILE` measures a ratio; `python -m synth.ghost_area --ratios-table "
+            + " ".join(RATIO_FILES) + " --write docs/synthesis.md` writes this table "
+            "(tests/synth/test_ghost_area.py).\n")
+
+
 def _ecp5_table(doc: dict) -> str:
     head = ["build", "H", "G", "parameters", "cycles / step", "LUTs", "FFs", "BRAMs", "DSPs",
             "Fmax (MHz)"]
@@ -178,8 +225,18 @@ def main(argv=None) -> int:
     ap.add_argument("--model-only", action="store_true",
                     help="with --json: recompute the model figures (parameters, weight words, "
                          "cycles, energy) of the stored entry, no synthesis")
+    ap.add_argument("--ratios-table", nargs="+", metavar="FILE",
+                    help="the per-ratio table of these stored reports (with --write: into "
+                         "DOC's ghost-area-ratios region)")
     regions.add_table_arguments(ap)
     args = ap.parse_args(argv)
+    if args.ratios_table:
+        text = ratios_table([json.loads(Path(f).read_text()) for f in args.ratios_table])
+        if args.write:
+            regions.write_region(Path(args.write), "ghost-area-ratios", text)
+        else:
+            print(text)
+        return 0
     if regions.table_only(args, table, "ghost-area"):
         return 0
     cfg = load_config(args.config) if args.config else DEFAULT
@@ -211,7 +268,7 @@ def main(argv=None) -> int:
         entry["model"] = {name: model_figures(c) for name, c in configs.items()}
     entry["command"] = (f"python -m synth.ghost_area --target {args.target}"
                         + (f" --config {args.config}" if args.config else "")
-                        + f" --ratio {args.ratio} --json docs/data/ghost_area.json")
+                        + f" --ratio {args.ratio} --json {args.json or 'FILE'}")
     doc[args.target] = entry
     if args.json:
         write_atomic(Path(args.json), json.dumps(doc, indent=1) + "\n")

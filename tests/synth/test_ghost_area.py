@@ -44,6 +44,19 @@ def test_docs_hold_the_stored_table():
     check_region(ghost_area, "ghost-area", ROOT / "docs/data/ghost_area.json")
 
 
+def test_docs_hold_the_per_ratio_table():
+    import json
+
+    docs = [json.loads((ROOT / f).read_text()) for f in ghost_area.RATIO_FILES]
+    assert sorted(d["generic"]["configs"]["ghost"]["ghost_ratio"] for d in docs) == \
+        [0.25, 0.5, 0.75]
+    found = ghost_area.RATIOS_REGION.search((ROOT / "docs/synthesis.md").read_text())
+    assert found, "docs/synthesis.md has no ghost-area-ratios region"
+    assert found.group(2) == ghost_area.ratios_table(docs), \
+        "regenerate: python -m synth.ghost_area --ratios-table " \
+        f"{' '.join(ghost_area.RATIO_FILES)} --write docs/synthesis.md"
+
+
 def test_model_figures_agree_with_a_golden_run():
     """The closed-form cycles a timestep (golden/cycles.py baseline_step_cycles) are the
     golden model's count of one timestep."""
