@@ -67,7 +67,7 @@ def train_jvowels(cell: str, out: Path, hidden: int = JV_HIDDEN, ratio: float = 
 
     from workloads.ghost_torch import ghost_rnn
     from workloads.jvowels import CLASSES, FEATURES, load_split, normalize
-    from workloads.train_jvowels import SEED, fit
+    from workloads.train_jvowels import SEED, chosen_arrays, fit
 
     torch.set_num_threads(1)      # OpenMP threads spin and crawl when the cores are shared
     nn = torch.nn
@@ -97,21 +97,14 @@ def train_jvowels(cell: str, out: Path, hidden: int = JV_HIDDEN, ratio: float = 
     history, states = fit(torch, cell, normalize(x, lengths, mean, std), lengths, labels,
                           max_epochs, val=(normalize(vx, vl, mean, std), vl, vy), log=log,
                           make=lambda torch: Net(), seed=SEED if seed is None else seed)
-    smooth = np.convolve(history, np.ones(5) / 5, mode="same")
-    epochs = int(np.argmax(smooth)) + 1
-    state = states[epochs - 1]
-    arrays = {k.removeprefix("rnn."): v for k, v in state.items() if k.startswith("rnn.")}
-    arrays["head_weight"], arrays["head_bias"] = state["head.weight"], state["head.bias"]
-    arrays["x_mean"], arrays["x_std"] = mean, std
-    arrays["epochs"] = np.array(epochs)
-    arrays["val_accuracy"] = np.array(smooth[epochs - 1])
+    arrays = chosen_arrays(history, states, mean, std)
     if ghosts:
         arrays["ghost_ratio"] = np.array(ratio)
     out.mkdir(parents=True, exist_ok=True)
     path = out / name
     np.savez_compressed(path, **arrays)
-    log(f"{name}: validation accuracy {smooth[epochs - 1]:.1f} % (5-epoch mean) at {epochs} "
-        f"epochs; wrote {path} ({time.time() - t0:.0f} s)")
+    log(f"{name}: validation accuracy {float(arrays['val_accuracy']):.1f} % (5-epoch mean) at "
+        f"{int(arrays['epochs'])} epochs; wrote {path} ({time.time() - t0:.0f} s)")
     return path
 
 

@@ -78,6 +78,21 @@ def fit(torch, cell, x, lengths, labels, epochs, val, seed=SEED, log=print, make
     return history, states
 
 
+def chosen_arrays(history, states, mean, std) -> dict:
+    """The arrays of the weights file: the epoch whose validation accuracy, smoothed over 5
+    epochs so that one lucky epoch does not decide, is the best; its RNN and head weights, the
+    input statistics, the epoch count and that smoothed accuracy."""
+    smooth = np.convolve(history, np.ones(5) / 5, mode="same")
+    epochs = int(np.argmax(smooth)) + 1
+    state = states[epochs - 1]
+    arrays = {k.removeprefix("rnn."): v for k, v in state.items() if k.startswith("rnn.")}
+    arrays["head_weight"], arrays["head_bias"] = state["head.weight"], state["head.bias"]
+    arrays["x_mean"], arrays["x_std"] = mean, std
+    arrays["epochs"] = np.array(epochs)
+    arrays["val_accuracy"] = np.array(smooth[epochs - 1])
+    return arrays
+
+
 def train(cell: str, out: Path, max_epochs: int = 200, log=print, fold: int = 0) -> Path:
     import torch
 
@@ -91,17 +106,9 @@ def train(cell: str, out: Path, max_epochs: int = 200, log=print, fold: int = 0)
     log(f"{label}: fitting on {len(x)}, validating on {len(vx)}")
     history, states = fit(torch, cell, normalize(x, lengths, mean, std), lengths, labels,
                           max_epochs, val=(normalize(vx, vl, mean, std), vl, vy), log=log)
-    # smooth over 5 epochs so that one lucky epoch does not decide
-    smooth = np.convolve(history, np.ones(5) / 5, mode="same")
-    epochs = int(np.argmax(smooth)) + 1
-    log(f"{label}: best validation accuracy {smooth[epochs - 1]:.1f} % (5-epoch mean) "
-        f"at {epochs} epochs; keeping that epoch's weights")
-    state = states[epochs - 1]
-    arrays = {k.removeprefix("rnn."): v for k, v in state.items() if k.startswith("rnn.")}
-    arrays["head_weight"], arrays["head_bias"] = state["head.weight"], state["head.bias"]
-    arrays["x_mean"], arrays["x_std"] = mean, std
-    arrays["epochs"] = np.array(epochs)
-    arrays["val_accuracy"] = np.array(smooth[epochs - 1])
+    arrays = chosen_arrays(history, states, mean, std)
+    log(f"{label}: best validation accuracy {float(arrays['val_accuracy']):.1f} % (5-epoch mean) "
+        f"at {int(arrays['epochs'])} epochs; keeping that epoch's weights")
     out.mkdir(parents=True, exist_ok=True)
     path = out / weights_file(cell, fold)
     np.savez_compressed(path, **arrays)
